@@ -1,0 +1,31 @@
+// One analysis run: trace -> parser -> model -> detectors -> findings, with
+// the Perfetto writer riding along on the model's spans.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporters/analysis_result.h"
+
+namespace ftlens {
+
+struct AnalyzeOptions {
+  std::string trace;
+  std::string config_path;          // JSON: {"detector": {"key": "value"}}
+  std::vector<std::string> sets;    // "detector.key=value"
+  std::string perfetto_path;        // empty: no Perfetto JSON
+};
+
+struct AnalyzeOutcome {
+  bool ok = false;
+  std::string error;  // one line, for stderr, when !ok
+  AnalysisResult result;
+};
+
+AnalyzeOutcome analyze(const AnalyzeOptions& options);
+
+// "detector.key (default): description" for every option, for --help output.
+std::string describe_detector_options();
+
+}  // namespace ftlens

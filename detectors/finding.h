@@ -1,0 +1,32 @@
+// A finding: what a detector concluded, with enough context for a person to
+// find it in the trace and for a script to act on it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "parser/event.h"
+
+namespace ftlens {
+
+enum class Severity : uint8_t { kInfo, kWarning, kError };
+std::string_view severity_name(Severity severity);
+std::optional<Severity> severity_from_name(std::string_view name);
+
+struct Finding {
+  std::string id;        // "F1", "F2", ... in report order; assigned by the pipeline
+  std::string detector;  // CONTRACT.md detector id
+  Severity severity = Severity::kInfo;
+  std::optional<int32_t> cpu;
+  std::optional<int32_t> pid;
+  std::optional<std::string> comm;
+  TimeNs start = 0;
+  std::optional<TimeNs> end;  // nullopt: still open at the end of the trace
+  TimeNs duration = 0;        // to `end`, or to the trace end when `end` is nullopt
+  std::string message;        // one sentence: what and why
+  nlohmann::ordered_json details = nlohmann::ordered_json::object();
+};
+
+}  // namespace ftlens

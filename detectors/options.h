@@ -1,0 +1,34 @@
+// Detector thresholds as named, typed, documented options, so that
+// `--set DETECTOR.KEY=VALUE` and `--config` reach every one of them without
+// each detector parsing text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "parser/event.h"
+
+namespace ftlens {
+
+// "20s", "1.5s", "250ms", "100us", "40ns"; a bare number is seconds.
+std::optional<TimeNs> parse_duration(std::string_view text);
+
+struct Option {
+  std::string_view key;          // "error"
+  std::string_view description;  // what it means, with its unit and where the default comes from
+  // Where the value lives inside the detector's config struct.
+  std::variant<TimeNs*, bool*, std::vector<std::string>*> target;
+
+  // Sets the option from text; returns an error message or nullopt.
+  std::optional<std::string> set(std::string_view value) const;
+  std::string current() const;
+};
+
+// Shell-style glob with '*' and '?', for kick patterns and task names.
+bool glob_match(std::string_view pattern, std::string_view text);
+
+}  // namespace ftlens

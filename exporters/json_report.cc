@@ -1,0 +1,72 @@
+#include "exporters/json_report.h"
+
+#include "exporters/analysis_result.h"
+#include "exporters/output_file.h"
+
+namespace ftlens {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+template <typename T>
+Json or_null(const std::optional<T>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
+}  // namespace
+
+Json build_report(const AnalysisResult& r) {
+  Json report;
+  report["schema"] = 1;
+  report["tool"] = {{"name", "ftlens"}, {"version", FTLENS_VERSION}};
+  Json skipped = Json::array();
+  for (const ParseIssue& issue : r.first_issues)
+    skipped.push_back({{"line", issue.line}, {"column", issue.column + 1}, {"reason", issue.reason}});
+  report["input"] = {{"path", r.path},
+                     {"format", r.format},
+                     {"bytes", r.bytes},
+                     {"events", r.events},
+                     {"cpus", r.cpus},
+                     {"first_ns", r.first_ns},
+                     {"last_ns", r.last_ns},
+                     {"skipped_lines", r.text.skipped_lines},
+                     {"lost_events", r.text.lost_events},
+                     {"declared_cpus", r.text.declared_cpus},
+                     {"irq_flags_column", r.text.has_irq_flags},
+                     {"tgid_column", r.text.has_tgid},
+                     {"malformed_payloads", r.text.malformed_payloads},
+                     {"first_skipped", std::move(skipped)}};
+  Json stats = Json::object();
+  for (size_t i = 0; i < kModelStatInfo.size(); ++i) stats[std::string(kModelStatInfo[i].name)] = r.model_stats.values[i];
+  report["stats"] = std::move(stats);
+
+  Json findings = Json::array();
+  for (const Finding& f : r.findings) {
+    findings.push_back({{"id", f.id},
+                        {"detector", f.detector},
+                        {"severity", severity_name(f.severity)},
+                        {"cpu", or_null(f.cpu)},
+                        {"pid", or_null(f.pid)},
+                        {"comm", or_null(f.comm)},
+                        {"start_ns", f.start},
+                        {"end_ns", or_null(f.end)},
+                        {"duration_ns", f.duration},
+                        {"message", f.message},
+                        {"details", f.details}});
+  }
+  report["findings"] = std::move(findings);
+  return report;
+}
+
+std::string write_report(const AnalysisResult& result, const std::string& path) {
+  OutputFile out(path);
+  if (!out.ok()) return out.commit();
+  // Comms are whatever a process chose: replace invalid UTF-8 rather than throw.
+  const std::string text = build_report(result).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  std::fwrite(text.data(), 1, text.size(), out.get());
+  std::fputc('\n', out.get());
+  return out.commit();
+}
+
+}  // namespace ftlens

@@ -1,0 +1,15 @@
+// The JSON report of CONTRACT.md (schema 1).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace ftlens {
+
+struct AnalysisResult;
+
+nlohmann::ordered_json build_report(const AnalysisResult& result);
+// Writes the report to `path` ("-" for stdout); returns an error message or "".
+std::string write_report(const AnalysisResult& result, const std::string& path);
+
+}  // namespace ftlens

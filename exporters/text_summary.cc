@@ -1,0 +1,41 @@
+#include "exporters/text_summary.h"
+
+#include <string>
+
+#include "exporters/analysis_result.h"
+#include "parser/timestamp.h"
+
+namespace ftlens {
+
+void write_text_summary(const AnalysisResult& r, std::FILE* out) {
+  const int digits = r.fraction_digits < 0 ? 6 : r.fraction_digits;
+  size_t counts[3] = {0, 0, 0};
+  for (const Finding& f : r.findings) ++counts[static_cast<size_t>(f.severity)];
+
+  std::fprintf(out, "%s: %s, %llu events on %zu CPUs, %s .. %s (%s)\n", r.path.c_str(), r.format.c_str(),
+               static_cast<unsigned long long>(r.events), r.cpus.size(), format_timestamp(r.first_ns, digits).c_str(),
+               format_timestamp(r.last_ns, digits).c_str(), format_duration(r.last_ns - r.first_ns).c_str());
+  if (r.text.skipped_lines || r.text.lost_events || r.text.malformed_payloads) {
+    std::fprintf(out, "  input: %llu lines skipped, %llu events lost in the ring buffer, %llu payloads unreadable\n",
+                 static_cast<unsigned long long>(r.text.skipped_lines),
+                 static_cast<unsigned long long>(r.text.lost_events),
+                 static_cast<unsigned long long>(r.text.malformed_payloads));
+    for (const ParseIssue& issue : r.first_issues)
+      std::fprintf(out, "    %s:%llu:%zu: %s\n", r.path.c_str(), static_cast<unsigned long long>(issue.line),
+                   issue.column + 1, issue.reason);
+  }
+  std::fprintf(out, "%zu errors, %zu warnings, %zu info\n", counts[2], counts[1], counts[0]);
+
+  for (int sev = 2; sev >= 0; --sev) {
+    for (const Finding& f : r.findings) {
+      if (static_cast<int>(f.severity) != sev) continue;
+      std::string where = f.cpu ? "CPU" + std::to_string(*f.cpu) : std::string("-");
+      std::fprintf(out, "\n%-7s %s %s  %s  at %s  for %s%s\n", std::string(severity_name(f.severity)).c_str(),
+                   f.id.c_str(), f.detector.c_str(), where.c_str(), format_timestamp(f.start, digits).c_str(),
+                   format_duration(f.duration).c_str(), f.end ? "" : " (open at trace end)");
+      std::fprintf(out, "        %s\n", f.message.c_str());
+    }
+  }
+}
+
+}  // namespace ftlens

@@ -1,0 +1,47 @@
+// Everything the model had to repair or could not use, as one X-macro list
+// so that the report prints every counter with its meaning.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace ftlens {
+
+#define FTLENS_MODEL_STATS(F)                                                                                  \
+  F(repaired_switches, "an event's comm-pid header named a task other than the one sched_switch put on the CPU; " \
+                       "the running task was corrected (a sched_switch was missing)")                        \
+  F(switch_prev_mismatch, "sched_switch prev_pid differed from the event's own header pid")                  \
+  F(timestamps_backwards, "an event was older than the previous event of the same CPU")                      \
+  F(cpu_out_of_range, "an event named a CPU beyond the supported maximum and was ignored")                  \
+  F(work_end_without_start, "workqueue_execute_end with no open workqueue_execute_start for that worker")     \
+  F(work_end_mismatch, "workqueue_execute_end for a different work struct than the worker had started")      \
+  F(work_start_while_open, "workqueue_execute_start while the worker had an item open (its end was lost)")   \
+  F(irq_exit_without_entry, "irq_handler_exit or softirq_exit with no matching entry on that CPU")           \
+  F(waiting_tasks_dropped, "woken tasks dropped from the waiting list because it was full")
+
+enum class ModelStat : uint8_t {
+#define FTLENS_STAT_ENUM(name, desc) name,
+  FTLENS_MODEL_STATS(FTLENS_STAT_ENUM)
+#undef FTLENS_STAT_ENUM
+  kCount_
+};
+
+struct ModelStats {
+  std::array<uint64_t, static_cast<size_t>(ModelStat::kCount_)> values{};
+  void add(ModelStat stat, uint64_t n = 1) { values[static_cast<size_t>(stat)] += n; }
+  uint64_t get(ModelStat stat) const { return values[static_cast<size_t>(stat)]; }
+};
+
+struct StatInfo {
+  std::string_view name;
+  std::string_view description;
+};
+
+inline constexpr std::array<StatInfo, static_cast<size_t>(ModelStat::kCount_)> kModelStatInfo = {{
+#define FTLENS_STAT_INFO(name, desc) {#name, desc},
+    FTLENS_MODEL_STATS(FTLENS_STAT_INFO)
+#undef FTLENS_STAT_INFO
+}};
+
+}  // namespace ftlens

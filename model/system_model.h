@@ -1,0 +1,72 @@
+// Per-CPU timelines built from the event stream: who runs, irq nesting, open
+// work items, woken tasks still waiting. Robust to missing sched_switch
+// events and ring-buffer losses: it repairs what it can and counts it.
+#pragma once
+
+#include <span>
+#include <unordered_map>
+#include <vector>
+
+#include "model/stats.h"
+#include "model/timeline.h"
+
+namespace ftlens {
+
+class SystemModel;
+
+// Receives intervals as the model closes them. Called from inside
+// SystemModel::apply(), before the event that closed them is applied further.
+class TimelineListener {
+ public:
+  virtual ~TimelineListener() = default;
+  // `cpu` is the CPU's state when the span closed (waiting tasks included).
+  virtual void on_task_span(const TaskSpan&, const SystemModel&) {}
+  virtual void on_work_done(const WorkItem&, TimeNs /*end*/, const SystemModel&) {}
+};
+
+class SystemModel {
+ public:
+  static constexpr int32_t kMaxCpus = 4096;
+  static constexpr size_t kMaxWaitingTasks = 1 << 16;
+
+  explicit SystemModel(TimelineListener* listener) : listener_(listener) {}
+
+  void apply(const Event& event);
+  // Closes every open span at the trace end (end_seen = false).
+  void finish();
+
+  std::span<const CpuTimeline> cpus() const { return cpus_; }
+  const CpuTimeline* cpu(int32_t n) const {
+    return n >= 0 && static_cast<size_t>(n) < cpus_.size() && cpus_[static_cast<size_t>(n)].seen
+               ? &cpus_[static_cast<size_t>(n)] : nullptr;
+  }
+  const std::unordered_map<int32_t, WorkItem>& open_work() const { return open_work_; }
+  const std::unordered_map<int32_t, WaitingTask>& waiting() const { return waiting_; }
+  const WorkItem* open_work_of(int32_t worker_pid) const {
+    auto it = open_work_.find(worker_pid);
+    return it == open_work_.end() ? nullptr : &it->second;
+  }
+  bool empty() const { return events_ == 0; }
+  TimeNs first_event() const { return first_event_; }
+  TimeNs last_event() const { return last_event_; }
+  uint64_t events() const { return events_; }
+  const ModelStats& stats() const { return stats_; }
+
+ private:
+  CpuTimeline& timeline(int32_t cpu);
+  void switch_to(CpuTimeline& cpu, int32_t pid, StrId comm, TimeNs at, bool seen_switch);
+  void close_span(CpuTimeline& cpu, TimeNs at, bool seen_end, bool repaired);
+  void apply_work(const Event& e);
+  void apply_wakeup(const Event& e);
+
+  TimelineListener* listener_;
+  std::vector<CpuTimeline> cpus_;
+  std::unordered_map<int32_t, WorkItem> open_work_;    // by worker pid
+  std::unordered_map<int32_t, WaitingTask> waiting_;   // by woken pid
+  ModelStats stats_;
+  TimeNs first_event_ = 0;
+  TimeNs last_event_ = 0;
+  uint64_t events_ = 0;
+};
+
+}  // namespace ftlens

@@ -1,0 +1,72 @@
+// What the model knows about each CPU at the current point of the trace, and
+// the closed intervals it hands to listeners (detectors and exporters).
+#pragma once
+
+#include <cstdint>
+
+#include "parser/event.h"
+
+namespace ftlens {
+
+inline constexpr int32_t kIdlePid = 0;
+
+// A stretch of time one task ran on one CPU with no context switch.
+struct TaskSpan {
+  int32_t cpu = -1;
+  int32_t pid = -1;
+  StrId comm = kNoStr;
+  TimeNs start = 0;
+  TimeNs end = 0;
+  bool start_seen = false;   // began inside the trace (not at the CPU's first event)
+  bool end_seen = false;     // ended by a switch inside the trace (not cut by the trace end)
+  bool repaired = false;     // ended because a later event's header named another task
+  uint64_t lost_events = 0;  // ring-buffer losses reported on this CPU during the span
+  uint64_t task_events = 0;  // events the task itself caused (outside irq/softirq context)
+  TimeNs last_task_event = 0;  // time of the last of those
+  uint64_t irq_events = 0;     // events in hardirq or softirq context
+
+  bool idle() const { return pid == kIdlePid; }
+  TimeNs duration() const { return end - start; }
+};
+
+// A work item a worker started (workqueue_execute_start) and has not ended.
+struct WorkItem {
+  uint64_t work = 0;
+  StrId function = kNoStr;
+  int32_t worker_pid = -1;
+  StrId worker_comm = kNoStr;
+  int32_t cpu = -1;
+  TimeNs start = 0;
+};
+
+// A task woken (sched_wakeup/_new) onto a CPU that has not run since.
+struct WaitingTask {
+  int32_t pid = -1;
+  StrId comm = kNoStr;
+  int32_t cpu = -1;
+  TimeNs woken = 0;
+};
+
+struct CpuTimeline {
+  int32_t cpu = -1;
+  bool seen = false;
+  TaskSpan current;        // the running task's span so far (end = last event time)
+  int hardirq_depth = 0;
+  int softirq_depth = 0;
+  TimeNs first_event = 0;
+  TimeNs last_event = 0;
+  uint64_t events = 0;
+  uint64_t lost_events = 0;
+  // Busy (non-idle task running) time from the CPU's first event to
+  // `busy_mark`; see busy_until().
+  TimeNs busy_total = 0;
+  TimeNs busy_mark = 0;
+
+  // Busy time from the CPU's first event up to `t` (t >= last_event).
+  TimeNs busy_until(TimeNs t) const {
+    return busy_total + (seen && current.pid != kIdlePid && t > busy_mark ? t - busy_mark : 0);
+  }
+  bool in_irq() const { return hardirq_depth > 0 || softirq_depth > 0; }
+};
+
+}  // namespace ftlens

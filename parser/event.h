@@ -1,0 +1,111 @@
+// The one event representation every input format is turned into. Detectors
+// and exporters only ever see this; format quirks stay in parser/.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "string_pool.h"
+
+namespace ftlens {
+
+// Nanoseconds of the trace clock. Counter clocks (no fraction) are kept as raw
+// ticks in the same field.
+using TimeNs = int64_t;
+
+enum class EventType : uint8_t {
+  kOther,  // any event the model does not interpret; name and payload only
+  kSchedSwitch,
+  kSchedWakeup,
+  kSchedWakeupNew,
+  kSchedWaking,
+  kSchedMigrateTask,
+  kSchedProcessFork,
+  kSchedProcessExit,
+  kWorkQueue,      // workqueue_queue_work
+  kWorkActivate,   // workqueue_activate_work
+  kWorkStart,      // workqueue_execute_start
+  kWorkEnd,        // workqueue_execute_end
+  kIrqEntry,
+  kIrqExit,
+  kSoftirqEntry,
+  kSoftirqExit,
+  kSoftirqRaise,
+  kHrtimerEntry,
+  kHrtimerExit,
+  kTimerEntry,
+  kTimerExit,
+  kIpiSendCpu,
+  kIpiSendCpumask,
+  kIpiRaise,
+  kIpiEntry,
+  kIpiExit,
+  kCsdQueueCpu,
+  kCsdFunctionEntry,
+  kCsdFunctionExit,
+  kContentionBegin,
+  kContentionEnd,
+  kCpuhpEnter,
+  kCpuhpMultiEnter,
+  kCpuhpExit,
+  kConsole,
+  // Markers that are not kernel events but facts about the recording.
+  kLostEvents,     // "CPU:N [LOST M EVENTS]": `count` events of `cpu` are gone
+  kBufferStarted,  // "##### CPU N buffer started ####"
+  kCount_
+};
+
+std::string_view event_type_name(EventType type);
+
+// A task as named inside a payload (sched_switch prev/next, a wakee, ...).
+struct TaskRef {
+  StrId comm = kNoStr;
+  int32_t pid = -1;
+  int32_t prio = -1;
+};
+
+// CPUs named by ipi_send_cpumask, up to 512 of them.
+struct CpuMask {
+  std::array<uint64_t, 8> words{};
+  bool test(int cpu) const {
+    return cpu >= 0 && cpu < 512 &&
+           (words[static_cast<size_t>(cpu) / 64] >> (static_cast<unsigned>(cpu) % 64)) & 1U;
+  }
+  void set(int cpu) {
+    if (cpu >= 0 && cpu < 512) words[static_cast<size_t>(cpu) / 64] |= uint64_t{1} << (static_cast<unsigned>(cpu) % 64);
+  }
+};
+
+// One trace event. Which typed fields are meaningful depends on `type`;
+// the comments name them per event. `payload` points into the parser's buffer
+// and is valid only for the duration of the callback that receives the event.
+struct Event {
+  TimeNs ts = 0;
+  int32_t cpu = -1;
+  int32_t pid = -1;   // header pid: the task current on `cpu` (or interrupted by irq)
+  int32_t tgid = -1;  // -1 when the trace has no tgid column or it is unknown
+  StrId comm = kNoStr;
+  StrId name = kNoStr;  // event name as printed, interned
+  EventType type = EventType::kOther;
+  uint8_t irq_flags = 0;  // bit set of kIrqsOff, kInHardirq, kInSoftirq, kNmi; 0 if no column
+
+  // sched_switch: prev/next. wakeup*/waking/migrate/exit: task. fork: task=parent, next=child.
+  TaskRef task;
+  TaskRef next;
+  char prev_state = 0;     // sched_switch prev_state first letter: 'R','S','D','T','Z','X','I',...
+  bool preempted = false;  // sched_switch prev_state "R+" (preempted while runnable)
+
+  int32_t target_cpu = -1;  // wakeup target, migrate dest, queue_work cpu, ipi/csd target, cpuhp cpu
+  int32_t source_cpu = -1;  // migrate orig_cpu, queue_work req_cpu
+  int64_t number = 0;       // irq, softirq vec, irq ret, contention ret, cpuhp state/step, lost count
+  uint64_t address = 0;     // work struct, csd, lock, hrtimer, timer
+  StrId function = kNoStr;  // work/timer/csd function, irq name, ipi reason, cpuhp callback
+  StrId site = kNoStr;      // workqueue name, ipi/csd callsite
+  CpuMask cpumask;          // ipi_send_cpumask targets
+  std::string_view payload;  // raw text after "name: " (empty for binary sources)
+
+  static constexpr uint8_t kIrqsOff = 1, kInHardirq = 2, kInSoftirq = 4, kNmi = 8;
+};
+
+}  // namespace ftlens

@@ -1,0 +1,21 @@
+// One line of kernel `trace` text split into its columns. Plain views into the
+// input buffer: no copies, valid only while the line is being handled.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace ftlens {
+
+struct FtraceLine {
+  std::string_view comm;
+  int32_t pid = -1;
+  int32_t tgid = -1;           // -1: no tgid column, or "(-------)"
+  int32_t cpu = -1;
+  std::string_view irq_flags;  // empty when the trace has no irq-flags column
+  std::string_view timestamp;
+  std::string_view event_name;
+  std::string_view payload;
+};
+
+}  // namespace ftlens

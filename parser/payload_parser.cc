@@ -1,0 +1,354 @@
+#include "payload_parser.h"
+
+#include <array>
+#include <unordered_map>
+
+#include "cursor.h"
+#include "string_pool.h"
+
+namespace ftlens {
+
+namespace {
+
+using PayloadFn = bool (*)(Cursor&, StringPool&, Event*);
+
+std::optional<int32_t> as_i32(std::optional<int64_t> v) {
+  if (!v || *v < INT32_MIN || *v > INT32_MAX) return std::nullopt;
+  return static_cast<int32_t>(*v);
+}
+
+// "key=value" where the value ends at the next space; `key` includes '='.
+bool int_field(Cursor& c, std::string_view key, int32_t* out) {
+  if (!c.skip_past(key)) return false;
+  auto v = as_i32(c.read_int());
+  if (!v) return false;
+  *out = *v;
+  return true;
+}
+
+// A comm value may hold spaces, so it ends where the next known key starts.
+bool comm_field(Cursor& c, std::string_view key, std::string_view next_key, StringPool& pool, StrId* out) {
+  if (!c.skip_past(key)) return false;
+  auto comm = c.read_until(next_key);
+  if (!comm) return false;
+  *out = pool.intern(*comm);
+  return true;
+}
+
+bool symbol_field(Cursor& c, std::string_view key, StringPool& pool, StrId* out) {
+  if (!c.skip_past(key)) return false;
+  *out = pool.intern(c.read_token());
+  return true;
+}
+
+// comm=%s pid=%d prio=%d [success=%d] target_cpu=%03d [state=W]
+bool parse_wakeup(Cursor& c, StringPool& pool, Event* e) {
+  if (!comm_field(c, "comm=", " pid=", pool, &e->task.comm)) return false;
+  if (!int_field(c, " pid=", &e->task.pid) || !int_field(c, " prio=", &e->task.prio)) return false;
+  return int_field(c, "target_cpu=", &e->target_cpu);
+}
+
+// prev_comm=%s prev_pid=%d prev_prio=%d prev_state=%s ==> next_comm=%s next_pid=%d next_prio=%d
+bool parse_switch(Cursor& c, StringPool& pool, Event* e) {
+  if (!comm_field(c, "prev_comm=", " prev_pid=", pool, &e->task.comm)) return false;
+  if (!int_field(c, " prev_pid=", &e->task.pid) || !int_field(c, " prev_prio=", &e->task.prio)) return false;
+  if (!c.skip_past(" prev_state=")) return false;
+  std::string_view state = c.read_token();
+  e->prev_state = state.empty() ? '?' : state.front();
+  e->preempted = state.find('+') != std::string_view::npos;
+  if (!comm_field(c, " next_comm=", " next_pid=", pool, &e->next.comm)) return false;
+  return int_field(c, " next_pid=", &e->next.pid) && int_field(c, " next_prio=", &e->next.prio);
+}
+
+// comm=%s pid=%d prio=%d orig_cpu=%d dest_cpu=%d
+bool parse_migrate(Cursor& c, StringPool& pool, Event* e) {
+  if (!comm_field(c, "comm=", " pid=", pool, &e->task.comm)) return false;
+  if (!int_field(c, " pid=", &e->task.pid)) return false;
+  return int_field(c, "orig_cpu=", &e->source_cpu) && int_field(c, "dest_cpu=", &e->target_cpu);
+}
+
+// comm=%s pid=%d child_comm=%s child_pid=%d
+bool parse_fork(Cursor& c, StringPool& pool, Event* e) {
+  if (!comm_field(c, "comm=", " pid=", pool, &e->task.comm) || !int_field(c, " pid=", &e->task.pid)) return false;
+  if (!comm_field(c, " child_comm=", " child_pid=", pool, &e->next.comm)) return false;
+  return int_field(c, " child_pid=", &e->next.pid);
+}
+
+// comm=%s pid=%d prio=%d [group_dead=%s]
+bool parse_exit(Cursor& c, StringPool& pool, Event* e) {
+  if (!comm_field(c, "comm=", " pid=", pool, &e->task.comm)) return false;
+  return int_field(c, " pid=", &e->task.pid);
+}
+
+bool work_pointer(Cursor& c, Event* e) {
+  c.skip_spaces();
+  auto work = c.read_hex();
+  if (!work) return false;
+  e->address = *work;
+  return true;
+}
+
+// work struct=%p function=%ps workqueue=%s req_cpu=%d cpu=%d
+bool parse_queue_work(Cursor& c, StringPool& pool, Event* e) {
+  if (!c.skip_past("work struct=") || !work_pointer(c, e)) return false;
+  if (!symbol_field(c, " function=", pool, &e->function)) return false;
+  if (!symbol_field(c, " workqueue=", pool, &e->site)) return false;
+  return int_field(c, " req_cpu=", &e->source_cpu) && int_field(c, " cpu=", &e->target_cpu);
+}
+
+// work struct %p [function=%ps]
+bool parse_activate_work(Cursor& c, StringPool& pool, Event* e) {
+  if (!c.skip_past("work struct") || !work_pointer(c, e)) return false;
+  if (c.skip_past("function=")) e->function = pool.intern(c.read_token());
+  return true;
+}
+
+// work struct %p: function %ps   (execute_end on older kernels: work struct %p)
+bool parse_execute_work(Cursor& c, StringPool& pool, Event* e) {
+  if (!c.skip_past("work struct") || !work_pointer(c, e)) return false;
+  if (c.skip_past("function ")) e->function = pool.intern(c.read_token());
+  return true;
+}
+
+// irq=%d name=%s
+bool parse_irq_entry(Cursor& c, StringPool& pool, Event* e) {
+  int32_t irq = 0;
+  if (!int_field(c, "irq=", &irq)) return false;
+  e->number = irq;
+  return symbol_field(c, " name=", pool, &e->function);
+}
+
+// irq=%d ret=%s
+bool parse_irq_exit(Cursor& c, StringPool& pool, Event* e) {
+  int32_t irq = 0;
+  if (!int_field(c, "irq=", &irq)) return false;
+  e->number = irq;
+  return symbol_field(c, " ret=", pool, &e->function);
+}
+
+// vec=%u [action=%s]
+bool parse_softirq(Cursor& c, StringPool& pool, Event* e) {
+  int32_t vec = 0;
+  if (!int_field(c, "vec=", &vec)) return false;
+  e->number = vec;
+  if (c.skip_past("action=")) {
+    auto action = c.read_until("]");
+    if (action) e->function = pool.intern(*action);
+  }
+  return true;
+}
+
+// hrtimer=%p function=%ps now=%llu | timer=%p function=%ps now=%lu baseclk=%lu
+bool parse_timer_entry(Cursor& c, StringPool& pool, Event* e) {
+  if (!c.skip_past("timer=")) return false;
+  auto addr = c.read_hex();
+  if (!addr) return false;
+  e->address = *addr;
+  return symbol_field(c, " function=", pool, &e->function);
+}
+
+// hrtimer=%p | timer=%p
+bool parse_timer_exit(Cursor& c, StringPool&, Event* e) {
+  if (!c.skip_past("timer=")) return false;
+  auto addr = c.read_hex();
+  if (!addr) return false;
+  e->address = *addr;
+  return true;
+}
+
+// cpu=%u callsite=%pS callback=%pS
+bool parse_ipi_send_cpu(Cursor& c, StringPool& pool, Event* e) {
+  if (!int_field(c, "cpu=", &e->target_cpu)) return false;
+  if (!symbol_field(c, " callsite=", pool, &e->site)) return false;
+  return symbol_field(c, " callback=", pool, &e->function);
+}
+
+// A cpumask as the kernel's %*pb prints it: comma-separated 32-bit hex words,
+// most significant first ("00000000,00000003").
+bool parse_hex_cpumask(std::string_view text, CpuMask* mask) {
+  int bit = 0;
+  for (size_t i = text.size(); i-- > 0;) {
+    char ch = text[i];
+    if (ch == ',') continue;
+    int nibble = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+    if (nibble < 0) return false;
+    for (int b = 0; b < 4; ++b)
+      if (nibble >> b & 1) mask->set(bit + b);
+    bit += 4;
+  }
+  return bit > 0;
+}
+
+// cpumask=%s callsite=%pS callback=%pS
+bool parse_ipi_send_cpumask(Cursor& c, StringPool& pool, Event* e) {
+  if (!c.skip_past("cpumask=")) return false;
+  e->cpumask = {};
+  if (!parse_hex_cpumask(c.read_token(), &e->cpumask)) return false;
+  if (!symbol_field(c, " callsite=", pool, &e->site)) return false;
+  return symbol_field(c, " callback=", pool, &e->function);
+}
+
+// target_mask=%s (%s)
+bool parse_ipi_raise(Cursor& c, StringPool& pool, Event* e) {
+  if (!c.skip_past("target_mask=")) return false;
+  e->cpumask = {};
+  if (!parse_hex_cpumask(c.read_token(), &e->cpumask)) return false;
+  if (c.skip_past("(")) {
+    auto reason = c.read_until(")");
+    if (reason) e->function = pool.intern(*reason);
+  }
+  return true;
+}
+
+// (%s)
+bool parse_ipi_handler(Cursor& c, StringPool& pool, Event* e) {
+  if (c.skip_past("(")) {
+    auto reason = c.read_until(")");
+    if (reason) e->function = pool.intern(*reason);
+  }
+  return true;
+}
+
+// cpu=%u callsite=%pS func=%ps csd=%p
+bool parse_csd_queue(Cursor& c, StringPool& pool, Event* e) {
+  if (!int_field(c, "cpu=", &e->target_cpu)) return false;
+  if (!symbol_field(c, " callsite=", pool, &e->site) || !symbol_field(c, " func=", pool, &e->function)) return false;
+  if (!c.skip_past(" csd=")) return false;
+  auto csd = c.read_hex();
+  if (!csd) return false;
+  e->address = *csd;
+  return true;
+}
+
+// func=%ps, csd=%p
+bool parse_csd_function(Cursor& c, StringPool& pool, Event* e) {
+  if (!c.skip_past("func=")) return false;
+  auto func = c.read_until(",");
+  if (!func) return false;
+  e->function = pool.intern(*func);
+  if (!c.skip_past("csd=")) return false;
+  auto csd = c.read_hex();
+  if (!csd) return false;
+  e->address = *csd;
+  return true;
+}
+
+// %p (flags=%s) | %p (ret=%d)
+bool parse_contention(Cursor& c, StringPool& pool, Event* e) {
+  auto lock = c.read_hex();
+  if (!lock) return false;
+  e->address = *lock;
+  if (c.skip_past("(flags=")) {
+    auto flags = c.read_until(")");
+    if (flags) e->site = pool.intern(*flags);
+  } else if (c.skip_past("(ret=")) {
+    auto ret = c.read_int();
+    if (ret) e->number = *ret;
+  }
+  return true;
+}
+
+// cpu: %04u target: %3d step: %3d (%ps)
+bool parse_cpuhp_enter(Cursor& c, StringPool& pool, Event* e) {
+  int32_t target = 0;
+  if (!c.skip_past("cpu:")) return false;
+  c.skip_spaces();
+  auto cpu = as_i32(c.read_int());
+  if (!cpu || !c.skip_past("target:")) return false;
+  e->target_cpu = *cpu;
+  c.skip_spaces();
+  auto t = as_i32(c.read_int());
+  if (!t) return false;
+  target = *t;
+  e->number = target;
+  if (c.skip_past("(")) {
+    auto fn = c.read_until(")");
+    if (fn) e->function = pool.intern(*fn);
+  }
+  return true;
+}
+
+// cpu: %04u  state: %3d step: %3d ret: %d
+bool parse_cpuhp_exit(Cursor& c, StringPool&, Event* e) {
+  if (!c.skip_past("cpu:")) return false;
+  c.skip_spaces();
+  auto cpu = as_i32(c.read_int());
+  if (!cpu || !c.skip_past("state:")) return false;
+  e->target_cpu = *cpu;
+  c.skip_spaces();
+  auto state = c.read_int();
+  if (!state) return false;
+  e->number = *state;
+  return true;
+}
+
+bool parse_nothing(Cursor&, StringPool&, Event*) { return true; }
+
+constexpr size_t kTypes = static_cast<size_t>(EventType::kCount_);
+
+struct TypeInfo {
+  std::string_view name;
+  PayloadFn parse;
+};
+
+constexpr std::array<TypeInfo, kTypes> kTypeInfo = {{
+    {"other", parse_nothing},
+    {"sched_switch", parse_switch},
+    {"sched_wakeup", parse_wakeup},
+    {"sched_wakeup_new", parse_wakeup},
+    {"sched_waking", parse_wakeup},
+    {"sched_migrate_task", parse_migrate},
+    {"sched_process_fork", parse_fork},
+    {"sched_process_exit", parse_exit},
+    {"workqueue_queue_work", parse_queue_work},
+    {"workqueue_activate_work", parse_activate_work},
+    {"workqueue_execute_start", parse_execute_work},
+    {"workqueue_execute_end", parse_execute_work},
+    {"irq_handler_entry", parse_irq_entry},
+    {"irq_handler_exit", parse_irq_exit},
+    {"softirq_entry", parse_softirq},
+    {"softirq_exit", parse_softirq},
+    {"softirq_raise", parse_softirq},
+    {"hrtimer_expire_entry", parse_timer_entry},
+    {"hrtimer_expire_exit", parse_timer_exit},
+    {"timer_expire_entry", parse_timer_entry},
+    {"timer_expire_exit", parse_timer_exit},
+    {"ipi_send_cpu", parse_ipi_send_cpu},
+    {"ipi_send_cpumask", parse_ipi_send_cpumask},
+    {"ipi_raise", parse_ipi_raise},
+    {"ipi_entry", parse_ipi_handler},
+    {"ipi_exit", parse_ipi_handler},
+    {"csd_queue_cpu", parse_csd_queue},
+    {"csd_function_entry", parse_csd_function},
+    {"csd_function_exit", parse_csd_function},
+    {"contention_begin", parse_contention},
+    {"contention_end", parse_contention},
+    {"cpuhp_enter", parse_cpuhp_enter},
+    {"cpuhp_multi_enter", parse_cpuhp_enter},
+    {"cpuhp_exit", parse_cpuhp_exit},
+    {"console", parse_nothing},
+    {"(lost events)", parse_nothing},
+    {"(buffer started)", parse_nothing},
+}};
+
+}  // namespace
+
+std::string_view event_type_name(EventType type) { return kTypeInfo[static_cast<size_t>(type)].name; }
+
+EventType event_type_from_name(std::string_view name) {
+  static const auto* by_name = [] {
+    auto* map = new std::unordered_map<std::string_view, EventType>;
+    for (size_t i = 1; i < static_cast<size_t>(EventType::kLostEvents); ++i)
+      map->emplace(kTypeInfo[i].name, static_cast<EventType>(i));
+    return map;
+  }();
+  auto it = by_name->find(name);
+  return it == by_name->end() ? EventType::kOther : it->second;
+}
+
+bool parse_payload(std::string_view payload, StringPool& pool, Event* event) {
+  Cursor cursor(payload);
+  return kTypeInfo[static_cast<size_t>(event->type)].parse(cursor, pool, event);
+}
+
+}  // namespace ftlens

@@ -1,0 +1,23 @@
+// Fills an Event's typed fields from the text payload the kernel printed for
+// it. One function per event format, dispatched through a table indexed by
+// EventType, so adding an event never touches a string comparison chain.
+#pragma once
+
+#include <string_view>
+
+#include "event.h"
+
+namespace ftlens {
+
+class StringPool;
+
+// Maps an event name ("sched_switch") to the type the model interprets,
+// or kOther.
+EventType event_type_from_name(std::string_view name);
+
+// Parses `payload` for `event->type` into `event`. Returns false when the
+// payload does not have the expected shape; the event then keeps only its
+// header fields and should be reported as malformed by the caller.
+[[nodiscard]] bool parse_payload(std::string_view payload, StringPool& pool, Event* event);
+
+}  // namespace ftlens

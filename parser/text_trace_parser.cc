@@ -1,0 +1,216 @@
+#include "text_trace_parser.h"
+
+#include <charconv>  // from_chars
+#include <cstring>   // memchr
+
+#include "ftrace_line.h"
+#include "line_tokenizer.h"
+#include "payload_parser.h"
+#include "string_pool.h"
+#include "timestamp.h"
+
+namespace ftlens {
+
+namespace {
+
+uint8_t decode_irq_flags(std::string_view flags) {
+  // Columns: irqs-off, need-resched, hardirq/softirq, preempt-depth[, migrate-disable]
+  uint8_t out = 0;
+  if (flags.empty()) return out;
+  if (flags[0] == 'd' || flags[0] == 'D') out |= Event::kIrqsOff;
+  if (flags.size() > 2) {
+    switch (flags[2]) {
+      case 'h': out |= Event::kInHardirq; break;
+      case 's': out |= Event::kInSoftirq; break;
+      case 'H': out |= Event::kInHardirq | Event::kInSoftirq; break;
+      case 'z': case 'Z': out |= Event::kNmi; break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+template <typename Int>
+bool parse_whole(std::string_view s, Int* out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc{} && p == s.data() + s.size();
+}
+
+}  // namespace
+
+FtraceTextParser::FtraceTextParser(StringPool& pool, EventSink& sink) : pool_(pool), sink_(sink) {}
+
+void FtraceTextParser::feed(std::string_view chunk) {
+  while (!chunk.empty()) {
+    const void* nl = std::memchr(chunk.data(), '\n', chunk.size());
+    if (!nl) {
+      if (in_long_line_) return;
+      if (carry_.size() + chunk.size() > kMaxLineBytes) {
+        in_long_line_ = true;
+        carry_.clear();
+        return;
+      }
+      carry_.append(chunk);
+      return;
+    }
+    size_t len = static_cast<size_t>(static_cast<const char*>(nl) - chunk.data());
+    std::string_view line = chunk.substr(0, len);
+    chunk.remove_prefix(len + 1);
+    if (in_long_line_) {
+      ++info_.lines;
+      ++info_.long_lines;
+      ++info_.skipped_lines;
+      report(0, "line longer than 1 MiB");
+      in_long_line_ = false;
+      continue;
+    }
+    if (!carry_.empty()) {
+      if (carry_.size() + line.size() > kMaxLineBytes) {
+        ++info_.lines;
+        ++info_.long_lines;
+        ++info_.skipped_lines;
+        report(0, "line longer than 1 MiB");
+        carry_.clear();
+        continue;
+      }
+      carry_.append(line);
+      handle_line(carry_);
+      carry_.clear();
+    } else {
+      handle_line(line);
+    }
+  }
+}
+
+void FtraceTextParser::finish() {
+  if (in_long_line_) {
+    ++info_.lines;
+    ++info_.long_lines;
+    ++info_.skipped_lines;
+    report(0, "line longer than 1 MiB");
+    in_long_line_ = false;
+  } else if (!carry_.empty()) {
+    handle_line(carry_);
+    carry_.clear();
+  }
+}
+
+void FtraceTextParser::report(size_t column, const char* reason) {
+  sink_.on_malformed(ParseIssue{info_.lines, column, reason});
+}
+
+StrId FtraceTextParser::intern_comm(int32_t pid, std::string_view comm) {
+  CommSlot& slot = comm_cache_[static_cast<uint32_t>(pid) % comm_cache_.size()];
+  if (slot.pid == pid && pool_.view(slot.id) == comm) return slot.id;
+  slot.pid = pid;
+  slot.id = pool_.intern(comm);
+  return slot.id;
+}
+
+StrId FtraceTextParser::intern_event_name(std::string_view name, EventType* type) {
+  size_t h = name.size() * 31 + static_cast<unsigned char>(name.back()) * 7 +
+             static_cast<unsigned char>(name[name.size() / 2]) * 131 + static_cast<unsigned char>(name[name.size() * 3 / 4]);
+  NameSlot& slot = name_cache_[h % name_cache_.size()];
+  if (slot.id != kNoStr && pool_.view(slot.id) == name) {
+    *type = slot.type;
+    return slot.id;
+  }
+  slot.id = pool_.intern(name);
+  slot.type = event_type_from_name(name);
+  *type = slot.type;
+  return slot.id;
+}
+
+// "CPU:1 [LOST 123 EVENTS]" and "##### CPU 1 buffer started ####" are facts
+// about the recording, not events; they become marker events so that the
+// model knows where its view of a CPU has a hole.
+bool FtraceTextParser::handle_marker(std::string_view line) {
+  Event marker;
+  if (line.starts_with("CPU:")) {
+    size_t lost = line.find(" [LOST ");
+    if (lost == std::string_view::npos) return false;
+    std::string_view cpu = line.substr(4, lost - 4);
+    std::string_view count = line.substr(lost + 7);
+    count = count.substr(0, count.find(' '));
+    if (!parse_whole(cpu, &marker.cpu) || !parse_whole(count, &marker.number)) return false;
+    marker.type = EventType::kLostEvents;
+    info_.lost_events += static_cast<uint64_t>(marker.number);
+  } else if (line.starts_with("##### CPU ")) {
+    std::string_view cpu = line.substr(10);
+    cpu = cpu.substr(0, cpu.find(' '));
+    if (!parse_whole(cpu, &marker.cpu)) return false;
+    marker.type = EventType::kBufferStarted;
+  } else {
+    return false;
+  }
+  sink_.on_event(marker);
+  return true;
+}
+
+void FtraceTextParser::handle_line(std::string_view line) {
+  ++info_.lines;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  size_t first = line.find_first_not_of(" \t");
+  if (first == std::string_view::npos) {
+    ++info_.header_lines;
+    return;
+  }
+  if (line[first] == '#' && !line.starts_with("##### CPU ")) {
+    ++info_.header_lines;
+    if (size_t p = line.find("#P:"); p != std::string_view::npos) {
+      std::string_view n = line.substr(p + 3);
+      n = n.substr(0, n.find_first_not_of("0123456789"));
+      parse_whole(n, &info_.declared_cpus);
+    }
+    if (line.starts_with("# tracer: ")) info_.tracer = std::string(line.substr(10));
+    return;
+  }
+  if ((line[first] == 'C' || line[first] == '#') && handle_marker(line.substr(first))) return;
+
+  FtraceLine cols;
+  if (TokenizeError err = tokenize_ftrace_line(line, &cols)) {
+    ++info_.skipped_lines;
+    report(err.column, err.reason);
+    return;
+  }
+  auto ts = parse_timestamp(cols.timestamp);
+  if (!ts) {
+    ++info_.skipped_lines;
+    report(static_cast<size_t>(cols.timestamp.data() - line.data()), "timestamp is not seconds[.fraction]");
+    return;
+  }
+  if (info_.fraction_digits < 0) {
+    info_.fraction_digits = ts->fraction_digits;
+    info_.has_irq_flags = !cols.irq_flags.empty();
+  }
+  if (cols.tgid >= 0 || line.find(") [") != std::string_view::npos) info_.has_tgid = true;
+
+  Event event;
+  event.ts = ts->ns;
+  event.cpu = cols.cpu;
+  event.pid = cols.pid;
+  event.tgid = cols.tgid;
+  event.comm = intern_comm(cols.pid, cols.comm);
+  event.name = intern_event_name(cols.event_name, &event.type);
+  event.irq_flags = decode_irq_flags(cols.irq_flags);
+  event.payload = cols.payload;
+  if (event.type != EventType::kOther && !parse_payload(cols.payload, pool_, &event)) {
+    ++info_.malformed_payloads;
+    report(static_cast<size_t>(cols.payload.data() - line.data()), "payload does not match the event's format");
+    // Keep the header; typed fields of a half-parsed payload would mislead.
+    Event header_only;
+    header_only.ts = event.ts;
+    header_only.cpu = event.cpu;
+    header_only.pid = event.pid;
+    header_only.tgid = event.tgid;
+    header_only.comm = event.comm;
+    header_only.name = event.name;
+    header_only.irq_flags = event.irq_flags;
+    header_only.payload = event.payload;
+    event = header_only;
+  }
+  ++info_.events;
+  sink_.on_event(event);
+}
+
+}  // namespace ftlens

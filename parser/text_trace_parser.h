@@ -1,0 +1,78 @@
+// Streaming parser for kernel `trace` text: feed() it chunks of any size, it
+// calls the sink for every event and every line it could not use, in order.
+// Only a partial last line is carried between chunks.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "event.h"
+
+namespace ftlens {
+
+class StringPool;
+
+struct ParseIssue {
+  uint64_t line = 0;    // 1-based line number in the input
+  size_t column = 0;    // 0-based byte offset in the line
+  const char* reason = "";
+};
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void on_event(const Event& event) = 0;
+  virtual void on_malformed(const ParseIssue& issue) = 0;
+};
+
+// What the text said about itself, and how much of it was used.
+struct TextTraceInfo {
+  int declared_cpus = 0;        // "#P:N" header, 0 if absent
+  std::string tracer;           // "# tracer: nop"
+  int fraction_digits = -1;     // of the first timestamp; -1 before any event
+  bool has_irq_flags = false;
+  bool has_tgid = false;
+  uint64_t lines = 0;
+  uint64_t events = 0;
+  uint64_t header_lines = 0;    // '#' comments and blank lines
+  uint64_t skipped_lines = 0;   // lines that are not an event, header or marker
+  uint64_t malformed_payloads = 0;  // events kept, but their typed fields could not be read
+  uint64_t lost_events = 0;     // sum of "[LOST N EVENTS]"
+  uint64_t long_lines = 0;      // lines over kMaxLineBytes, skipped
+};
+
+class FtraceTextParser {
+ public:
+  static constexpr size_t kMaxLineBytes = 1 << 20;
+
+  FtraceTextParser(StringPool& pool, EventSink& sink);
+
+  void feed(std::string_view chunk);
+  void finish();
+  const TextTraceInfo& info() const { return info_; }
+
+ private:
+  void handle_line(std::string_view line);
+  bool handle_marker(std::string_view line);
+  void report(size_t column, const char* reason);
+  StrId intern_comm(int32_t pid, std::string_view comm);
+  StrId intern_event_name(std::string_view name, EventType* type);
+
+  StringPool& pool_;
+  EventSink& sink_;
+  TextTraceInfo info_;
+  std::string carry_;
+  bool in_long_line_ = false;
+
+  // Direct-mapped caches in front of the pool: most lines repeat a recent
+  // comm and one of a few dozen event names.
+  struct CommSlot { int32_t pid = -1; StrId id = kNoStr; };
+  std::array<CommSlot, 4096> comm_cache_{};
+  struct NameSlot { StrId id = kNoStr; EventType type = EventType::kOther; };
+  std::array<NameSlot, 1024> name_cache_{};
+};
+
+}  // namespace ftlens
