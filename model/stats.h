@@ -17,7 +17,7 @@ namespace ftlens {
   F(work_end_without_start, "workqueue_execute_end with no open workqueue_execute_start for that worker")     \
   F(work_end_mismatch, "workqueue_execute_end for a different work struct than the worker had started")      \
   F(work_start_while_open, "workqueue_execute_start while the worker had an item open (its end was lost)")   \
-  F(irq_exit_without_entry, "irq_handler_exit or softirq_exit with no matching entry on that CPU")           \
+  F(irq_exit_without_entry, "an irq/softirq/IPI handler or hrtimer exit with no matching entry on that CPU")           \
   F(waiting_tasks_dropped, "woken tasks dropped from the waiting list because it was full")
 
 enum class ModelStat : uint8_t {

@@ -8,6 +8,9 @@ bool is_irq_boundary(EventType t) {
   switch (t) {
     case EventType::kIrqEntry: case EventType::kIrqExit:
     case EventType::kSoftirqEntry: case EventType::kSoftirqExit:
+    case EventType::kHrtimerEntry: case EventType::kHrtimerExit:
+    case EventType::kIpiEntry: case EventType::kIpiExit:
+    case EventType::kCsdFunctionEntry: case EventType::kCsdFunctionExit:
       return true;
     default:
       return false;
@@ -144,11 +147,20 @@ void SystemModel::apply(const Event& e) {
     case EventType::kWorkEnd:
       apply_work(e);
       break;
-    case EventType::kIrqEntry: ++cpu.hardirq_depth; break;
+    // Hardirq nesting counts irq and IPI handlers, cross-CPU function calls
+    // and hrtimer expiry: without an irq-flags column (seed 000's format)
+    // x86's local timer and IPIs are visible only through these events.
+    case EventType::kIrqEntry:
+    case EventType::kIpiEntry:
+    case EventType::kCsdFunctionEntry:
+    case EventType::kHrtimerEntry: ++cpu.hardirq_depth; break;
     case EventType::kSoftirqEntry: ++cpu.softirq_depth; break;
     case EventType::kIrqExit:
+    case EventType::kIpiExit:
+    case EventType::kCsdFunctionExit:
+    case EventType::kHrtimerExit:
     case EventType::kSoftirqExit: {
-      int& depth = e.type == EventType::kIrqExit ? cpu.hardirq_depth : cpu.softirq_depth;
+      int& depth = e.type == EventType::kSoftirqExit ? cpu.softirq_depth : cpu.hardirq_depth;
       if (depth > 0) --depth;
       else stats_.add(ModelStat::irq_exit_without_entry);
       break;

@@ -51,7 +51,7 @@ struct CpuTimeline {
   int32_t cpu = -1;
   bool seen = false;
   TaskSpan current;        // the running task's span so far (end = last event time)
-  int hardirq_depth = 0;
+  int hardirq_depth = 0;  // irq, IPI, cross-CPU call and hrtimer handlers open
   int softirq_depth = 0;
   TimeNs first_event = 0;
   TimeNs last_event = 0;

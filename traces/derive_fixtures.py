@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Derives the seed-case fixtures from real recordings.
+
+A healthy kernel will not give us a stuck work item or a CPU that stops
+scheduling, so each fixture starts from a real recording made with
+../shared/tools/record_real.sh and injects the anomaly by editing lines. The
+output name starts with "derived_" and says what was injected.
+
+Usage: derive_fixtures.py [TRACES_DIR]   (default: the folder of this script)
+The output is deterministic; tests check that the committed fixtures match.
+"""
+import os
+import re
+import sys
+
+LINE = re.compile(
+    r"^(?P<task>\s*.+?-\d+)\s+(?P<cpu>\[\d+\])\s+(?P<flags>\S+)\s+(?P<ts>\d+\.\d+):\s(?P<name>\w+):\s?(?P<payload>.*)$")
+
+
+def fmt_ts(ns):
+    return "%d.%06d" % (ns // 1_000_000_000, ns % 1_000_000_000 // 1000)
+
+
+def parse_ts(text):
+    secs, frac = text.split(".")
+    return int(secs) * 1_000_000_000 + int(frac.ljust(9, "0"))
+
+
+def seed000_stuck_work(src_lines):
+    """Seed 000: a kworker starts addrconf_dad_work on CPU1 and never ends it.
+
+    From 5 s into the recording CPU1 stops scheduling: of CPU1's events only
+    those in hardirq/softirq context are kept (the tick, softirqs, IPIs), all
+    with the stuck kworker as the interrupted task; task-context events on
+    CPU1, including the watchdog stopper migration/1, are dropped. netd is
+    woken onto CPU1 and never runs. The irq-flags column is removed, as in the
+    seed's dump, and the work pointer is 32-bit.
+    """
+    worker, work = "kworker/1:3-10711", "0xd8c3cb7c"
+    out, events = [], []
+    for line in src_lines:
+        if line.startswith("#"):
+            if "irqs-off" in line or "need-resched" in line or "hardirq/softirq" in line \
+                    or "preempt-depth" in line or "migrate-disable" in line or line.startswith("#   ") \
+                    or "delay" in line:
+                continue  # the flags-column legend does not apply any more
+            out.append(line)
+            continue
+        m = LINE.match(line)
+        if not m:
+            raise SystemExit("derive_fixtures: unexpected line: " + line)
+        events.append(m)
+    first = parse_ts(events[0]["ts"])
+    stuck_at = first + 5_000_000_000
+    running = None  # the task current on CPU1 right before stuck_at
+    injected = False
+    for m in events:
+        ts = parse_ts(m["ts"])
+        cpu = m["cpu"]
+        task = m["task"].strip()
+        if cpu == "[001]" and ts < stuck_at:
+            running = task if m["name"] != "sched_switch" else \
+                re.search(r"next_comm=(.+?) next_pid=(\d+)", m["payload"]).expand(r"\1-\2")
+        if not injected and ts >= stuck_at:
+            injected = True
+            prev_comm, prev_pid = running.rsplit("-", 1)
+            t = stuck_at - 20_000
+            out.append("%17s [001]  %s: sched_switch: prev_comm=%s prev_pid=%s prev_prio=120 prev_state=S ==> "
+                       "next_comm=kworker/1:3 next_pid=10711 next_prio=120" % (running, fmt_ts(t), prev_comm, prev_pid))
+            out.append("%17s [001]  %s: workqueue_execute_start: work struct %s: function addrconf_dad_work"
+                       % (worker, fmt_ts(stuck_at), work))
+            out.append("%17s [001]  %s: sched_wakeup: comm=netd pid=1145 prio=120 target_cpu=001"
+                       % (worker, fmt_ts(stuck_at + 93_000)))
+        if cpu == "[001]" and ts >= stuck_at:
+            in_irq = len(m["flags"]) > 2 and m["flags"][2] in "hsH"
+            if not in_irq:
+                continue
+            task = worker
+        else:
+            task = m["task"]
+        payload = (" " + m["payload"]) if m["payload"] else ""
+        out.append("%17s %s  %s: %s:%s" % (task, cpu, m["ts"], m["name"], payload))
+    return out
+
+
+FIXTURES = [
+    # (output, source, transform)
+    ("derived_seed000_stuck_work_cpu1.txt", "real_light30.txt", seed000_stuck_work),
+]
+
+
+def main():
+    here = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    for output, source, transform in FIXTURES:
+        with open(os.path.join(here, source), encoding="utf-8", errors="surrogateescape") as f:
+            src = f.read().splitlines()
+        lines = transform(src)
+        with open(os.path.join(here, output), "w", encoding="utf-8", errors="surrogateescape") as f:
+            f.write("\n".join(lines) + "\n")
+        print("wrote", output, len(lines), "lines")
+
+
+if __name__ == "__main__":
+    main()
