@@ -75,7 +75,10 @@ std::optional<std::string> apply_config_file(std::vector<std::unique_ptr<Detecto
       std::string text;
       if (value.is_string()) text = value.get<std::string>();
       else if (value.is_array()) {
-        for (const auto& item : value) text += (text.empty() ? "" : ",") + (item.is_string() ? item.get<std::string>() : item.dump());
+        for (const auto& item : value) {
+          if (!text.empty()) text += ',';
+          text += item.is_string() ? item.get<std::string>() : item.dump();
+        }
       } else text = value.dump();
       if (auto err = set_option(detectors, detector, key, text)) return path + ": " + *err;
     }
@@ -155,7 +158,11 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
     if (a.start != b.start) return a.start < b.start;
     return a.detector < b.detector;
   });
-  for (size_t i = 0; i < r.findings.size(); ++i) r.findings[i].id = "F" + std::to_string(i + 1);
+  for (size_t i = 0; i < r.findings.size(); ++i) {
+    // Built in two steps: GCC 12 warns falsely (-Wrestrict) on "F" + string.
+    r.findings[i].id = "F";
+    r.findings[i].id += std::to_string(i + 1);
+  }
 
   if (perfetto) {
     std::string err = perfetto->finish(model, r);

@@ -102,13 +102,13 @@ TokenizeError tokenize_ftrace_line(std::string_view line, FtraceLine* out) {
   size_t name_end = pos;
   while (name_end < line.size() && line[name_end] != ':' && line[name_end] != ' ') ++name_end;
   if (name_end < line.size() && line[name_end] == ':') {
+    if (name_end == pos) return {"empty event name", pos};
     out->event_name = line.substr(pos, name_end - pos);
     pos = name_end + 1;
     if (pos < line.size() && line[pos] == ' ') ++pos;
   } else {
     out->event_name = "function";
   }
-  if (out->event_name.empty()) return {"empty event name", pos};
   out->payload = trim(line.substr(pos));
   return {};
 }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Throughput and memory of `ftlens analyze` on a large real text recording,
+# beside `wc -l` (the read floor) and `trace-cmd report` of the same recording.
+#
+#   bash bench/run.sh [TRACE.txt [TRACE.dat]]
+#
+# Without arguments it records 30 s under load with ../shared/tools/record_real.sh
+# into bench/data/ (root and tracefs needed); it never commits what it records.
+# Prints each time, the ratios, and peak RSS. Targets (issue 9, for later):
+# ftlens >= 0.25 x the throughput of wc -l; peak RSS flat in the trace size.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+ftlens=$root/build/cli/ftlens
+[ -x "$ftlens" ] || bash "$root/.ci/setup"
+
+need=()
+for p in hyperfine trace-cmd time; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+txt=${1:-}
+dat=${2:-}
+if [ -z "$txt" ]; then
+  mkdir -p "$here/data"
+  txt=$here/data/load30.txt
+  dat=$here/data/load30.dat
+  if [ ! -s "$txt" ]; then
+    echo "recording 30 s under load into $here/data (record_real.sh)" >&2
+    BUF_KB=262144 bash "$root/../shared/tools/record_real.sh" "$here/data" load30 30 load >/dev/null
+  fi
+fi
+
+bytes=$(stat -c %s "$txt")
+lines=$(wc -l < "$txt")
+cat "$txt" > /dev/null  # cached: every command reads from the page cache
+echo "input: $txt, $((bytes / 1000000)) MB, $lines lines"
+
+json=$(mktemp)
+hyperfine --style none --warmup 2 --runs 10 --export-json "$json" \
+  -n "wc -l" "wc -l $txt" \
+  -n "ftlens analyze" "$ftlens analyze $txt --report /dev/null" \
+  -n "ftlens analyze --perfetto" "$ftlens analyze $txt --report /dev/null --perfetto /tmp/ftlens_bench_perfetto.json" \
+  ${dat:+-n "trace-cmd report" "trace-cmd report $dat"} >/dev/null 2>&1 || true
+
+rss=$( { /usr/bin/time -f %M "$ftlens" analyze "$txt" --report /dev/null >/dev/null; } 2>&1 | tail -1)
+python3 - "$json" "$bytes" "$lines" "$rss" <<'PY'
+import json, sys
+runs = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
+size, lines, rss = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+for name, t in runs.items():
+    print("%-28s %8.1f ms  %8.1f MB/s  %6.2f M lines/s" % (name, t * 1e3, size / t / 1e6, lines / t / 1e6))
+a, wc = runs["ftlens analyze"], runs["wc -l"]
+print("ftlens / wc -l throughput ratio:  %.3f  (target >= 0.25)" % (wc / a))
+if "trace-cmd report" in runs:
+    print("ftlens time / trace-cmd report:   %.3f  (lower is better)" % (a / runs["trace-cmd report"]))
+print("ftlens analyze peak RSS:          %.1f MiB" % (rss / 1024))
+PY
+rm -f "$json"

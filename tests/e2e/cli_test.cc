@@ -1,0 +1,217 @@
+// End-to-end: the ftlens binary on real recordings and on fixtures derived
+// from them, checking exit codes, stderr and report contents.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string scratch(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / "ftlens_e2e";
+  fs::create_directories(dir);
+  return (dir / name).string();
+}
+
+// Runs `ftlens ARGS` through the shell; stdout and stderr are captured apart.
+Run ftlens(const std::string& args, const std::string& stdin_file = "") {
+  const std::string out = scratch("stdout"), err = scratch("stderr");
+  std::string cmd = std::string(FTLENS_BINARY) + " " + args + " >" + out + " 2>" + err;
+  if (!stdin_file.empty()) cmd += " <" + stdin_file;
+  int status = std::system(cmd.c_str());
+  Run r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+const std::string kSeed000 = std::string(FTLENS_TRACES) + "/derived_seed000_stuck_work_cpu1.txt";
+
+const json* find(const json& report, const std::string& detector) {
+  for (const auto& f : report["findings"])
+    if (f["detector"] == detector) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("e2e.seed 000 fixture: the stuck work item, the CPU that stopped switching and the missed kicks are errors on CPU1") {
+  const std::string report = scratch("seed000.json"), perfetto = scratch("seed000.perfetto.json");
+  Run r = ftlens("analyze " + kSeed000 + " --report " + report + " --perfetto " + perfetto);
+  REQUIRE(r.exit_code == 0);
+  json j = json::parse(slurp(report));
+  CHECK(j["schema"] == 1);
+  CHECK(j["input"]["format"] == "ftrace-text");
+  CHECK(j["input"]["irq_flags_column"] == false);
+  CHECK(j["input"]["cpus"] == json::array({0, 1}));
+  const int64_t end = j["input"]["last_ns"];
+
+  const json* work = find(j, "unterminated-work");
+  REQUIRE(work);
+  CHECK((*work)["severity"] == "error");
+  CHECK((*work)["cpu"] == 1);
+  CHECK((*work)["pid"] == 10711);
+  CHECK((*work)["comm"] == "kworker/1:3");
+  CHECK((*work)["start_ns"] == 180736523000);
+  CHECK((*work)["end_ns"].is_null());
+  CHECK((*work)["duration_ns"] == end - 180736523000);
+  CHECK((*work)["details"]["function"] == "addrconf_dad_work");
+  CHECK((*work)["details"]["work"] == "0xd8c3cb7c");
+
+  const json* spin = find(j, "non-preempted");
+  REQUIRE(spin);
+  CHECK((*spin)["severity"] == "error");
+  CHECK((*spin)["cpu"] == 1);
+  CHECK((*spin)["comm"] == "kworker/1:3");
+  CHECK((*spin)["start_ns"] == 180736503000);  // the switch into the worker
+  CHECK((*spin)["duration_ns"].get<int64_t>() > 20'000'000'000);
+  CHECK((*spin)["details"]["waiting_tasks"][0]["comm"] == "netd");
+  CHECK((*spin)["details"]["work"]["function"] == "addrconf_dad_work");
+
+  const json* gap = find(j, "watchdog-gap");
+  REQUIRE(gap);
+  CHECK((*gap)["severity"] == "error");
+  CHECK((*gap)["cpu"] == 1);
+  CHECK((*gap)["end_ns"].is_null());
+  CHECK((*gap)["details"]["busy_ns"].get<int64_t>() > 20'000'000'000);
+  bool cpu1_missing = false;
+  for (const auto& p : (*gap)["details"]["kick_bits_per_period"])
+    if (p["expected_kick_bits"] == "0x3" && p["kick_bits"] == "0x1") cpu1_missing = true;
+  CHECK(cpu1_missing);
+
+  // Nothing else is an error: CPU0 of the same recording is healthy.
+  int errors = 0;
+  for (const auto& f : j["findings"]) errors += f["severity"] == "error";
+  CHECK(errors == 3);
+
+  CHECK(r.out.find("3 errors") != std::string::npos);
+  CHECK(r.out.find("at 180.736523") != std::string::npos);  // greppable in the trace
+
+  json p = json::parse(slurp(perfetto));
+  bool open_work_slice = false, finding_slice = false;
+  for (const auto& e : p["traceEvents"]) {
+    if (e["ph"] == "X" && e["name"] == "addrconf_dad_work" && e["args"].value("unterminated", false)) open_work_slice = true;
+    if (e["ph"] == "X" && e["pid"] == 1 && e["args"]["detector"] == "unterminated-work") finding_slice = true;
+  }
+  CHECK(open_work_slice);
+  CHECK(finding_slice);
+}
+
+TEST_CASE("e2e.--fail-on error exits 1 on the seed fixture and 0 on clean recordings") {
+  CHECK(ftlens("analyze " + kSeed000 + " --fail-on error").exit_code == 1);
+  CHECK(ftlens("analyze " + std::string(FTLENS_TRACES) + "/real_light30.txt --fail-on error").exit_code == 0);
+}
+
+TEST_CASE("e2e.every clean real recording gives no error finding") {
+  std::vector<std::string> traces = {std::string(FTLENS_TRACES) + "/real_light30.txt"};
+  if (fs::exists(FTLENS_SHARED_TRACES))
+    for (const auto& entry : fs::directory_iterator(FTLENS_SHARED_TRACES))
+      if (entry.path().extension() == ".txt") traces.push_back(entry.path().string());
+  REQUIRE(traces.size() >= 5);  // ours plus the four shared recordings
+  for (const std::string& trace : traces) {
+    CAPTURE(trace);
+    const std::string report = scratch("clean.json");
+    Run r = ftlens("analyze " + trace + " --report " + report);
+    REQUIRE(r.exit_code == 0);
+    json j = json::parse(slurp(report));
+    CHECK(j["input"]["events"].get<int64_t>() > 1000);
+    CHECK(j["input"]["skipped_lines"] == 0);
+    for (const auto& f : j["findings"]) CHECK_MESSAGE(f["severity"] != "error", f.dump());
+  }
+}
+
+TEST_CASE("e2e.stdin gives the same report as the file") {
+  const std::string a = scratch("file.json"), b = scratch("stdin.json");
+  REQUIRE(ftlens("analyze " + kSeed000 + " --report " + a).exit_code == 0);
+  REQUIRE(ftlens("analyze - --report " + b, kSeed000).exit_code == 0);
+  json ja = json::parse(slurp(a)), jb = json::parse(slurp(b));
+  CHECK(ja["findings"] == jb["findings"]);
+  CHECK(ja["input"]["events"] == jb["input"]["events"]);
+  CHECK(jb["input"]["path"] == "-");
+}
+
+TEST_CASE("e2e.--set and --config change thresholds; bad ones are usage errors") {
+  const std::string report = scratch("set.json");
+  REQUIRE(ftlens("analyze " + kSeed000 + " --set non-preempted.error=60s --report " + report).exit_code == 0);
+  json j = json::parse(slurp(report));
+  CHECK((*find(j, "non-preempted"))["severity"] == "warning");
+
+  const std::string config = scratch("config.json");
+  std::ofstream(config) << R"({"unterminated-work": {"error": "60s", "warning": "50s"}})";
+  REQUIRE(ftlens("analyze " + kSeed000 + " --config " + config + " --report " + report).exit_code == 0);
+  j = json::parse(slurp(report));
+  CHECK((*find(j, "unterminated-work"))["severity"] == "info");
+
+  Run bad = ftlens("analyze " + kSeed000 + " --set non-preempted.error=soon");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("non-preempted.error") != std::string::npos);
+  CHECK(ftlens("analyze " + kSeed000 + " --set nosuch.key=1").exit_code == 2);
+  CHECK(ftlens("analyze " + kSeed000 + " --fail-on sometimes").exit_code == 2);
+}
+
+TEST_CASE("e2e.unusable input exits 2 with one line naming the file") {
+  Run missing = ftlens("analyze /nonexistent/trace.txt");
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err == "ftlens: /nonexistent/trace.txt: cannot open: No such file or directory\n");
+
+  const std::string junk = scratch("junk.txt");
+  std::ofstream(junk, std::ios::binary) << std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0", 12);
+  Run binary = ftlens("analyze " + junk);
+  CHECK(binary.exit_code == 2);
+  CHECK(binary.err.find(junk + ": binary data") != std::string::npos);
+
+  const std::string prose = scratch("prose.txt");
+  std::ofstream(prose) << "this is a log\nnot a trace\n";
+  Run text = ftlens("analyze " + prose);
+  CHECK(text.exit_code == 2);
+  CHECK(text.err.find(prose + ": no ftrace events found (line 1:") != std::string::npos);
+}
+
+TEST_CASE("e2e.damaged lines are skipped, counted and located, and the rest is analyzed") {
+  const std::string damaged = scratch("damaged.txt");
+  {
+    std::ifstream in(kSeed000);
+    std::ofstream out(damaged);
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line)) {
+      ++n;
+      if (n == 100) out << "@@@ corrupted by the crash @@@\n";
+      else if (n == 200) out << line.substr(0, 20) << "\n";  // cut mid-line
+      else out << line << "\n";
+    }
+  }
+  const std::string report = scratch("damaged.json");
+  Run r = ftlens("analyze " + damaged + " --report " + report);
+  REQUIRE(r.exit_code == 0);
+  json j = json::parse(slurp(report));
+  CHECK(j["input"]["skipped_lines"] == 2);
+  REQUIRE(j["input"]["first_skipped"].size() == 2);
+  CHECK(j["input"]["first_skipped"][0]["line"] == 100);
+  CHECK(j["input"]["first_skipped"][1]["line"] == 200);
+  CHECK(find(j, "unterminated-work") != nullptr);
+  CHECK(r.out.find(damaged + ":100:") != std::string::npos);
+}

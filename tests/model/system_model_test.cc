@@ -1,0 +1,139 @@
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "feed_text.h"
+#include "model/system_model.h"
+
+using namespace ftlens;
+
+namespace {
+
+struct Recorder final : TimelineListener {
+  std::vector<TaskSpan> spans;
+  std::vector<std::pair<WorkItem, TimeNs>> work;
+  void on_task_span(const TaskSpan& s, const SystemModel&) override { spans.push_back(s); }
+  void on_work_done(const WorkItem& w, TimeNs end, const SystemModel&) override { work.emplace_back(w, end); }
+};
+
+struct Fixture {
+  StringPool pool;
+  Recorder rec;
+  SystemModel model{&rec};
+  void run(std::string_view text, bool finish = true) {
+    REQUIRE(testing::feed_text(pool, text, [&](const Event& e) { model.apply(e); }) == 0);
+    if (finish) model.finish();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("model.sched_switch closes the running task's span and opens the next") {
+  Fixture f;
+  f.run(
+      "  a-10 [000] d..2. 1.000000: sched_switch: prev_comm=a prev_pid=10 prev_prio=120 prev_state=S ==> next_comm=b next_pid=20 next_prio=120\n"
+      "  b-20 [000] d..2. 3.000000: sched_switch: prev_comm=b prev_pid=20 prev_prio=120 prev_state=R+ ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+      "  <idle>-0 [000] d.h1. 4.000000: irq_handler_entry: irq=1 name=t\n");
+  REQUIRE(f.rec.spans.size() == 3);
+  CHECK(f.rec.spans[0].pid == 10);
+  CHECK_FALSE(f.rec.spans[0].start_seen);  // running when the trace began
+  CHECK(f.rec.spans[1].pid == 20);
+  CHECK(f.rec.spans[1].start == 1000000000);
+  CHECK(f.rec.spans[1].end == 3000000000);
+  CHECK(f.rec.spans[1].start_seen);
+  CHECK(f.rec.spans[1].end_seen);
+  CHECK(f.rec.spans[2].idle());
+  CHECK_FALSE(f.rec.spans[2].end_seen);  // cut by the trace end
+  CHECK(f.model.cpu(0)->busy_until(4000000000) == 2000000000);  // b ran 1 s..3 s; a only at 1 s
+  CHECK(f.model.stats().get(ModelStat::repaired_switches) == 0);
+}
+
+TEST_CASE("model.a missing switch is repaired from the event header and counted") {
+  Fixture f;
+  // migration/1 runs with no sched_switch into it, as on the real 6.18 kernel.
+  f.run(
+      "  <idle>-0 [001] dNh5. 1.000000: sched_wakeup: comm=migration/1 pid=21 prio=0 target_cpu=001\n"
+      "  migration/1-21 [001] d..2. 1.000030: sched_switch: prev_comm=migration/1 prev_pid=21 prev_prio=0 prev_state=S ==> next_comm=swapper/1 next_pid=0 next_prio=120\n");
+  CHECK(f.model.stats().get(ModelStat::repaired_switches) == 1);
+  REQUIRE(f.rec.spans.size() == 3);
+  CHECK(f.rec.spans[0].idle());
+  CHECK(f.rec.spans[0].repaired);
+  CHECK(f.rec.spans[1].pid == 21);
+  CHECK(f.rec.spans[1].end_seen);
+  CHECK(f.model.waiting().empty());  // migration/1 ran, so it is no longer waiting
+}
+
+TEST_CASE("model.work items are matched by worker and reported when done") {
+  Fixture f;
+  f.run(
+      "  kworker/1:1-41 [001] ..... 1.000000: workqueue_execute_start: work struct 0000000010064415: function f\n"
+      "  kworker/0:1-11 [000] ..... 1.500000: workqueue_execute_start: work struct 00000000000000aa: function g\n"
+      "  kworker/1:1-41 [001] ..... 2.000000: workqueue_execute_end: work struct 0000000010064415: function f\n"
+      "  kworker/0:2-12 [000] ..... 3.000000: workqueue_execute_end: work struct 00000000000000bb: function h\n",
+      false);
+  REQUIRE(f.rec.work.size() == 1);
+  CHECK(f.rec.work[0].first.worker_pid == 41);
+  CHECK(f.rec.work[0].first.work == 0x10064415);
+  CHECK(f.rec.work[0].second == 2000000000);
+  REQUIRE(f.model.open_work().size() == 1);
+  CHECK(f.model.open_work_of(11) != nullptr);
+  CHECK(f.model.open_work_of(11)->cpu == 0);
+  CHECK(f.model.stats().get(ModelStat::work_end_without_start) == 1);
+}
+
+TEST_CASE("model.woken tasks wait on their target CPU until they run") {
+  Fixture f;
+  f.run(
+      "  a-10 [000] d..2. 1.000000: sched_wakeup: comm=netd pid=1145 prio=120 target_cpu=001\n"
+      "  a-10 [000] d..2. 1.100000: sched_wakeup: comm=other pid=77 prio=120 target_cpu=001\n"
+      "  a-10 [000] d..2. 1.200000: sched_migrate_task: comm=other pid=77 prio=120 orig_cpu=1 dest_cpu=0\n"
+      "  a-10 [000] d..2. 1.300000: sched_wakeup: comm=netd pid=1145 prio=120 target_cpu=001\n"
+      "  b-11 [001] d..2. 2.000000: sched_switch: prev_comm=b prev_pid=11 prev_prio=120 prev_state=S ==> next_comm=other next_pid=77 next_prio=120\n",
+      false);
+  REQUIRE(f.model.waiting().size() == 1);
+  const WaitingTask& netd = f.model.waiting().at(1145);
+  CHECK(netd.cpu == 1);
+  CHECK(netd.woken == 1000000000);  // a second wakeup does not restart the wait
+}
+
+TEST_CASE("model.irq nesting from handler events when there is no flags column") {
+  Fixture f;
+  f.run(
+      "w-5 [002]  1.000000: workqueue_execute_start: work struct 0xd8c3cb7c: function addrconf_dad_work\n"
+      "w-5 [002]  1.100000: hrtimer_expire_entry: hrtimer=00000000e83e45ef function=tick_nohz_handler now=1\n"
+      "w-5 [002]  1.100001: sched_wakeup: comm=x pid=9 prio=120 target_cpu=002\n"
+      "w-5 [002]  1.100002: hrtimer_expire_exit: hrtimer=00000000e83e45ef\n"
+      "w-5 [002]  1.200000: irq_handler_entry: irq=30 name=arch_timer\n"
+      "w-5 [002]  1.200001: irq_handler_exit: irq=30 ret=handled\n"
+      "w-5 [002]  1.300000: irq_handler_exit: irq=30 ret=handled\n");
+  REQUIRE(f.rec.spans.size() == 1);
+  CHECK(f.rec.spans[0].task_events == 1);
+  CHECK(f.rec.spans[0].irq_events == 6);
+  CHECK(f.rec.spans[0].last_task_event == 1000000000);
+  CHECK(f.model.stats().get(ModelStat::irq_exit_without_entry) == 1);
+}
+
+TEST_CASE("model.lost events are attributed to the spans they fall in") {
+  Fixture f;
+  f.run(
+      "  a-10 [000] d..2. 1.000000: sched_waking: comm=x pid=9 prio=120 target_cpu=000\n"
+      "CPU:0 [LOST 17 EVENTS]\n"
+      "  a-10 [000] d..2. 2.000000: sched_switch: prev_comm=a prev_pid=10 prev_prio=120 prev_state=S ==> next_comm=b next_pid=20 next_prio=120\n");
+  REQUIRE(f.rec.spans.size() == 2);
+  CHECK(f.rec.spans[0].lost_events == 17);
+  CHECK(f.rec.spans[1].lost_events == 0);
+  CHECK(f.model.cpu(0)->lost_events == 17);
+}
+
+TEST_CASE("model.trace end is the last event of any CPU") {
+  Fixture f;
+  f.run(
+      "  a-10 [000] d..2. 1.000000: x: y\n"
+      "  b-11 [001] d..2. 9.000000: x: y\n"
+      "  a-10 [000] d..2. 2.000000: x: y\n");
+  CHECK(f.model.first_event() == 1000000000);
+  CHECK(f.model.last_event() == 9000000000);
+  REQUIRE(f.rec.spans.size() == 2);
+  CHECK(f.rec.spans[0].end == 9000000000);  // CPU0's task is open until the trace end
+  CHECK(f.model.cpu(5) == nullptr);
+}

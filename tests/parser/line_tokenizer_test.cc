@@ -1,0 +1,110 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "parser/ftrace_line.h"
+#include "parser/line_tokenizer.h"
+
+using ftlens::FtraceLine;
+using ftlens::tokenize_ftrace_line;
+
+TEST_CASE("tokenizer.malformed lines name the reason and the column") {
+  struct Row {
+    const char* line;
+    std::string reason_part;
+    size_t column;
+  };
+  const Row rows[] = {
+      {"", "no [cpu] column", 0},
+      {"garbage without brackets", "no [cpu] column", 0},
+      {"bash [000] ...1 10.0: x: y", "expected comm-pid", 0},
+      {"bash-12x [000] ...1 10.0: x: y", "pid after the last '-'", 5},
+      {"bash-12 [000] ...1 notatime x: y", "expected timestamp", 19},
+      {"bash-12 [000] ...1 10.0 x: y", "expected timestamp", 19},
+      {"bash-12 (abc) [000] ...1 10.0: x: y", "tgid column is not a number", 9},
+      {"bash-12 [000] ...1 10.0: : y", "empty event name", 25},
+  };
+  for (const Row& row : rows) {
+    FtraceLine out;
+    auto err = tokenize_ftrace_line(row.line, &out);
+    CAPTURE(row.line);
+    REQUIRE(err);
+    CHECK(std::string(err.reason).find(row.reason_part) != std::string::npos);
+    CHECK(err.column == row.column);
+  }
+}
+
+TEST_CASE("tokenizer.line with irq-flags column") {
+  FtraceLine l;
+  REQUIRE_FALSE(tokenize_ftrace_line(
+      "          <idle>-0       [001] d.h1.  2167.127287: irq_handler_entry: irq=36 name=virtio1-req.0", &l));
+  CHECK(l.comm == "<idle>");
+  CHECK(l.pid == 0);
+  CHECK(l.cpu == 1);
+  CHECK(l.tgid == -1);
+  CHECK(l.irq_flags == "d.h1.");
+  CHECK(l.timestamp == "2167.127287");
+  CHECK(l.event_name == "irq_handler_entry");
+  CHECK(l.payload == "irq=36 name=virtio1-req.0");
+}
+
+TEST_CASE("tokenizer.seed 000 line without irq-flags column") {
+  FtraceLine l;
+  REQUIRE_FALSE(tokenize_ftrace_line(
+      "kworker/4:3-10711 [004]  1573.162047: workqueue_execute_start: work struct 0xd8c3cb7c: function addrconf_dad_work",
+      &l));
+  CHECK(l.comm == "kworker/4:3");
+  CHECK(l.pid == 10711);
+  CHECK(l.cpu == 4);
+  CHECK(l.irq_flags.empty());
+  CHECK(l.timestamp == "1573.162047");
+  CHECK(l.event_name == "workqueue_execute_start");
+  CHECK(l.payload == "work struct 0xd8c3cb7c: function addrconf_dad_work");
+}
+
+TEST_CASE("tokenizer.tgid column with a number and with dashes") {
+  FtraceLine l;
+  REQUIRE_FALSE(tokenize_ftrace_line("            bash-1977    (   1977) [000] ...1  100.000001: sched_waking: x", &l));
+  CHECK(l.comm == "bash");
+  CHECK(l.pid == 1977);
+  CHECK(l.tgid == 1977);
+  CHECK(l.irq_flags == "...1");
+  REQUIRE_FALSE(tokenize_ftrace_line("     kworker/0:1-11      (-------) [000] d..2  5.5: sched_switch: x", &l));
+  CHECK(l.comm == "kworker/0:1");
+  CHECK(l.tgid == -1);
+  CHECK(l.timestamp == "5.5");
+}
+
+TEST_CASE("tokenizer.comms with spaces, dashes, slashes and brackets") {
+  FtraceLine l;
+  REQUIRE_FALSE(tokenize_ftrace_line(" Binder:1234_2-5678  [002] .... 1.000000: sched_switch: x", &l));
+  CHECK(l.comm == "Binder:1234_2");
+  CHECK(l.pid == 5678);
+  REQUIRE_FALSE(tokenize_ftrace_line("  Web Content-3-4-99 [003] .... 1.000000: x: y", &l));
+  CHECK(l.comm == "Web Content-3-4");
+  CHECK(l.pid == 99);
+  REQUIRE_FALSE(tokenize_ftrace_line(" kworker/u8:2-123 [000] .... 1.000000: x: y", &l));
+  CHECK(l.comm == "kworker/u8:2");
+  REQUIRE_FALSE(tokenize_ftrace_line(" [weird]x-7 [000] .... 1.000000: x: y", &l));
+  CHECK(l.comm == "[weird]x");
+  CHECK(l.cpu == 0);
+}
+
+TEST_CASE("tokenizer.nanosecond and counter clock timestamps") {
+  FtraceLine l;
+  REQUIRE_FALSE(tokenize_ftrace_line(" a-1 [000] d..2. 2162.317831123: x: y", &l));
+  CHECK(l.timestamp == "2162.317831123");
+  REQUIRE_FALSE(tokenize_ftrace_line(" a-1 [000] d..2. 123456789012: x: y", &l));
+  CHECK(l.timestamp == "123456789012");
+  CHECK(l.irq_flags == "d..2.");
+}
+
+TEST_CASE("tokenizer.event with empty payload and function tracer lines") {
+  FtraceLine l;
+  REQUIRE_FALSE(tokenize_ftrace_line(" a-1 [000] .... 1.0: cpu_idle_miss:", &l));
+  CHECK(l.event_name == "cpu_idle_miss");
+  CHECK(l.payload.empty());
+  REQUIRE_FALSE(tokenize_ftrace_line(" a-1 [000] .... 1.0: do_sys_open <-__x64_sys_openat", &l));
+  CHECK(l.event_name == "function");
+  CHECK(l.payload == "do_sys_open <-__x64_sys_openat");
+}

@@ -1,0 +1,132 @@
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "parser/string_pool.h"
+#include "parser/text_trace_parser.h"
+
+using namespace ftlens;
+
+namespace {
+
+struct Collect final : EventSink {
+  std::vector<Event> events;
+  std::vector<ParseIssue> issues;
+  void on_event(const Event& e) override {
+    events.push_back(e);
+    events.back().payload = {};  // points into the parser's buffer
+  }
+  void on_malformed(const ParseIssue& i) override { issues.push_back(i); }
+};
+
+const char* const kTrace =
+    "# tracer: nop\n"
+    "#\n"
+    "# entries-in-buffer/entries-written: 4/4   #P:2\n"
+    "  bash-10 [000] d..2.  100.000001: sched_switch: prev_comm=bash prev_pid=10 prev_prio=120 prev_state=S ==> "
+    "next_comm=swapper/0 next_pid=0 next_prio=120\n"
+    "this line is not a trace line\n"
+    "CPU:1 [LOST 42 EVENTS]\n"
+    "##### CPU 1 buffer started ####\n"
+    "  <idle>-0 [001] d.h1.  100.000200: irq_handler_entry: irq=1 name=timer\n"
+    "  <idle>-0 [001] d.h1.  100.000300: sched_wakeup: comm=x pid=\n"
+    "  <idle>-0 [001] d.h1.  100.000400: block_rq_issue: 8,0 W\r\n";
+
+}  // namespace
+
+TEST_CASE("text parser.headers, events, markers and bad lines are each accounted for") {
+  StringPool pool;
+  Collect sink;
+  FtraceTextParser parser(pool, sink);
+  parser.feed(kTrace);
+  parser.finish();
+  const TextTraceInfo& info = parser.info();
+  CHECK(info.declared_cpus == 2);
+  CHECK(info.tracer == "nop");
+  CHECK(info.lines == 10);
+  CHECK(info.header_lines == 3);
+  CHECK(info.events == 4);
+  CHECK(info.skipped_lines == 1);
+  CHECK(info.malformed_payloads == 1);
+  CHECK(info.lost_events == 42);
+  CHECK(info.fraction_digits == 6);
+  CHECK(info.has_irq_flags);
+
+  REQUIRE(sink.events.size() == 6);  // 4 events + LOST + buffer-started markers
+  CHECK(sink.events[0].type == EventType::kSchedSwitch);
+  CHECK(sink.events[1].type == EventType::kLostEvents);
+  CHECK(sink.events[1].cpu == 1);
+  CHECK(sink.events[1].number == 42);
+  CHECK(sink.events[2].type == EventType::kBufferStarted);
+  CHECK(sink.events[4].type == EventType::kOther);  // the malformed wakeup keeps only its header
+  CHECK(pool.view(sink.events[4].name) == "sched_wakeup");
+  CHECK(pool.view(sink.events[5].name) == "block_rq_issue");
+  CHECK(sink.events[5].irq_flags == (Event::kIrqsOff | Event::kInHardirq));
+
+  REQUIRE(sink.issues.size() == 2);
+  CHECK(sink.issues[0].line == 5);
+  CHECK(std::string(sink.issues[0].reason) == "no [cpu] column");
+  CHECK(sink.issues[1].line == 9);
+}
+
+TEST_CASE("text parser.chunk boundaries anywhere give the same events") {
+  StringPool whole_pool;
+  Collect whole;
+  FtraceTextParser a(whole_pool, whole);
+  a.feed(kTrace);
+  a.finish();
+
+  const std::string text = kTrace;
+  for (size_t chunk : {size_t{1}, size_t{2}, size_t{7}, size_t{64}}) {
+    StringPool pool;
+    Collect pieces;
+    FtraceTextParser b(pool, pieces);
+    for (size_t i = 0; i < text.size(); i += chunk) b.feed(std::string_view(text).substr(i, chunk));
+    b.finish();
+    CAPTURE(chunk);
+    REQUIRE(pieces.events.size() == whole.events.size());
+    for (size_t i = 0; i < pieces.events.size(); ++i) {
+      CHECK(pieces.events[i].ts == whole.events[i].ts);
+      CHECK(pieces.events[i].type == whole.events[i].type);
+      CHECK(pool.view(pieces.events[i].comm) == whole_pool.view(whole.events[i].comm));
+    }
+    CHECK(b.info().lines == a.info().lines);
+  }
+}
+
+TEST_CASE("text parser.a last line without newline is still read") {
+  StringPool pool;
+  Collect sink;
+  FtraceTextParser parser(pool, sink);
+  parser.feed("  a-1 [000] .... 5.000000: x: y");
+  parser.finish();
+  CHECK(parser.info().events == 1);
+}
+
+TEST_CASE("text parser.a line longer than the limit is skipped and counted, not buffered") {
+  StringPool pool;
+  Collect sink;
+  FtraceTextParser parser(pool, sink);
+  std::string huge(FtraceTextParser::kMaxLineBytes + 10, 'x');
+  parser.feed("  a-1 [000] .... 5.000000: x: y\n");
+  for (size_t i = 0; i < huge.size(); i += 4096) parser.feed(std::string_view(huge).substr(i, 4096));
+  parser.feed("\n  a-1 [000] .... 6.000000: x: y\n");
+  parser.finish();
+  CHECK(parser.info().events == 2);
+  CHECK(parser.info().long_lines == 1);
+  CHECK(parser.info().skipped_lines == 1);
+  REQUIRE(sink.issues.size() == 1);
+  CHECK(sink.issues[0].line == 2);
+}
+
+TEST_CASE("text parser.comms are interned once") {
+  StringPool pool;
+  Collect sink;
+  FtraceTextParser parser(pool, sink);
+  parser.feed("  a-1 [000] .... 5.000000: x: y\n  a-1 [000] .... 6.000000: x: y\n  b-2 [000] .... 7.0: x: y\n");
+  parser.finish();
+  REQUIRE(sink.events.size() == 3);
+  CHECK(sink.events[0].comm == sink.events[1].comm);
+  CHECK(sink.events[0].comm != sink.events[2].comm);
+}
