@@ -58,3 +58,9 @@ if "trace-cmd report" in runs:
 print("ftlens analyze peak RSS:          %.1f MiB" % (rss / 1024))
 PY
 rm -f "$json"
+
+# Micro-benchmarks of the line tokenizer and the sched_switch payload grammars.
+dpkg -s libbenchmark-dev >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libbenchmark-dev >/dev/null
+cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DFTLENS_BUILD_BENCH=ON -DFTLENS_BUILD_TESTS=OFF >/dev/null
+cmake --build "$root/build-bench" -j"$(nproc)" --target parser_bench >/dev/null
+"$root/build-bench/bench/parser_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true 2>/dev/null | grep median
