@@ -152,7 +152,10 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
   r.model_stats = model.stats();
   for (const CpuTimeline& cpu : model.cpus())
     if (cpu.seen) r.cpus.push_back(cpu.cpu);
-  for (auto& d : detectors) d->finish(model, r.findings);
+  for (auto& d : detectors) {
+    d->finish(model);
+    for (Finding& f : d->take_findings()) r.findings.push_back(std::move(f));
+  }
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
     if (a.severity != b.severity) return a.severity > b.severity;
     if (a.start != b.start) return a.start < b.start;

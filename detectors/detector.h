@@ -26,8 +26,21 @@ class Detector : public TimelineListener {
   virtual std::vector<Option> options() = 0;
   // After the model has applied `event`.
   virtual void on_event(const Event&, const SystemModel&) {}
-  // After SystemModel::finish(): append findings.
-  virtual void finish(const SystemModel& model, std::vector<Finding>& out) = 0;
+  // After SystemModel::finish(): report what is still open at the trace end.
+  virtual void finish(const SystemModel&) {}
+
+  // Moves out every finding reported so far.
+  std::vector<Finding> take_findings() { return std::move(findings_); }
+
+ protected:
+  // Records a finding under this detector's id.
+  void report(Finding finding) {
+    finding.detector = std::string(id());
+    findings_.push_back(std::move(finding));
+  }
+
+ private:
+  std::vector<Finding> findings_;
 };
 
 // Every detector this build has, in report order.

@@ -31,7 +31,6 @@ class LongWorkDetector final : public Detector {
     const TimeNs duration = end - item.start;
     if (duration < config_.warning) return;
     Finding f;
-    f.detector = std::string(id());
     f.severity = duration >= config_.error ? Severity::kError : Severity::kWarning;
     f.cpu = item.cpu;
     f.pid = item.worker_pid;
@@ -44,18 +43,12 @@ class LongWorkDetector final : public Detector {
                 task_label(strings_, item.worker_comm, item.worker_pid) + " on CPU" + std::to_string(item.cpu);
     f.details["function"] = function;
     f.details["work"] = hex_address(item.work);
-    found_.push_back(std::move(f));
-  }
-
-  void finish(const SystemModel&, std::vector<Finding>& out) override {
-    for (auto& f : found_) out.push_back(std::move(f));
-    found_.clear();
+    report(std::move(f));
   }
 
  private:
   const StringPool& strings_;
   LongWorkConfig config_;
-  std::vector<Finding> found_;
 };
 
 }  // namespace

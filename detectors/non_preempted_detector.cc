@@ -56,7 +56,6 @@ class NonPreemptedDetector final : public Detector {
     });
 
     Finding f;
-    f.detector = std::string(id());
     f.severity = is_error ? Severity::kError : Severity::kWarning;
     f.cpu = span.cpu;
     f.pid = span.pid;
@@ -101,18 +100,12 @@ class NonPreemptedDetector final : public Detector {
       d["lost_events"] = span.lost_events;
       d["confidence"] = "low: events were lost on this CPU during the span; a switch may be among them";
     }
-    found_.push_back(std::move(f));
-  }
-
-  void finish(const SystemModel&, std::vector<Finding>& out) override {
-    for (auto& f : found_) out.push_back(std::move(f));
-    found_.clear();
+    report(std::move(f));
   }
 
  private:
   const StringPool& strings_;
   NonPreemptedConfig config_;
-  std::vector<Finding> found_;
 };
 
 }  // namespace

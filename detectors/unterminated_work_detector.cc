@@ -29,11 +29,10 @@ class UnterminatedWorkDetector final : public Detector {
             {"error", "open at least this long at the trace end -> error", &config_.error}};
   }
 
-  void finish(const SystemModel& model, std::vector<Finding>& out) override {
+  void finish(const SystemModel& model) override {
     for (const auto& [pid, item] : model.open_work()) {
       Finding f;
-      f.detector = std::string(id());
-      f.cpu = item.cpu;
+        f.cpu = item.cpu;
       f.pid = item.worker_pid;
       f.comm = std::string(strings_.view(item.worker_comm));
       f.start = item.start;
@@ -49,7 +48,7 @@ class UnterminatedWorkDetector final : public Detector {
       f.details["work"] = hex_address(item.work);
       f.details["worker_running_at_end"] = cpu && cpu->current.pid == item.worker_pid;
       if (f.severity == Severity::kInfo) f.details["note"] = "started shortly before the trace ended; likely cut off";
-      out.push_back(std::move(f));
+      report(std::move(f));
     }
   }
 

@@ -68,17 +68,16 @@ class WatchdogGapDetector final : public Detector {
     state.busy_at_kick = cpu->busy_until(e.ts);
   }
 
-  void finish(const SystemModel& model, std::vector<Finding>& out) override {
+  void finish(const SystemModel& model) override {
     if (!any_kick_) {
       if (model.last_event() - model.first_event() >= config_.warning) {
         Finding f;
-        f.detector = std::string(id());
-        f.severity = Severity::kInfo;
+            f.severity = Severity::kInfo;
         f.start = model.first_event();
         f.duration = model.last_event() - model.first_event();
         f.message = "no watchdog kick recognised on any CPU; watchdog gaps were not checked (set watchdog-gap.kicks)";
         f.details["kicks"] = config_.kicks;
-        found_.push_back(std::move(f));
+        report(std::move(f));
       }
     } else {
       for (const CpuTimeline& cpu : model.cpus()) {
@@ -89,8 +88,6 @@ class WatchdogGapDetector final : public Detector {
                   model, !state.kicked);
       }
     }
-    for (auto& f : found_) out.push_back(std::move(f));
-    found_.clear();
   }
 
  private:
@@ -141,7 +138,6 @@ class WatchdogGapDetector final : public Detector {
                  bool before_first = false) {
     if (busy < config_.warning) return;
     Finding f;
-    f.detector = std::string(id());
     f.severity = busy >= config_.error ? Severity::kError : Severity::kWarning;
     f.cpu = cpu;
     f.start = from;
@@ -179,7 +175,7 @@ class WatchdogGapDetector final : public Detector {
       }
     }
     f.details["kick_bits_per_period"] = std::move(view);
-    found_.push_back(std::move(f));
+    report(std::move(f));
   }
 
   const StringPool& strings_;
@@ -191,7 +187,6 @@ class WatchdogGapDetector final : public Detector {
   std::vector<CpuMask> periods_;
   bool started_ = false, any_kick_ = false;
   TimeNs origin_ = 0;
-  std::vector<Finding> found_;
 };
 
 }  // namespace

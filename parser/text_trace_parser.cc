@@ -57,20 +57,12 @@ void FtraceTextParser::feed(std::string_view chunk) {
     std::string_view line = chunk.substr(0, len);
     chunk.remove_prefix(len + 1);
     if (in_long_line_) {
-      ++info_.lines;
-      ++info_.long_lines;
-      ++info_.skipped_lines;
-      report(0, "line longer than 1 MiB");
-      in_long_line_ = false;
+      skip_long_line();
       continue;
     }
     if (!carry_.empty()) {
       if (carry_.size() + line.size() > kMaxLineBytes) {
-        ++info_.lines;
-        ++info_.long_lines;
-        ++info_.skipped_lines;
-        report(0, "line longer than 1 MiB");
-        carry_.clear();
+        skip_long_line();
         continue;
       }
       carry_.append(line);
@@ -82,13 +74,18 @@ void FtraceTextParser::feed(std::string_view chunk) {
   }
 }
 
+void FtraceTextParser::skip_long_line() {
+  ++info_.lines;
+  ++info_.long_lines;
+  ++info_.skipped_lines;
+  report(0, "line longer than 1 MiB");
+  in_long_line_ = false;
+  carry_.clear();
+}
+
 void FtraceTextParser::finish() {
   if (in_long_line_) {
-    ++info_.lines;
-    ++info_.long_lines;
-    ++info_.skipped_lines;
-    report(0, "line longer than 1 MiB");
-    in_long_line_ = false;
+    skip_long_line();
   } else if (!carry_.empty()) {
     handle_line(carry_);
     carry_.clear();

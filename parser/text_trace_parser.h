@@ -58,6 +58,8 @@ class FtraceTextParser {
   void handle_line(std::string_view line);
   bool handle_marker(std::string_view line);
   void report(size_t column, const char* reason);
+  // Counts and reports a line over kMaxLineBytes; none of it is kept.
+  void skip_long_line();
   StrId intern_comm(int32_t pid, std::string_view comm);
   StrId intern_event_name(std::string_view name, EventType* type);
 

@@ -38,7 +38,8 @@ struct DetectorRun final : TimelineListener {
               detector->on_event(e, model);
             }) == 0);
     model.finish();
-    detector->finish(model, findings);
+    detector->finish(model);
+    findings = detector->take_findings();
     return findings;
   }
 };
