@@ -42,9 +42,14 @@ hyperfine --style none --warmup 2 --runs 10 --export-json "$json" \
   -n "wc -l" "wc -l $txt" \
   -n "ftlens analyze" "$ftlens analyze $txt --report /dev/null" \
   -n "ftlens analyze --perfetto" "$ftlens analyze $txt --report /dev/null --perfetto /tmp/ftlens_bench_perfetto.json" \
+  ${dat:+-n "ftlens analyze .dat" "$ftlens analyze $dat --report /dev/null"} \
   ${dat:+-n "trace-cmd report" "trace-cmd report $dat"} >/dev/null 2>&1 || true
 
 rss=$( { /usr/bin/time -f %M "$ftlens" analyze "$txt" --report /dev/null >/dev/null; } 2>&1 | tail -1)
+if [ -n "$dat" ]; then
+  rss_dat=$( { /usr/bin/time -f %M "$ftlens" analyze "$dat" --report /dev/null >/dev/null; } 2>&1 | tail -1)
+  echo "ftlens analyze .dat peak RSS:     $((rss_dat / 1024)) MiB"
+fi
 python3 - "$json" "$bytes" "$lines" "$rss" <<'PY'
 import json, sys
 runs = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
@@ -54,7 +59,8 @@ for name, t in runs.items():
 a, wc = runs["ftlens analyze"], runs["wc -l"]
 print("ftlens / wc -l throughput ratio:  %.3f  (target >= 0.25)" % (wc / a))
 if "trace-cmd report" in runs:
-    print("ftlens time / trace-cmd report:   %.3f  (lower is better)" % (a / runs["trace-cmd report"]))
+    print("ftlens text / trace-cmd report:   %.3f  (time ratio, lower is better)" % (a / runs["trace-cmd report"]))
+    print("ftlens .dat / trace-cmd report:   %.3f  (time ratio; target <= 0.2)" % (runs["ftlens analyze .dat"] / runs["trace-cmd report"]))
 print("ftlens analyze peak RSS:          %.1f MiB" % (rss / 1024))
 PY
 rm -f "$json"

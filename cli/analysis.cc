@@ -131,7 +131,7 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
     }
   }
   Pipeline pipeline(detectors, perfetto.get());
-  ReadResult read = read_trace(options.trace, strings, pipeline);
+  ReadResult read = read_trace(options.trace, ReadOptions{options.instance}, strings, pipeline);
   if (!read.ok) {
     outcome.error = read.error;
     return outcome;
@@ -141,12 +141,17 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
 
   AnalysisResult& r = outcome.result;
   r.path = options.trace;
-  r.format = std::string(input_format_name(read.format));
+  r.format = read.format;
+  r.compression = read.compression;
   r.bytes = read.bytes;
-  r.events = read.text.events;
+  r.events = read.events;
+  r.lost_events = read.lost_events;
+  r.declared_cpus = read.declared_cpus;
+  r.warning = read.warning;
+  r.instances = read.instances;
   r.text = read.text;
   r.first_issues = std::move(pipeline.issues());
-  r.fraction_digits = read.text.fraction_digits;
+  r.fraction_digits = read.fraction_digits;
   r.first_ns = model.first_event();
   r.last_ns = model.last_event();
   r.model_stats = model.stats();

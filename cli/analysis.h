@@ -15,6 +15,7 @@ struct AnalyzeOptions {
   std::string config_path;          // JSON: {"detector": {"key": "value"}}
   std::vector<std::string> sets;    // "detector.key=value"
   std::string perfetto_path;        // empty: no Perfetto JSON
+  std::string instance;             // trace.dat buffer instance; "" for the top buffer
 };
 
 struct AnalyzeOutcome {

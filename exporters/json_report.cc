@@ -25,18 +25,23 @@ Json build_report(const AnalysisResult& r) {
     skipped.push_back({{"line", issue.line}, {"column", issue.column + 1}, {"reason", issue.reason}});
   report["input"] = {{"path", r.path},
                      {"format", r.format},
+                     {"compression", r.compression.empty() ? Json(nullptr) : Json(r.compression)},
                      {"bytes", r.bytes},
                      {"events", r.events},
                      {"cpus", r.cpus},
                      {"first_ns", r.first_ns},
                      {"last_ns", r.last_ns},
                      {"skipped_lines", r.text.skipped_lines},
-                     {"lost_events", r.text.lost_events},
-                     {"declared_cpus", r.text.declared_cpus},
+                     {"lost_events", r.lost_events},
+                     {"declared_cpus", r.declared_cpus},
+                     {"lines", r.text.lines},
+                     {"log_lines", r.text.log_lines},
                      {"irq_flags_column", r.text.has_irq_flags},
                      {"tgid_column", r.text.has_tgid},
                      {"malformed_payloads", r.text.malformed_payloads},
-                     {"first_skipped", std::move(skipped)}};
+                     {"first_skipped", std::move(skipped)},
+                     {"warning", r.warning.empty() ? Json(nullptr) : Json(r.warning)}};
+  if (!r.instances.empty()) report["input"]["other_instances"] = r.instances;
   Json stats = Json::object();
   for (size_t i = 0; i < kModelStatInfo.size(); ++i) stats[std::string(kModelStatInfo[i].name)] = r.model_stats.values[i];
   report["stats"] = std::move(stats);

@@ -12,13 +12,15 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
   size_t counts[3] = {0, 0, 0};
   for (const Finding& f : r.findings) ++counts[static_cast<size_t>(f.severity)];
 
-  std::fprintf(out, "%s: %s, %llu events on %zu CPUs, %s .. %s (%s)\n", r.path.c_str(), r.format.c_str(),
+  const std::string format = r.compression.empty() ? r.format : r.format + " (" + r.compression + ")";
+  std::fprintf(out, "%s: %s, %llu events on %zu CPUs, %s .. %s (%s)\n", r.path.c_str(), format.c_str(),
                static_cast<unsigned long long>(r.events), r.cpus.size(), format_timestamp(r.first_ns, digits).c_str(),
                format_timestamp(r.last_ns, digits).c_str(), format_duration(r.last_ns - r.first_ns).c_str());
-  if (r.text.skipped_lines || r.text.lost_events || r.text.malformed_payloads) {
+  if (!r.warning.empty()) std::fprintf(out, "  warning: %s\n", r.warning.c_str());
+  if (r.text.skipped_lines || r.lost_events || r.text.malformed_payloads) {
     std::fprintf(out, "  input: %llu lines skipped, %llu events lost in the ring buffer, %llu payloads unreadable\n",
                  static_cast<unsigned long long>(r.text.skipped_lines),
-                 static_cast<unsigned long long>(r.text.lost_events),
+                 static_cast<unsigned long long>(r.lost_events),
                  static_cast<unsigned long long>(r.text.malformed_payloads));
     for (const ParseIssue& issue : r.first_issues)
       std::fprintf(out, "    %s:%llu:%zu: %s\n", r.path.c_str(), static_cast<unsigned long long>(issue.line),

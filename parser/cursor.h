@@ -57,8 +57,10 @@ class Cursor {
     rest_.remove_prefix(static_cast<size_t>(p - rest_.data()));
     return value;
   }
-  // Hex with or without "0x", as %p prints it ("0xd8c3cb7c", "0000000010064415").
+  // Hex with or without "0x", as %p prints it ("0xd8c3cb7c", "0000000010064415"),
+  // and trace-cmd's "(nil)" for a null pointer.
   std::optional<uint64_t> read_hex() {
+    if (expect("(nil)")) return 0;
     expect("0x");
     uint64_t value = 0;
     auto [p, ec] = std::from_chars(rest_.data(), rest_.data() + rest_.size(), value, 16);

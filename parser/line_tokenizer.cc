@@ -113,4 +113,92 @@ TokenizeError tokenize_ftrace_line(std::string_view line, FtraceLine* out) {
   return {};
 }
 
+// Latency format, as the kernel prints it ("%8.8s-%-7d %3d" + flags, then
+// " %4lldus%c: ") and as trace-cmd report -l does (seconds instead of us):
+//
+//   <idle>-0         0d.h2 116787926us : hrtimer_expire_entry: hrtimer=...
+//   record_r-4116    1d..2.  2180.317390: sched_wakeup_new: record_real.sh:4121 [120] CPU:001
+//
+// The timestamp is found first (a ':' preceded by digits, optionally "us" and
+// a mark, themselves preceded by a space), because the comm may hold ':'.
+TokenizeError tokenize_latency_line(std::string_view line, FtraceLine* out, bool* in_usecs) {
+  size_t from = 0;
+  while (from < line.size()) {
+    size_t colon = line.find(':', from);
+    if (colon == std::string_view::npos) break;
+    from = colon + 1;
+    size_t ts_end = colon;
+    bool usecs = false;
+    if (colon >= 3 && line.substr(colon - 3, 2) == "us" && std::string_view(" +!#*@$").find(line[colon - 1]) != std::string_view::npos) {
+      ts_end = colon - 3;
+      usecs = true;
+    }
+    size_t ts_start = ts_end;
+    while (ts_start > 0 && (is_digit(line[ts_start - 1]) || (!usecs && line[ts_start - 1] == '.'))) --ts_start;
+    if (ts_start == ts_end || ts_start == 0 || line[ts_start - 1] != ' ' || !is_digit(line[ts_start])) continue;
+
+    // Before the time: "<cpu><flags>", then "comm-pid".
+    size_t tok_end = ts_start;
+    while (tok_end > 0 && line[tok_end - 1] == ' ') --tok_end;
+    size_t tok_start = tok_end;
+    while (tok_start > 0 && line[tok_start - 1] != ' ') --tok_start;
+    std::string_view cpu_flags = line.substr(tok_start, tok_end - tok_start);
+    size_t digits = 0;
+    while (digits < cpu_flags.size() && is_digit(cpu_flags[digits])) ++digits;
+    if (digits == 0) return {"expected cpu number before the irq flags", tok_start};
+    if (!parse_int(cpu_flags.substr(0, digits), &out->cpu)) return {"cpu is not a number", tok_start};
+    out->irq_flags = cpu_flags.substr(digits);
+
+    std::string_view head = trim(line.substr(0, tok_start));
+    const size_t dash = head.rfind('-');
+    if (dash == std::string_view::npos || dash + 1 == head.size()) return {"expected comm-pid before the cpu", 0};
+    if (!parse_int(head.substr(dash + 1), &out->pid)) return {"pid after the last '-' is not a number", dash + 1};
+    out->comm = head.substr(0, dash);
+    out->tgid = -1;
+    out->timestamp = line.substr(ts_start, ts_end - ts_start);
+    *in_usecs = usecs;
+
+    size_t pos = colon + 1;
+    while (pos < line.size() && line[pos] == ' ') ++pos;
+    size_t name_end = pos;
+    while (name_end < line.size() && line[name_end] != ':' && line[name_end] != ' ') ++name_end;
+    if (name_end < line.size() && line[name_end] == ':') {
+      if (name_end == pos) return {"empty event name", pos};
+      out->event_name = line.substr(pos, name_end - pos);
+      pos = name_end + 1;
+    } else {
+      out->event_name = "function";
+    }
+    out->payload = trim(line.substr(pos));
+    return {};
+  }
+  return {"no timestamp followed by ':'", 0};
+}
+
+bool strip_printk_prefix(std::string_view* line) {
+  std::string_view s = *line;
+  if (s.size() > 3 && s[0] == '<') {  // syslog level "<6>"
+    size_t close = s.find('>');
+    if (close == std::string_view::npos || close > 4) return false;
+    s.remove_prefix(close + 1);
+  }
+  if (s.empty() || s[0] != '[') return false;
+  size_t close = s.find(']');
+  if (close == std::string_view::npos || close > 24) return false;
+  std::string_view stamp = trim(s.substr(1, close - 1));
+  if (stamp.empty() || !is_digit(stamp[0]) || stamp.find('.') == std::string_view::npos) return false;
+  s.remove_prefix(close + 1);
+  if (!s.empty() && s[0] == ' ') s.remove_prefix(1);
+  // Newer kernels add a caller id: "[    T1] " or "[  C3] ".
+  if (s.size() > 2 && s[0] == '[' && (s.find(']') < 10)) {
+    std::string_view id = trim(s.substr(1, s.find(']') - 1));
+    if (!id.empty() && (id[0] == 'T' || id[0] == 'C')) {
+      s.remove_prefix(s.find(']') + 1);
+      if (!s.empty() && s[0] == ' ') s.remove_prefix(1);
+    }
+  }
+  *line = s;
+  return true;
+}
+
 }  // namespace ftlens

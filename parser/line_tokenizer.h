@@ -16,4 +16,15 @@ struct TokenizeError {
 
 [[nodiscard]] TokenizeError tokenize_ftrace_line(std::string_view line, FtraceLine* out);
 
+// The latency format (trace-cmd report -l, and the kernel's ftrace_dump into
+// dmesg): "comm-pid  <cpu><flags> <time>: name: payload" with no [cpu]
+// brackets, the comm cut to 8 characters, and <time> either seconds.fraction
+// or microseconds as "12345us" followed by a one-character delay mark.
+// On success `out->timestamp` is the digits only; `*in_usecs` says its unit.
+[[nodiscard]] TokenizeError tokenize_latency_line(std::string_view line, FtraceLine* out, bool* in_usecs);
+
+// "[  123.456789] rest" or "<6>[  123.456789] rest" -> "rest"; nullopt when
+// the line has no printk time prefix.
+bool strip_printk_prefix(std::string_view* line);
+
 }  // namespace ftlens

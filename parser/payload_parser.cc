@@ -41,8 +41,47 @@ bool symbol_field(Cursor& c, std::string_view key, StringPool& pool, StrId* out)
   return true;
 }
 
+// A kernel function as %ps/%pS or trace-cmd print it ("ttwu_queue_wakelist",
+// "ttwu_queue_wakelist+0x11d/0x150", "tick_nohz_handler/0x0"): the name only,
+// so that every input format gives the same symbol.
+bool function_field(Cursor& c, std::string_view key, StringPool& pool, StrId* out) {
+  if (!c.skip_past(key)) return false;
+  std::string_view token = c.read_token();
+  *out = pool.intern(token.substr(0, token.find_first_of("+/")));
+  return true;
+}
+
+// trace-cmd report's "comm:pid [prio]" (sched plugin); comm may hold ':'.
+bool report_task(std::string_view text, StringPool& pool, TaskRef* task) {
+  size_t bracket = text.rfind(" [");
+  if (bracket == std::string_view::npos) return false;
+  std::string_view comm_pid = text.substr(0, bracket);
+  size_t colon = comm_pid.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  Cursor pid(comm_pid.substr(colon + 1)), prio(text.substr(bracket + 2));
+  auto p = as_i32(pid.read_int());
+  auto q = as_i32(prio.read_int());
+  if (!p || !pid.empty() || !q) return false;
+  *task = TaskRef{pool.intern(comm_pid.substr(0, colon)), *p, *q};
+  return true;
+}
+
 // comm=%s pid=%d prio=%d [success=%d] target_cpu=%03d [state=W]
 bool parse_wakeup(Cursor& c, StringPool& pool, Event* e) {
+  if (!c.rest().starts_with("comm=")) {
+    // trace-cmd report: "bash:3794 [120] [success=1] CPU:001"
+    std::string_view text = c.rest();
+    size_t cpu = text.rfind("CPU:");
+    if (cpu == std::string_view::npos) return false;
+    std::string_view task = text.substr(0, cpu);
+    size_t close = task.rfind(']');
+    if (close == std::string_view::npos || !report_task(task.substr(0, close + 1), pool, &e->task)) return false;
+    Cursor target(text.substr(cpu + 4));
+    auto t = as_i32(target.read_int());
+    if (!t) return false;
+    e->target_cpu = *t;
+    return true;
+  }
   if (!comm_field(c, "comm=", " pid=", pool, &e->task.comm)) return false;
   if (!int_field(c, " pid=", &e->task.pid) || !int_field(c, " prio=", &e->task.prio)) return false;
   return int_field(c, "target_cpu=", &e->target_cpu);
@@ -50,6 +89,20 @@ bool parse_wakeup(Cursor& c, StringPool& pool, Event* e) {
 
 // prev_comm=%s prev_pid=%d prev_prio=%d prev_state=%s ==> next_comm=%s next_pid=%d next_prio=%d
 bool parse_switch(Cursor& c, StringPool& pool, Event* e) {
+  if (!c.rest().starts_with("prev_comm=")) {
+    // trace-cmd report: "a:1 [120] S ==> b:2 [120]"
+    std::string_view text = c.rest();
+    size_t arrow = text.find(" ==> ");
+    if (arrow == std::string_view::npos) return false;
+    std::string_view prev = text.substr(0, arrow);
+    size_t close = prev.rfind(']');
+    if (close == std::string_view::npos || !report_task(prev.substr(0, close + 1), pool, &e->task)) return false;
+    std::string_view state = prev.substr(close + 1);
+    while (!state.empty() && state.front() == ' ') state.remove_prefix(1);
+    e->prev_state = state.empty() ? '?' : state.front();
+    e->preempted = state.find('+') != std::string_view::npos;
+    return report_task(text.substr(arrow + 5), pool, &e->next);
+  }
   if (!comm_field(c, "prev_comm=", " prev_pid=", pool, &e->task.comm)) return false;
   if (!int_field(c, " prev_pid=", &e->task.pid) || !int_field(c, " prev_prio=", &e->task.prio)) return false;
   if (!c.skip_past(" prev_state=")) return false;
@@ -91,7 +144,7 @@ bool work_pointer(Cursor& c, Event* e) {
 // work struct=%p function=%ps workqueue=%s req_cpu=%d cpu=%d
 bool parse_queue_work(Cursor& c, StringPool& pool, Event* e) {
   if (!c.skip_past("work struct=") || !work_pointer(c, e)) return false;
-  if (!symbol_field(c, " function=", pool, &e->function)) return false;
+  if (!function_field(c, " function=", pool, &e->function)) return false;
   if (!symbol_field(c, " workqueue=", pool, &e->site)) return false;
   return int_field(c, " req_cpu=", &e->source_cpu) && int_field(c, " cpu=", &e->target_cpu);
 }
@@ -99,14 +152,14 @@ bool parse_queue_work(Cursor& c, StringPool& pool, Event* e) {
 // work struct %p [function=%ps]
 bool parse_activate_work(Cursor& c, StringPool& pool, Event* e) {
   if (!c.skip_past("work struct") || !work_pointer(c, e)) return false;
-  if (c.skip_past("function=")) e->function = pool.intern(c.read_token());
+  if (c.rest().find("function=") != std::string_view::npos) function_field(c, "function=", pool, &e->function);
   return true;
 }
 
 // work struct %p: function %ps   (execute_end on older kernels: work struct %p)
 bool parse_execute_work(Cursor& c, StringPool& pool, Event* e) {
   if (!c.skip_past("work struct") || !work_pointer(c, e)) return false;
-  if (c.skip_past("function ")) e->function = pool.intern(c.read_token());
+  if (c.rest().find("function ") != std::string_view::npos) function_field(c, "function ", pool, &e->function);
   return true;
 }
 
@@ -144,7 +197,7 @@ bool parse_timer_entry(Cursor& c, StringPool& pool, Event* e) {
   auto addr = c.read_hex();
   if (!addr) return false;
   e->address = *addr;
-  return symbol_field(c, " function=", pool, &e->function);
+  return function_field(c, " function=", pool, &e->function);
 }
 
 // hrtimer=%p | timer=%p
@@ -159,8 +212,8 @@ bool parse_timer_exit(Cursor& c, StringPool&, Event* e) {
 // cpu=%u callsite=%pS callback=%pS
 bool parse_ipi_send_cpu(Cursor& c, StringPool& pool, Event* e) {
   if (!int_field(c, "cpu=", &e->target_cpu)) return false;
-  if (!symbol_field(c, " callsite=", pool, &e->site)) return false;
-  return symbol_field(c, " callback=", pool, &e->function);
+  if (!function_field(c, " callsite=", pool, &e->site)) return false;
+  return function_field(c, " callback=", pool, &e->function);
 }
 
 // A cpumask as the kernel's %*pb prints it: comma-separated 32-bit hex words,
@@ -184,8 +237,8 @@ bool parse_ipi_send_cpumask(Cursor& c, StringPool& pool, Event* e) {
   if (!c.skip_past("cpumask=")) return false;
   e->cpumask = {};
   if (!parse_hex_cpumask(c.read_token(), &e->cpumask)) return false;
-  if (!symbol_field(c, " callsite=", pool, &e->site)) return false;
-  return symbol_field(c, " callback=", pool, &e->function);
+  if (!function_field(c, " callsite=", pool, &e->site)) return false;
+  return function_field(c, " callback=", pool, &e->function);
 }
 
 // target_mask=%s (%s)
@@ -212,7 +265,7 @@ bool parse_ipi_handler(Cursor& c, StringPool& pool, Event* e) {
 // cpu=%u callsite=%pS func=%ps csd=%p
 bool parse_csd_queue(Cursor& c, StringPool& pool, Event* e) {
   if (!int_field(c, "cpu=", &e->target_cpu)) return false;
-  if (!symbol_field(c, " callsite=", pool, &e->site) || !symbol_field(c, " func=", pool, &e->function)) return false;
+  if (!function_field(c, " callsite=", pool, &e->site) || !function_field(c, " func=", pool, &e->function)) return false;
   if (!c.skip_past(" csd=")) return false;
   auto csd = c.read_hex();
   if (!csd) return false;
@@ -225,7 +278,7 @@ bool parse_csd_function(Cursor& c, StringPool& pool, Event* e) {
   if (!c.skip_past("func=")) return false;
   auto func = c.read_until(",");
   if (!func) return false;
-  e->function = pool.intern(*func);
+  e->function = pool.intern(func->substr(0, func->find_first_of("+/")));
   if (!c.skip_past("csd=")) return false;
   auto csd = c.read_hex();
   if (!csd) return false;

@@ -144,6 +144,23 @@ bool FtraceTextParser::handle_marker(std::string_view line) {
   return true;
 }
 
+void FtraceTextParser::detect_mode(std::string_view line) {
+  std::string_view probe = line;
+  if (line.starts_with("<!DOCTYPE") || line.starts_with("<!doctype") || line.starts_with("<html")) {
+    mode_ = Mode::kHtml;
+    info_.flavor = "systrace-html";
+  } else if (strip_printk_prefix(&probe)) {
+    mode_ = Mode::kDmesg;
+    info_.flavor = "dmesg";
+  } else if (line.starts_with("cpus=") || line.starts_with("version = ")) {
+    mode_ = Mode::kReport;
+    info_.flavor = "trace-cmd-report";
+  } else {
+    mode_ = Mode::kKernel;
+    if (line.starts_with("TRACE:")) info_.flavor = "systrace";
+  }
+}
+
 void FtraceTextParser::handle_line(std::string_view line) {
   ++info_.lines;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
@@ -152,7 +169,104 @@ void FtraceTextParser::handle_line(std::string_view line) {
     ++info_.header_lines;
     return;
   }
-  if (line[first] == '#' && !line.starts_with("##### CPU ")) {
+  if (mode_ == Mode::kUnknown) detect_mode(line.substr(first));
+  switch (mode_) {
+    case Mode::kDmesg: return handle_dmesg_line(line);
+    case Mode::kHtml: return handle_html_line(line);
+    case Mode::kReport:
+      if (line.starts_with("cpus=")) {
+        std::string_view n = line.substr(5);
+        parse_whole(n.substr(0, n.find_first_not_of("0123456789")), &info_.declared_cpus);
+        ++info_.header_lines;
+        return;
+      }
+      if (line.starts_with("version = ") || line.starts_with("CPU ") || line.find("is empty") != std::string_view::npos) {
+        ++info_.header_lines;  // "version = 7", "CPU 1 is empty"
+        return;
+      }
+      break;
+    default:
+      if (line.starts_with("TRACE:")) {
+        ++info_.header_lines;
+        return;
+      }
+      break;
+  }
+  handle_trace_line(line);
+}
+
+// A console log. Only lines between "Dumping ftrace buffer:" and the second
+// dashed rule are trace lines; the rest is the kernel log, handed on as such.
+void FtraceTextParser::handle_dmesg_line(std::string_view line) {
+  std::string_view text = line;
+  if (!strip_printk_prefix(&text)) {
+    ++info_.log_lines;
+    sink_.on_log_line(info_.lines, line);
+    return;
+  }
+  std::string_view trimmed = text.substr(std::min(text.size(), text.find_first_not_of(' ')));
+  if (trimmed.starts_with("Dumping ftrace buffer:")) {
+    dump_state_ = 1;
+    ++info_.dumps;
+    ++info_.header_lines;
+    return;
+  }
+  if (dump_state_ > 0 && trimmed.starts_with("-----")) {
+    dump_state_ = dump_state_ == 1 ? 2 : 0;
+    ++info_.header_lines;
+    return;
+  }
+  if (dump_state_ != 2) {
+    ++info_.log_lines;
+    sink_.on_log_line(info_.lines, text);
+    return;
+  }
+  handle_trace_line(text);
+}
+
+// Systrace HTML: the ftrace text sits in <script class="trace-data"> blocks;
+// other blocks of that class hold JSON and are not ours.
+void FtraceTextParser::handle_html_line(std::string_view line) {
+  if (!in_script_) {
+    size_t tag = line.find("<script class=\"trace-data\"");
+    if (tag == std::string_view::npos) {
+      ++info_.log_lines;
+      return;
+    }
+    in_script_ = true;
+    script_is_trace_ = -1;
+    ++info_.header_lines;
+    size_t close = line.find('>', tag);
+    line = close == std::string_view::npos ? std::string_view{} : line.substr(close + 1);
+  }
+  size_t end = line.find("</script>");
+  std::string_view content = line.substr(0, end);
+  if (end != std::string_view::npos) in_script_ = false;
+  size_t first = content.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return;
+  if (script_is_trace_ < 0) script_is_trace_ = content.substr(first).starts_with("# tracer") ? 1 : 0;
+  if (script_is_trace_ == 0) {
+    ++info_.log_lines;
+    return;
+  }
+  if (content[first] == '#' && !content.substr(first).starts_with("##### CPU")) {
+    ++info_.header_lines;
+    if (size_t p = content.find("#P:"); p != std::string_view::npos) {
+      std::string_view n = content.substr(p + 3);
+      parse_whole(n.substr(0, n.find_first_not_of("0123456789")), &info_.declared_cpus);
+    }
+    return;
+  }
+  handle_trace_line(content);
+}
+
+void FtraceTextParser::handle_trace_line(std::string_view line) {
+  size_t first = line.find_first_not_of(" \t");
+  if (first == std::string_view::npos) {
+    ++info_.header_lines;
+    return;
+  }
+  if (line[first] == '#' && !line.substr(first).starts_with("##### CPU ")) {
     ++info_.header_lines;
     if (size_t p = line.find("#P:"); p != std::string_view::npos) {
       std::string_view n = line.substr(p + 3);
@@ -165,12 +279,20 @@ void FtraceTextParser::handle_line(std::string_view line) {
   if ((line[first] == 'C' || line[first] == '#') && handle_marker(line.substr(first))) return;
 
   FtraceLine cols;
+  bool in_usecs = false;
   if (TokenizeError err = tokenize_ftrace_line(line, &cols)) {
-    ++info_.skipped_lines;
-    report(err.column, err.reason);
-    return;
+    // No "[cpu]": the latency format of trace-cmd report -l and dmesg dumps.
+    if (std::string_view(err.reason) != "no [cpu] column" || tokenize_latency_line(line, &cols, &in_usecs)) {
+      ++info_.skipped_lines;
+      report(err.column, err.reason);
+      return;
+    }
   }
   auto ts = parse_timestamp(cols.timestamp);
+  if (ts && in_usecs) {
+    ts->ns *= 1000;  // "12345us": microseconds since the buffer started
+    ts->fraction_digits = 6;
+  }
   if (!ts) {
     ++info_.skipped_lines;
     report(static_cast<size_t>(cols.timestamp.data() - line.data()), "timestamp is not seconds[.fraction]");

@@ -26,11 +26,17 @@ class EventSink {
   virtual ~EventSink() = default;
   virtual void on_event(const Event& event) = 0;
   virtual void on_malformed(const ParseIssue& issue) = 0;
+  // A kernel log line outside any ftrace dump (dmesg input), printk prefix
+  // removed; for detectors of lockup reports.
+  virtual void on_log_line(uint64_t /*line*/, std::string_view /*text*/) {}
 };
 
 // What the text said about itself, and how much of it was used.
 struct TextTraceInfo {
-  int declared_cpus = 0;        // "#P:N" header, 0 if absent
+  // "ftrace-text" (the kernel's trace file), "trace-cmd-report", "dmesg"
+  // (ftrace_dump_on_oops in a console log), "systrace" or "systrace-html".
+  std::string flavor = "ftrace-text";
+  int declared_cpus = 0;        // "#P:N" or "cpus=N" header, 0 if absent
   std::string tracer;           // "# tracer: nop"
   int fraction_digits = -1;     // of the first timestamp; -1 before any event
   bool has_irq_flags = false;
@@ -42,6 +48,8 @@ struct TextTraceInfo {
   uint64_t malformed_payloads = 0;  // events kept, but their typed fields could not be read
   uint64_t lost_events = 0;     // sum of "[LOST N EVENTS]"
   uint64_t long_lines = 0;      // lines over kMaxLineBytes, skipped
+  uint64_t log_lines = 0;       // dmesg lines outside ftrace dumps, HTML outside trace blocks
+  int dumps = 0;                // "Dumping ftrace buffer:" blocks in a dmesg log
 };
 
 class FtraceTextParser {
@@ -55,7 +63,13 @@ class FtraceTextParser {
   const TextTraceInfo& info() const { return info_; }
 
  private:
+  enum class Mode { kUnknown, kKernel, kReport, kDmesg, kHtml };
+
   void handle_line(std::string_view line);
+  void detect_mode(std::string_view line);
+  void handle_dmesg_line(std::string_view line);
+  void handle_html_line(std::string_view line);
+  void handle_trace_line(std::string_view line);
   bool handle_marker(std::string_view line);
   void report(size_t column, const char* reason);
   // Counts and reports a line over kMaxLineBytes; none of it is kept.
@@ -68,6 +82,10 @@ class FtraceTextParser {
   TextTraceInfo info_;
   std::string carry_;
   bool in_long_line_ = false;
+  Mode mode_ = Mode::kUnknown;
+  int dump_state_ = 0;         // dmesg: 0 outside, 1 after "Dumping ftrace buffer:", 2 inside
+  bool in_script_ = false;     // HTML: inside <script class="trace-data">
+  int script_is_trace_ = -1;   // HTML: -1 undecided, 0 not ftrace text (JSON), 1 ftrace text
 
   // Direct-mapped caches in front of the pool: most lines repeat a recent
   // comm and one of a few dozen event names.

@@ -1,12 +1,16 @@
-#include "trace_reader.h"
+#include "parser/trace_reader.h"
 
-#include <fcntl.h>   // open
-#include <unistd.h>  // read, close
+#include <fcntl.h>     // open
+#include <sys/stat.h>  // fstat
+#include <unistd.h>    // write, unlink, close
 
 #include <cerrno>
+#include <cstdlib>  // mkstemp, getenv
 #include <cstring>  // strerror
-#include <memory>
 #include <vector>
+
+#include "parser/byte_source.h"
+#include "parser/trace_dat_reader.h"
 
 namespace ftlens {
 
@@ -24,6 +28,7 @@ class FirstIssueSink final : public EventSink {
     if (!seen_) first_ = issue, seen_ = true;
     next_.on_malformed(issue);
   }
+  void on_log_line(uint64_t line, std::string_view text) override { next_.on_log_line(line, text); }
   bool seen_ = false;
   ParseIssue first_;
 
@@ -31,33 +36,40 @@ class FirstIssueSink final : public EventSink {
   EventSink& next_;
 };
 
-class FileHandle {
+// libtracecmd needs a seekable file: a trace.dat from stdin or inside a
+// compressed wrapper is spooled to a temporary file first (disk, not memory).
+class SpoolFile {
  public:
-  explicit FileHandle(int fd) : fd_(fd) {}
-  ~FileHandle() {
-    if (fd_ > 0) ::close(fd_);
+  SpoolFile() {
+    const char* dir = std::getenv("TMPDIR");
+    path_ = std::string(dir && *dir ? dir : "/tmp") + "/ftlens-spool-XXXXXX";
+    fd_ = ::mkstemp(path_.data());
   }
-  FileHandle(const FileHandle&) = delete;
-  FileHandle& operator=(const FileHandle&) = delete;
-  int get() const { return fd_; }
+  ~SpoolFile() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+      ::unlink(path_.c_str());
+    }
+  }
+  SpoolFile(const SpoolFile&) = delete;
+  SpoolFile& operator=(const SpoolFile&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  bool write(const char* data, size_t size) {
+    while (size > 0) {
+      ssize_t n = ::write(fd_, data, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      data += n;
+      size -= static_cast<size_t>(n);
+    }
+    return true;
+  }
+  const std::string& path() const { return path_; }
 
  private:
-  int fd_;
+  std::string path_;
+  int fd_ = -1;
 };
-
-// read() until the buffer is full or the input ends, so that sniffing sees a
-// full first chunk even from a pipe.
-ssize_t read_full(int fd, char* buf, size_t size) {
-  size_t got = 0;
-  while (got < size) {
-    ssize_t n = ::read(fd, buf + got, size - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -1;
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-  }
-  return static_cast<ssize_t>(got);
-}
 
 }  // namespace
 
@@ -88,36 +100,87 @@ InputFormat sniff_format(std::string_view head) {
   return control * 100 > n ? InputFormat::kBinaryUnknown : InputFormat::kFtraceText;
 }
 
-ReadResult read_trace(const std::string& path, StringPool& pool, EventSink& sink) {
+ReadResult read_trace(const std::string& path, const ReadOptions& options, StringPool& pool, EventSink& sink) {
   ReadResult result;
   const bool is_stdin = path == "-";
   const std::string name = is_stdin ? "<stdin>" : path;
-  FileHandle file(is_stdin ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (file.get() < 0) {
+  int fd = is_stdin ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     result.error = name + ": cannot open: " + std::strerror(errno);
     return result;
   }
-  std::vector<char> buf(kChunkBytes);
-  ssize_t n = read_full(file.get(), buf.data(), buf.size());
-  if (n < 0) {
-    result.error = name + ": read error: " + std::strerror(errno);
+  struct stat st {};
+  if (!is_stdin && ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    result.error = name + ": is a directory";
     return result;
   }
-  result.format = sniff_format(std::string_view(buf.data(), static_cast<size_t>(n)));
-  switch (result.format) {
+  std::unique_ptr<ByteSource> source = open_fd_source(fd);
+  std::vector<char> buf(kChunkBytes);
+  ssize_t n = read_full(*source, buf.data(), buf.size());
+  InputFormat format = n < 0 ? InputFormat::kEmpty : sniff_format(std::string_view(buf.data(), static_cast<size_t>(n)));
+
+  // Undo compression (a wrapper inside a wrapper is allowed once).
+  for (int depth = 0; n >= 0 && depth < 2 && (format == InputFormat::kGzip || format == InputFormat::kZstd); ++depth) {
+    if (result.compression.empty()) result.compression = std::string(input_format_name(format));
+    auto prefixed = with_prefix(std::string(buf.data(), static_cast<size_t>(n)), std::move(source));
+    source = format == InputFormat::kGzip ? open_gzip_source(std::move(prefixed)) : open_zstd_source(std::move(prefixed));
+    n = read_full(*source, buf.data(), buf.size());
+    format = n < 0 ? InputFormat::kEmpty : sniff_format(std::string_view(buf.data(), static_cast<size_t>(n)));
+  }
+  if (n < 0) {
+    result.error = name + ": read error: " + source->error();
+    return result;
+  }
+  switch (format) {
     case InputFormat::kEmpty:
       result.error = name + ": empty input, no trace events";
       return result;
-    case InputFormat::kTraceDat:
+    case InputFormat::kBinaryUnknown:
     case InputFormat::kGzip:
     case InputFormat::kZstd:
-      result.error = name + ": " + std::string(input_format_name(result.format)) +
-                     " input is recognised but not supported by this build yet; convert it with "
-                     "`trace-cmd report` or decompress it first";
-      return result;
-    case InputFormat::kBinaryUnknown:
       result.error = name + ": binary data that is not a known trace format";
       return result;
+    case InputFormat::kTraceDat: {
+      result.format = "trace-dat";
+      result.fraction_digits = 6;  // as trace-cmd report prints them
+      std::string dat_path = path;
+      SpoolFile spool;
+      if (is_stdin || !result.compression.empty()) {
+        if (!spool.ok()) {
+          result.error = name + ": cannot create a temporary file to unpack the trace.dat into";
+          return result;
+        }
+        while (n > 0) {
+          if (!spool.write(buf.data(), static_cast<size_t>(n))) {
+            result.error = name + ": cannot write the temporary copy of the trace.dat (disk full?)";
+            return result;
+          }
+          n = read_full(*source, buf.data(), buf.size());
+        }
+        if (n < 0) {
+          result.error = name + ": " + source->error();
+          return result;
+        }
+        dat_path = spool.path();
+      }
+      TraceDatResult dat = read_trace_dat(dat_path, options.instance, pool, sink);
+      result.bytes = source->raw_bytes();
+      if (is_stdin || !result.compression.empty()) {
+        // Name the input, not the temporary copy.
+        if (size_t at = dat.error.find(dat_path); at != std::string::npos) dat.error.replace(at, dat_path.size(), name);
+      } else {
+        struct stat dst {};
+        if (::stat(path.c_str(), &dst) == 0) result.bytes = static_cast<uint64_t>(dst.st_size);
+      }
+      result.events = dat.events;
+      result.lost_events = dat.lost_events;
+      result.declared_cpus = dat.cpus;
+      result.instances = dat.instances;
+      result.error = dat.error;
+      result.ok = dat.ok;
+      return result;
+    }
     case InputFormat::kFtraceText:
       break;
   }
@@ -125,19 +188,26 @@ ReadResult read_trace(const std::string& path, StringPool& pool, EventSink& sink
   FirstIssueSink first_issue(sink);
   FtraceTextParser parser(pool, first_issue);
   while (n > 0) {
-    result.bytes += static_cast<uint64_t>(n);
     parser.feed(std::string_view(buf.data(), static_cast<size_t>(n)));
-    n = read_full(file.get(), buf.data(), buf.size());
-  }
-  if (n < 0) {
-    result.error = name + ": read error after " + std::to_string(result.bytes) + " bytes: " + std::strerror(errno);
-    return result;
+    n = read_full(*source, buf.data(), buf.size());
   }
   parser.finish();
   result.text = parser.info();
-  if (result.text.events == 0) {
+  result.format = result.text.flavor;
+  result.bytes = source->raw_bytes();
+  result.events = result.text.events;
+  result.lost_events = result.text.lost_events;
+  result.declared_cpus = result.text.declared_cpus;
+  if (result.text.fraction_digits >= 0) result.fraction_digits = result.text.fraction_digits;
+  if (n < 0) {
+    // A truncated or corrupt compressed file: keep what was read, say so.
+    result.warning = name + ": input ended early after " + std::to_string(result.text.lines) +
+                     " lines: " + source->error();
+  }
+  if (result.events == 0) {
     result.error = name + ": no ftrace events found";
-    if (first_issue.seen_)
+    if (!result.warning.empty()) result.error = result.warning;
+    else if (first_issue.seen_)
       result.error += " (line " + std::to_string(first_issue.first_.line) + ": " + first_issue.first_.reason + ")";
     return result;
   }

@@ -1,11 +1,12 @@
-// Opens a trace (path or "-" for stdin), recognises its format from its first
-// bytes, and streams it through the matching parser into an EventSink.
+// Opens a trace (path or "-" for stdin), undoes gzip/zstd wrappers,
+// recognises the format from the content (never the file name) and streams it
+// through the matching reader into an EventSink.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
-#include "text_trace_parser.h"
+#include "parser/text_trace_parser.h"
 
 namespace ftlens {
 
@@ -17,17 +18,25 @@ std::string_view input_format_name(InputFormat format);
 // Recognises a format from the first bytes of the input.
 InputFormat sniff_format(std::string_view head);
 
-struct ReadResult {
-  bool ok = false;
-  std::string error;  // one line: "path: reason" (with a line number for text)
-  InputFormat format = InputFormat::kEmpty;
-  uint64_t bytes = 0;
-  TextTraceInfo text;
+struct ReadOptions {
+  std::string instance;  // trace.dat buffer instance; "" for the top buffer
 };
 
-// Reads the whole input in fixed-size chunks (memory does not grow with the
-// file). Fatal only when the input cannot be used at all: unreadable, a
-// format this build cannot read, or text without a single trace event.
-ReadResult read_trace(const std::string& path, StringPool& pool, EventSink& sink);
+struct ReadResult {
+  bool ok = false;
+  std::string error;        // one line: "path: reason" (with a line number for text)
+  std::string warning;      // the input ended badly but what came before was used
+  std::string format;       // "ftrace-text", "trace-cmd-report", "dmesg", "systrace", "systrace-html", "trace-dat"
+  std::string compression;  // "", "gzip" or "zstd"
+  uint64_t bytes = 0;       // bytes of the file as given (compressed size when compressed)
+  uint64_t events = 0;
+  uint64_t lost_events = 0;
+  int declared_cpus = 0;
+  int fraction_digits = 6;  // how timestamps are best printed back to the user
+  std::string instances;    // trace.dat: other buffer instances in the file
+  TextTraceInfo text;       // text inputs only
+};
+
+ReadResult read_trace(const std::string& path, const ReadOptions& options, StringPool& pool, EventSink& sink);
 
 }  // namespace ftlens

@@ -83,9 +83,79 @@ def seed000_stuck_work(src_lines):
     return out
 
 
+def window(src_lines, seconds):
+    """The header and the last `seconds` of a kernel text recording."""
+    header = [l for l in src_lines if l.startswith("#")]
+    events = [(l, LINE.match(l)) for l in src_lines if not l.startswith("#")]
+    last = parse_ts(events[-1][1]["ts"])
+    return header, [(l, m) for l, m in events if parse_ts(m["ts"]) >= last - seconds * 1_000_000_000]
+
+
+def dmesg_dump(src_lines):
+    """The last 2 s of the recording as the kernel's ftrace_dump() prints it
+    into the console log on an oops: latency format ("%8.8s-%-7d %3d" + irq
+    flags, then microseconds since the buffer started and a delay mark),
+    under printk time prefixes, between ordinary kernel log lines. No healthy
+    kernel here oopses on demand (and this VM has no sysrq), so the dump is
+    re-printed from a real recording."""
+    _, events = window(src_lines, 2)
+    start = parse_ts(events[0][1]["ts"])
+    dump_at = parse_ts(events[-1][1]["ts"]) + 1_000_000
+    stamp = "[%5d.%06d] " % (dump_at // 1_000_000_000, dump_at % 1_000_000_000 // 1000)
+    out = ["[%5d.%06d] e1000e: eth0 NIC Link is Up 1000 Mbps Full Duplex" % (start // 1_000_000_000 - 60, 123456),
+           stamp + "BUG: unable to handle page fault for address: 0000000000000008",
+           stamp + "Dumping ftrace buffer:",
+           stamp + "---------------------------------"]
+    marks = [(1_000_000_000, "$"), (100_000_000, "@"), (10_000_000, "*"), (1_000_000, "#"), (100_000, "!"), (10_000, "+")]
+    for i, (line, m) in enumerate(events):
+        ts = parse_ts(m["ts"])
+        nxt = parse_ts(events[i + 1][1]["ts"]) if i + 1 < len(events) else ts
+        mark = next((c for limit, c in marks if nxt - ts > limit), " ")
+        comm, pid = m["task"].strip().rsplit("-", 1)
+        cpu = int(m["cpu"][1:-1])
+        usecs = (ts - start) // 1000
+        payload = (" " + m["payload"]) if m["payload"] else ""
+        out.append(stamp + "%8.8s-%-7d %3d%s %4dus%s: %s:%s" % (comm, int(pid), cpu, m["flags"], usecs, mark, m["name"], payload))
+    out.append(stamp + "---------------------------------")
+    out.append(stamp + "Kernel panic - not syncing: Fatal exception")
+    return out
+
+
+def systrace_html(src_lines):
+    """The last 2 s of the recording as Android systrace writes it: an HTML
+    page whose <script class="trace-data"> blocks hold a JSON block and the
+    ftrace text with the tgid column, plus a tracing_mark_write line."""
+    header, events = window(src_lines, 2)
+    out = ["<!DOCTYPE html>", "<html>", "<head><title>systrace</title></head>", "<body>",
+           '  <script class="trace-data" type="application/text">',
+           '{"traceEvents": [], "systemTraceEvents": "see below"}',
+           "  </script>",
+           '  <script class="trace-data" type="application/text">',
+           "# tracer: nop",
+           "#",
+           "# entries-in-buffer/entries-written: %d/%d   #P:2" % (len(events) + 1, len(events) + 1),
+           "#",
+           "#                                      _-----=> irqs-off",
+           "#           TASK-PID    TGID     CPU#  ||||    TIMESTAMP  FUNCTION",
+           "#              | |        |        |   ||||       |         |"]
+    first = events[0][1]
+    for line, m in events:
+        comm, pid = m["task"].strip().rsplit("-", 1)
+        tgid = "(%7s)" % pid if pid != "0" else "(-------)"
+        payload = (" " + m["payload"]) if m["payload"] else ""
+        out.append("%16s-%-7s %s %s %s %s: %s:%s" % (comm, pid, tgid, m["cpu"], m["flags"], m["ts"], m["name"], payload))
+        if m is first:
+            out.append("%16s-%-7s %s %s %s %s: tracing_mark_write: B|%s|ftlens-fixture"
+                       % (comm, pid, tgid, m["cpu"], m["flags"], m["ts"], pid))
+    out += ["  </script>", "</body>", "</html>"]
+    return out
+
+
 FIXTURES = [
     # (output, source, transform)
     ("derived_seed000_stuck_work_cpu1.txt", "real_light30.txt", seed000_stuck_work),
+    ("derived_dmesg_dump_light30_last2s.txt", "real_light30.txt", dmesg_dump),
+    ("derived_systrace_light30_last2s.html", "real_light30.txt", systrace_html),
 ]
 
 

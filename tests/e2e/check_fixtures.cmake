@@ -8,7 +8,7 @@ execute_process(COMMAND ${PYTHON} ${TRACES}/derive_fixtures.py ${OUT} RESULT_VAR
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "derive_fixtures.py failed")
 endif()
-file(GLOB derived RELATIVE ${OUT} ${OUT}/derived_*.txt)
+file(GLOB derived RELATIVE ${OUT} ${OUT}/derived_*)
 if(NOT derived)
   message(FATAL_ERROR "derive_fixtures.py wrote no fixture")
 endif()

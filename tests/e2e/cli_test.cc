@@ -2,51 +2,17 @@
 // from them, checking exit codes, stderr and report contents.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
+
+#include "e2e/cli_runner.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using namespace ftlens::testing;
 
 namespace {
-
-struct Run {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string scratch(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / "ftlens_e2e";
-  fs::create_directories(dir);
-  return (dir / name).string();
-}
-
-// Runs `ftlens ARGS` through the shell; stdout and stderr are captured apart.
-Run ftlens(const std::string& args, const std::string& stdin_file = "") {
-  const std::string out = scratch("stdout"), err = scratch("stderr");
-  std::string cmd = std::string(FTLENS_BINARY) + " " + args + " >" + out + " 2>" + err;
-  if (!stdin_file.empty()) cmd += " <" + stdin_file;
-  int status = std::system(cmd.c_str());
-  Run r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
 
 const std::string kSeed000 = std::string(FTLENS_TRACES) + "/derived_seed000_stuck_work_cpu1.txt";
 
@@ -60,7 +26,7 @@ const json* find(const json& report, const std::string& detector) {
 
 TEST_CASE("e2e.seed 000 fixture: the stuck work item, the CPU that stopped switching and the missed kicks are errors on CPU1") {
   const std::string report = scratch("seed000.json"), perfetto = scratch("seed000.perfetto.json");
-  Run r = ftlens("analyze " + kSeed000 + " --report " + report + " --perfetto " + perfetto);
+  Run r = run_ftlens("analyze " + kSeed000 + " --report " + report + " --perfetto " + perfetto);
   REQUIRE(r.exit_code == 0);
   json j = json::parse(slurp(report));
   CHECK(j["schema"] == 1);
@@ -121,8 +87,8 @@ TEST_CASE("e2e.seed 000 fixture: the stuck work item, the CPU that stopped switc
 }
 
 TEST_CASE("e2e.--fail-on error exits 1 on the seed fixture and 0 on clean recordings") {
-  CHECK(ftlens("analyze " + kSeed000 + " --fail-on error").exit_code == 1);
-  CHECK(ftlens("analyze " + std::string(FTLENS_TRACES) + "/real_light30.txt --fail-on error").exit_code == 0);
+  CHECK(run_ftlens("analyze " + kSeed000 + " --fail-on error").exit_code == 1);
+  CHECK(run_ftlens("analyze " + std::string(FTLENS_TRACES) + "/real_light30.txt --fail-on error").exit_code == 0);
 }
 
 TEST_CASE("e2e.every clean real recording gives no error finding") {
@@ -134,7 +100,7 @@ TEST_CASE("e2e.every clean real recording gives no error finding") {
   for (const std::string& trace : traces) {
     CAPTURE(trace);
     const std::string report = scratch("clean.json");
-    Run r = ftlens("analyze " + trace + " --report " + report);
+    Run r = run_ftlens("analyze " + trace + " --report " + report);
     REQUIRE(r.exit_code == 0);
     json j = json::parse(slurp(report));
     CHECK(j["input"]["events"].get<int64_t>() > 1000);
@@ -145,8 +111,8 @@ TEST_CASE("e2e.every clean real recording gives no error finding") {
 
 TEST_CASE("e2e.stdin gives the same report as the file") {
   const std::string a = scratch("file.json"), b = scratch("stdin.json");
-  REQUIRE(ftlens("analyze " + kSeed000 + " --report " + a).exit_code == 0);
-  REQUIRE(ftlens("analyze - --report " + b, kSeed000).exit_code == 0);
+  REQUIRE(run_ftlens("analyze " + kSeed000 + " --report " + a).exit_code == 0);
+  REQUIRE(run_ftlens("analyze - --report " + b, kSeed000).exit_code == 0);
   json ja = json::parse(slurp(a)), jb = json::parse(slurp(b));
   CHECK(ja["findings"] == jb["findings"]);
   CHECK(ja["input"]["events"] == jb["input"]["events"]);
@@ -155,37 +121,37 @@ TEST_CASE("e2e.stdin gives the same report as the file") {
 
 TEST_CASE("e2e.--set and --config change thresholds; bad ones are usage errors") {
   const std::string report = scratch("set.json");
-  REQUIRE(ftlens("analyze " + kSeed000 + " --set non-preempted.error=60s --report " + report).exit_code == 0);
+  REQUIRE(run_ftlens("analyze " + kSeed000 + " --set non-preempted.error=60s --report " + report).exit_code == 0);
   json j = json::parse(slurp(report));
   CHECK((*find(j, "non-preempted"))["severity"] == "warning");
 
   const std::string config = scratch("config.json");
   std::ofstream(config) << R"({"unterminated-work": {"error": "60s", "warning": "50s"}})";
-  REQUIRE(ftlens("analyze " + kSeed000 + " --config " + config + " --report " + report).exit_code == 0);
+  REQUIRE(run_ftlens("analyze " + kSeed000 + " --config " + config + " --report " + report).exit_code == 0);
   j = json::parse(slurp(report));
   CHECK((*find(j, "unterminated-work"))["severity"] == "info");
 
-  Run bad = ftlens("analyze " + kSeed000 + " --set non-preempted.error=soon");
+  Run bad = run_ftlens("analyze " + kSeed000 + " --set non-preempted.error=soon");
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("non-preempted.error") != std::string::npos);
-  CHECK(ftlens("analyze " + kSeed000 + " --set nosuch.key=1").exit_code == 2);
-  CHECK(ftlens("analyze " + kSeed000 + " --fail-on sometimes").exit_code == 2);
+  CHECK(run_ftlens("analyze " + kSeed000 + " --set nosuch.key=1").exit_code == 2);
+  CHECK(run_ftlens("analyze " + kSeed000 + " --fail-on sometimes").exit_code == 2);
 }
 
 TEST_CASE("e2e.unusable input exits 2 with one line naming the file") {
-  Run missing = ftlens("analyze /nonexistent/trace.txt");
+  Run missing = run_ftlens("analyze /nonexistent/trace.txt");
   CHECK(missing.exit_code == 2);
   CHECK(missing.err == "ftlens: /nonexistent/trace.txt: cannot open: No such file or directory\n");
 
   const std::string junk = scratch("junk.txt");
   std::ofstream(junk, std::ios::binary) << std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0", 12);
-  Run binary = ftlens("analyze " + junk);
+  Run binary = run_ftlens("analyze " + junk);
   CHECK(binary.exit_code == 2);
   CHECK(binary.err.find(junk + ": binary data") != std::string::npos);
 
   const std::string prose = scratch("prose.txt");
   std::ofstream(prose) << "this is a log\nnot a trace\n";
-  Run text = ftlens("analyze " + prose);
+  Run text = run_ftlens("analyze " + prose);
   CHECK(text.exit_code == 2);
   CHECK(text.err.find(prose + ": no ftrace events found (line 1:") != std::string::npos);
 }
@@ -205,7 +171,7 @@ TEST_CASE("e2e.damaged lines are skipped, counted and located, and the rest is a
     }
   }
   const std::string report = scratch("damaged.json");
-  Run r = ftlens("analyze " + damaged + " --report " + report);
+  Run r = run_ftlens("analyze " + damaged + " --report " + report);
   REQUIRE(r.exit_code == 0);
   json j = json::parse(slurp(report));
   CHECK(j["input"]["skipped_lines"] == 2);

@@ -108,3 +108,45 @@ TEST_CASE("tokenizer.event with empty payload and function tracer lines") {
   CHECK(l.event_name == "function");
   CHECK(l.payload == "do_sys_open <-__x64_sys_openat");
 }
+
+TEST_CASE("tokenizer.latency format from ftrace_dump and trace-cmd report -l") {
+  FtraceLine l;
+  bool usecs = false;
+  REQUIRE_FALSE(tokenize_latency_line("  <idle>-0         0d.h2 116787926us : hrtimer_expire_entry: hrtimer=1", &l, &usecs));
+  CHECK(l.comm == "<idle>");
+  CHECK(l.pid == 0);
+  CHECK(l.cpu == 0);
+  CHECK(l.irq_flags == "d.h2");
+  CHECK(l.timestamp == "116787926");
+  CHECK(usecs);
+  CHECK(l.event_name == "hrtimer_expire_entry");
+  CHECK(l.payload == "hrtimer=1");
+
+  REQUIRE_FALSE(tokenize_latency_line("kworker/-7       12dN.2 42us+: sched_switch: x", &l, &usecs));
+  CHECK(l.comm == "kworker/");
+  CHECK(l.pid == 7);
+  CHECK(l.cpu == 12);
+  CHECK(l.irq_flags == "dN.2");
+
+  REQUIRE_FALSE(tokenize_latency_line("record_r-4116    1d..2.  2180.317390: sched_wakeup_new: a:1 [120] CPU:001", &l, &usecs));
+  CHECK_FALSE(usecs);
+  CHECK(l.comm == "record_r");
+  CHECK(l.timestamp == "2180.317390");
+  CHECK(l.payload == "a:1 [120] CPU:001");
+
+  CHECK(tokenize_latency_line("no time here", &l, &usecs));
+  CHECK(tokenize_latency_line("bash-1 d..2 5us : x: y", &l, &usecs));  // no cpu digits
+}
+
+TEST_CASE("tokenizer.printk prefixes are removed, with level and caller id") {
+  std::string_view a = "[  205.743790] Dumping ftrace buffer:";
+  REQUIRE(ftlens::strip_printk_prefix(&a));
+  CHECK(a == "Dumping ftrace buffer:");
+  std::string_view b = "<4>[ 12.000001] [    T1] hello";
+  REQUIRE(ftlens::strip_printk_prefix(&b));
+  CHECK(b == "hello");
+  std::string_view c = "[cpu] not a prefix";
+  CHECK_FALSE(ftlens::strip_printk_prefix(&c));
+  std::string_view d = "  bash-1 [000] .... 1.0: x: y";
+  CHECK_FALSE(ftlens::strip_printk_prefix(&d));
+}

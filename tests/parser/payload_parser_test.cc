@@ -157,3 +157,40 @@ TEST_CASE("payload.unknown events pass through as other") {
   CHECK(event_type_from_name("sched_switch") == EventType::kSchedSwitch);
   CHECK(event_type_name(EventType::kWorkStart) == "workqueue_execute_start");
 }
+
+TEST_CASE("payload.trace-cmd report's sched plugin formats") {
+  Parsed s("sched_switch", "record_real.sh:2646 [120] S ==> swapper/0:0 [120]");
+  REQUIRE(s.ok);
+  CHECK(s.str(s.event.task.comm) == "record_real.sh");
+  CHECK(s.event.task.pid == 2646);
+  CHECK(s.event.prev_state == 'S');
+  CHECK(s.str(s.event.next.comm) == "swapper/0");
+  CHECK(s.event.next.pid == 0);
+  Parsed p("sched_switch", "Web Content:3:4 [120] R+ ==> kworker/0:1:11 [100]");
+  REQUIRE(p.ok);
+  CHECK(p.str(p.event.task.comm) == "Web Content:3");
+  CHECK(p.event.preempted);
+  CHECK(p.str(p.event.next.comm) == "kworker/0:1");
+  CHECK(p.event.next.prio == 100);
+  Parsed w("sched_wakeup", "record_real.sh:2666 [120] CPU:001");
+  REQUIRE(w.ok);
+  CHECK(w.event.task.pid == 2666);
+  CHECK(w.event.target_cpu == 1);
+  Parsed old("sched_wakeup", "bash:3794 [120] success=1 CPU:003");
+  REQUIRE(old.ok);
+  CHECK(old.event.target_cpu == 3);
+  CHECK_FALSE(Parsed("sched_switch", "a:1 [120] S => b:2 [120]").ok);
+  CHECK_FALSE(Parsed("sched_wakeup", "a:x [120] CPU:001").ok);
+}
+
+TEST_CASE("payload.function symbols lose their offsets so every format names them alike") {
+  Parsed h("hrtimer_expire_entry", "hrtimer=0xffff888627d1c6f8 now=210932046646 function=tick_nohz_handler/0x0");
+  REQUIRE(h.ok);
+  CHECK(h.str(h.event.function) == "tick_nohz_handler");
+  Parsed c("csd_queue_cpu", "cpu=0 callsite=ttwu_queue_wakelist+0x11d func=sched_ttwu_pending csd=0xffff888100ca8038");
+  REQUIRE(c.ok);
+  CHECK(c.str(c.event.site) == "ttwu_queue_wakelist");
+  Parsed n("csd_function_entry", "func=flush_tlb_func, csd=(nil)");
+  REQUIRE(n.ok);
+  CHECK(n.event.address == 0);
+}

@@ -130,3 +130,59 @@ TEST_CASE("text parser.comms are interned once") {
   CHECK(sink.events[0].comm == sink.events[1].comm);
   CHECK(sink.events[0].comm != sink.events[2].comm);
 }
+
+TEST_CASE("text parser.dmesg: only lines inside the ftrace dump are trace lines") {
+  StringPool pool;
+  struct Logs final : EventSink {
+    std::vector<Event> events;
+    std::vector<std::string> logs;
+    void on_event(const Event& e) override { events.push_back(e); }
+    void on_malformed(const ParseIssue&) override { FAIL("no line should be malformed"); }
+    void on_log_line(uint64_t, std::string_view text) override { logs.emplace_back(text); }
+  } sink;
+  FtraceTextParser parser(pool, sink);
+  parser.feed(
+      "[  100.000000] watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [spin:99]\n"
+      "[  100.000001] Dumping ftrace buffer:\n"
+      "[  100.000001] ---------------------------------\n"
+      "[  100.000001] CPU:1 [LOST 5 EVENTS]\n"
+      "[  100.000001]     spin-99        1d.h1. 1500us : irq_handler_entry: irq=1 name=timer\n"
+      "[  100.000001]     spin-99        1d.h1. 1502us!: irq_handler_exit: irq=1 ret=handled\n"
+      "[  100.000001] ---------------------------------\n"
+      "[  100.000002] Kernel panic - not syncing: softlockup: hung tasks\n");
+  parser.finish();
+  CHECK(parser.info().flavor == "dmesg");
+  CHECK(parser.info().dumps == 1);
+  CHECK(parser.info().events == 2);
+  CHECK(parser.info().lost_events == 5);
+  CHECK(parser.info().log_lines == 2);
+  REQUIRE(sink.logs.size() == 2);
+  CHECK(sink.logs[0] == "watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [spin:99]");
+  REQUIRE(sink.events.size() == 3);  // the LOST marker and two events
+  CHECK(sink.events[1].ts == 1500000);
+  CHECK(sink.events[1].cpu == 1);
+  CHECK(pool.view(sink.events[1].comm) == "spin");
+}
+
+TEST_CASE("text parser.trace-cmd report header and systrace HTML are recognised") {
+  StringPool pool;
+  Collect report;
+  FtraceTextParser a(pool, report);
+  a.feed("cpus=4\n  bash-1 [002]  10.000001: sched_wakeup: x:5 [120] CPU:002\n");
+  a.finish();
+  CHECK(a.info().flavor == "trace-cmd-report");
+  CHECK(a.info().declared_cpus == 4);
+  CHECK(a.info().events == 1);
+  CHECK(report.issues.empty());
+
+  Collect html;
+  FtraceTextParser b(pool, html);
+  b.feed("<!DOCTYPE html>\n<script class=\"trace-data\" type=\"application/text\">\n{\"json\": 1}\n</script>\n"
+         "<script class=\"trace-data\" type=\"application/text\">\n# tracer: nop\n"
+         "  bash-1  (      1) [000] .... 1.000000: tracing_mark_write: B|1|x\n</script>\n</html>\n");
+  b.finish();
+  CHECK(b.info().flavor == "systrace-html");
+  CHECK(b.info().events == 1);
+  CHECK(b.info().has_tgid);
+  CHECK(html.issues.empty());
+}

@@ -37,19 +37,19 @@ TEST_CASE("reader.formats are recognised from their first bytes") {
 TEST_CASE("reader.unusable inputs fail with one line naming the file") {
   StringPool pool;
   Count sink;
-  auto missing = read_trace("/nonexistent/trace.txt", pool, sink);
+  auto missing = read_trace("/nonexistent/trace.txt", {}, pool, sink);
   CHECK_FALSE(missing.ok);
   CHECK(missing.error.find("/nonexistent/trace.txt: cannot open") == 0);
 
-  auto junk = read_trace(temp_file("junk", std::string("\x01\x02\0\0binary", 10)), pool, sink);
+  auto junk = read_trace(temp_file("junk", std::string("\x01\x02\0\0binary", 10)), {}, pool, sink);
   CHECK_FALSE(junk.ok);
   CHECK(junk.error.find("binary data") != std::string::npos);
 
-  auto text = read_trace(temp_file("notrace", "hello\nworld\n"), pool, sink);
+  auto text = read_trace(temp_file("notrace", "hello\nworld\n"), {}, pool, sink);
   CHECK_FALSE(text.ok);
   CHECK(text.error.find("no ftrace events found (line 1: no [cpu] column)") != std::string::npos);
 
-  auto empty = read_trace(temp_file("empty", ""), pool, sink);
+  auto empty = read_trace(temp_file("empty", ""), {}, pool, sink);
   CHECK_FALSE(empty.ok);
   CHECK(empty.error.find("empty input") != std::string::npos);
 }
@@ -60,7 +60,7 @@ TEST_CASE("reader.text trace larger than one chunk is read completely") {
   while (content.size() < 3 * (1 << 20) + 100) content += line;
   StringPool pool;
   Count sink;
-  auto r = read_trace(temp_file("big", content), pool, sink);
+  auto r = read_trace(temp_file("big", content), {}, pool, sink);
   REQUIRE(r.ok);
   CHECK(r.bytes == content.size());
   CHECK(sink.events == content.size() / line.size());

@@ -1,0 +1,186 @@
+#include "parser/byte_source.h"
+
+#include <unistd.h>  // read, close
+#include <zlib.h>
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>  // strerror, memcpy
+#include <vector>
+
+namespace ftlens {
+
+namespace {
+
+constexpr size_t kInBytes = 256 * 1024;
+
+class FdSource final : public ByteSource {
+ public:
+  explicit FdSource(int fd) : fd_(fd) {}
+  ~FdSource() override {
+    if (fd_ > 0) ::close(fd_);
+  }
+  ssize_t read(char* buf, size_t size) override {
+    for (;;) {
+      ssize_t n = ::read(fd_, buf, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) error_ = std::strerror(errno);
+      else bytes_ += static_cast<uint64_t>(n);
+      return n;
+    }
+  }
+  uint64_t raw_bytes() const override { return bytes_; }
+
+ private:
+  int fd_;
+  uint64_t bytes_ = 0;
+};
+
+class PrefixedSource final : public ByteSource {
+ public:
+  PrefixedSource(std::string prefix, std::unique_ptr<ByteSource> rest)
+      : prefix_(std::move(prefix)), rest_(std::move(rest)) {}
+  ssize_t read(char* buf, size_t size) override {
+    if (pos_ < prefix_.size()) {
+      size_t n = std::min(size, prefix_.size() - pos_);
+      std::memcpy(buf, prefix_.data() + pos_, n);
+      pos_ += n;
+      if (pos_ == prefix_.size()) std::string().swap(prefix_), pos_ = 0;
+      return static_cast<ssize_t>(n);
+    }
+    ssize_t n = rest_->read(buf, size);
+    if (n < 0) error_ = rest_->error();
+    return n;
+  }
+  uint64_t raw_bytes() const override { return rest_->raw_bytes(); }
+
+ private:
+  std::string prefix_;
+  size_t pos_ = 0;
+  std::unique_ptr<ByteSource> rest_;
+};
+
+class GzipSource final : public ByteSource {
+ public:
+  explicit GzipSource(std::unique_ptr<ByteSource> inner) : inner_(std::move(inner)), in_(kInBytes) {
+    // 15 + 32: gzip or zlib header, detected.
+    if (inflateInit2(&z_, 15 + 32) != Z_OK) failed_ = true;
+  }
+  ~GzipSource() override { inflateEnd(&z_); }
+  ssize_t read(char* buf, size_t size) override {
+    if (failed_) {
+      error_ = "gzip: cannot initialise zlib";
+      return -1;
+    }
+    z_.next_out = reinterpret_cast<Bytef*>(buf);
+    z_.avail_out = static_cast<uInt>(size);
+    while (z_.avail_out == size) {
+      if (z_.avail_in == 0) {
+        if (eof_) {
+          if (!stream_end_) {
+            error_ = "gzip: unexpected end of compressed data (truncated file)";
+            return -1;
+          }
+          return 0;
+        }
+        ssize_t n = inner_->read(in_.data(), in_.size());
+        if (n < 0) {
+          error_ = inner_->error();
+          return -1;
+        }
+        if (n == 0) {
+          eof_ = true;
+          continue;
+        }
+        z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+        z_.avail_in = static_cast<uInt>(n);
+      }
+      if (stream_end_) {
+        // Concatenated gzip members (cat a.gz b.gz) are one stream.
+        inflateReset(&z_);
+        stream_end_ = false;
+      }
+      int rc = inflate(&z_, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) stream_end_ = true;
+      else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        error_ = std::string("gzip: corrupt compressed data (") + (z_.msg ? z_.msg : "inflate failed") + ")";
+        return -1;
+      }
+    }
+    return static_cast<ssize_t>(size - z_.avail_out);
+  }
+  uint64_t raw_bytes() const override { return inner_->raw_bytes(); }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  std::vector<char> in_;
+  z_stream z_{};
+  bool failed_ = false, eof_ = false, stream_end_ = false;
+};
+
+class ZstdSource final : public ByteSource {
+ public:
+  explicit ZstdSource(std::unique_ptr<ByteSource> inner)
+      : inner_(std::move(inner)), in_(ZSTD_DStreamInSize()), stream_(ZSTD_createDStream()) {}
+  ~ZstdSource() override { ZSTD_freeDStream(stream_); }
+  ssize_t read(char* buf, size_t size) override {
+    ZSTD_outBuffer out{buf, size, 0};
+    while (out.pos == 0) {
+      if (input_.pos == input_.size) {
+        ssize_t n = inner_->read(in_.data(), in_.size());
+        if (n < 0) {
+          error_ = inner_->error();
+          return -1;
+        }
+        if (n == 0) {
+          if (last_ != 0) {
+            error_ = "zstd: unexpected end of compressed data (truncated file)";
+            return -1;
+          }
+          return 0;
+        }
+        input_ = {in_.data(), static_cast<size_t>(n), 0};
+      }
+      last_ = ZSTD_decompressStream(stream_, &out, &input_);
+      if (ZSTD_isError(last_)) {
+        error_ = std::string("zstd: corrupt compressed data (") + ZSTD_getErrorName(last_) + ")";
+        return -1;
+      }
+    }
+    return static_cast<ssize_t>(out.pos);
+  }
+  uint64_t raw_bytes() const override { return inner_->raw_bytes(); }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  std::vector<char> in_;
+  ZSTD_DStream* stream_;
+  ZSTD_inBuffer input_{nullptr, 0, 0};
+  size_t last_ = 0;  // 0 once a frame is complete
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> open_fd_source(int fd) { return std::make_unique<FdSource>(fd); }
+std::unique_ptr<ByteSource> open_gzip_source(std::unique_ptr<ByteSource> inner) {
+  return std::make_unique<GzipSource>(std::move(inner));
+}
+std::unique_ptr<ByteSource> open_zstd_source(std::unique_ptr<ByteSource> inner) {
+  return std::make_unique<ZstdSource>(std::move(inner));
+}
+std::unique_ptr<ByteSource> with_prefix(std::string prefix, std::unique_ptr<ByteSource> rest) {
+  return std::make_unique<PrefixedSource>(std::move(prefix), std::move(rest));
+}
+
+ssize_t read_full(ByteSource& source, char* buf, size_t size) {
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = source.read(buf + got, size - got);
+    if (n < 0) return -1;
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(got);
+}
+
+}  // namespace ftlens

@@ -1,0 +1,29 @@
+// trace-cmd's trace.dat (file versions 6 and 7, compressed or not) read
+// through libtracecmd: records come out merged by time across CPUs, and field
+// values are read with libtraceevent's field descriptions, never by printing
+// and re-parsing text.
+#pragma once
+
+#include <string>
+
+#include "parser/text_trace_parser.h"
+
+namespace ftlens {
+
+class StringPool;
+
+struct TraceDatResult {
+  bool ok = false;
+  std::string error;          // "path: reason"
+  uint64_t events = 0;
+  uint64_t lost_events = 0;
+  int cpus = 0;
+  std::string instance;       // "" for the top buffer
+  std::string instances;      // comma-separated names of the other buffers in the file
+};
+
+// Reads the top buffer, or the instance named `instance`.
+TraceDatResult read_trace_dat(const std::string& path, const std::string& instance, StringPool& pool,
+                              EventSink& sink);
+
+}  // namespace ftlens

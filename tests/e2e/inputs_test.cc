@@ -1,0 +1,192 @@
+// End-to-end: every input form of the same real recording gives the same
+// answer, and damaged inputs give a clear verdict, never a crash or a hang.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "e2e/cli_runner.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace ftlens::testing;
+
+namespace {
+
+// Thresholds low enough that healthy recordings yield findings to compare.
+const std::string kSensitive =
+    " --set non-preempted.warning=100ms --set non-preempted.starved=10ms --set long-work.warning=5ms"
+    " --set watchdog-gap.warning=1s --set unterminated-work.warning=1ms";
+
+struct Recording {
+  std::string name, text, dat;
+};
+
+std::vector<Recording> recordings() {
+  std::vector<Recording> all = {{"real_light30", std::string(FTLENS_TRACES) + "/real_light30.txt",
+                                 std::string(FTLENS_TRACES) + "/real_light30.dat"}};
+  for (const char* name : {"dev_load", "dev_hotplug", "dev_rthog", "dev_idle"}) {
+    std::string base = std::string(FTLENS_SHARED_TRACES) + "/" + name;
+    if (fs::exists(base + ".txt") && fs::exists(base + ".dat")) all.push_back({name, base + ".txt", base + ".dat"});
+  }
+  return all;
+}
+
+json analyze(const std::string& trace, const std::string& tag, const std::string& extra = kSensitive) {
+  const std::string report = scratch(tag + ".json");
+  Run r = run_ftlens("analyze " + trace + extra + " --report " + report);
+  INFO(trace, " stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  return read_json(report);
+}
+
+// The same findings: text prints microseconds (rounded), trace.dat has
+// nanoseconds, so times agree to within a microsecond at each end.
+void check_same_answer(const json& a, const json& b) {
+  CHECK(a["input"]["events"] == b["input"]["events"]);
+  CHECK(a["input"]["cpus"] == b["input"]["cpus"]);
+  REQUIRE(a["findings"].size() == b["findings"].size());
+  for (size_t i = 0; i < a["findings"].size(); ++i) {
+    const json& x = a["findings"][i];
+    const json& y = b["findings"][i];
+    CAPTURE(x.dump());
+    CAPTURE(y.dump());
+    CHECK(x["detector"] == y["detector"]);
+    CHECK(x["severity"] == y["severity"]);
+    CHECK(x["cpu"] == y["cpu"]);
+    CHECK(x["pid"] == y["pid"]);
+    CHECK(x["comm"] == y["comm"]);
+    CHECK(std::llabs(x["start_ns"].get<int64_t>() - y["start_ns"].get<int64_t>()) <= 1000);
+    CHECK(std::llabs(x["duration_ns"].get<int64_t>() - y["duration_ns"].get<int64_t>()) <= 2000);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("inputs.same recording, same answer: kernel text, trace.dat v7 and v6, trace-cmd report text") {
+  const auto all = recordings();
+  REQUIRE(all.size() == 5);  // ours plus the four shared recordings with a .dat
+  for (const Recording& rec : all) {
+    CAPTURE(rec.name);
+    const std::string v6 = scratch(rec.name + "-v6.dat"), report_txt = scratch(rec.name + ".report.txt");
+    REQUIRE(shell("trace-cmd convert --file-version 6 -i " + rec.dat + " -o " + v6).exit_code == 0);
+    REQUIRE(shell("trace-cmd report " + rec.dat + " > " + report_txt).exit_code == 0);
+
+    json text = analyze(rec.text, rec.name + "-text");
+    json dat = analyze(rec.dat, rec.name + "-dat");
+    json dat6 = analyze(v6, rec.name + "-v6");
+    json report = analyze(report_txt, rec.name + "-report");
+    CHECK(text["input"]["format"] == "ftrace-text");
+    CHECK(dat["input"]["format"] == "trace-dat");
+    CHECK(report["input"]["format"] == "trace-cmd-report");
+    CHECK(text["input"]["events"].get<int64_t>() > 1000);
+    CHECK(report["input"]["skipped_lines"] == 0);
+    CHECK(report["input"]["malformed_payloads"] == 0);
+    CHECK(text["stats"]["repaired_switches"] == dat["stats"]["repaired_switches"]);
+    check_same_answer(text, dat);
+    check_same_answer(dat, dat6);
+    check_same_answer(text, report);
+  }
+}
+
+TEST_CASE("inputs.the shared v6 file converted by the recorder gives the v7 file's answer") {
+  const std::string v6 = std::string(FTLENS_SHARED_TRACES) + "/dev_load-v6.dat";
+  REQUIRE(fs::exists(v6));
+  check_same_answer(analyze(std::string(FTLENS_SHARED_TRACES) + "/dev_load.dat", "load-v7"), analyze(v6, "load-v6"));
+}
+
+TEST_CASE("inputs.gzip and zstd wrappers are undone, from files and from stdin") {
+  const std::string text = std::string(FTLENS_TRACES) + "/real_light30.txt";
+  const std::string dat = std::string(FTLENS_TRACES) + "/real_light30.dat";
+  const std::string gz = scratch("light30.txt.gz"), zst = scratch("light30.txt.zst"), dat_gz = scratch("light30.dat.gz");
+  REQUIRE(shell("gzip -c " + text + " > " + gz).exit_code == 0);
+  REQUIRE(shell("zstd -q -c " + text + " > " + zst).exit_code == 0);
+  REQUIRE(shell("gzip -c " + dat + " > " + dat_gz).exit_code == 0);
+  json plain = analyze(text, "plain");
+  json from_gz = analyze(gz, "gz");
+  CHECK(from_gz["input"]["compression"] == "gzip");
+  CHECK(from_gz["input"]["bytes"] == fs::file_size(gz));
+  check_same_answer(plain, from_gz);
+  json from_zst = analyze(zst, "zst");
+  CHECK(from_zst["input"]["compression"] == "zstd");
+  check_same_answer(plain, from_zst);
+
+  const std::string report = scratch("stdin-gz.json");
+  REQUIRE(run_ftlens("analyze -" + kSensitive + " --report " + report, gz).exit_code == 0);
+  check_same_answer(plain, read_json(report));
+
+  json dat_wrapped = analyze(dat_gz, "dat-gz");
+  CHECK(dat_wrapped["input"]["format"] == "trace-dat");
+  check_same_answer(plain, dat_wrapped);
+  REQUIRE(run_ftlens("analyze -" + kSensitive + " --report " + report, dat).exit_code == 0);
+  check_same_answer(plain, read_json(report));
+}
+
+TEST_CASE("inputs.a truncated gzip gives the events before the cut and a warning") {
+  const std::string gz = scratch("cut.txt.gz");
+  REQUIRE(shell("gzip -c " + std::string(FTLENS_TRACES) + "/real_light30.txt | head -c 300000 > " + gz).exit_code == 0);
+  json r = analyze(gz, "cut-gz", "");
+  CHECK(r["input"]["events"].get<int64_t>() > 1000);
+  CHECK(r["input"]["events"].get<int64_t>() < 58638);
+  CHECK(r["input"]["warning"].get<std::string>().find("truncated") != std::string::npos);
+}
+
+TEST_CASE("inputs.truncated and bit-flipped trace.dat files: exit 0 with what was read, or 2 with one line; never a crash") {
+  const std::string dat = std::string(FTLENS_TRACES) + "/real_light30.dat";
+  const auto size = static_cast<long long>(fs::file_size(dat));
+  struct Damage {
+    std::string name, command;
+  };
+  std::vector<Damage> cases;
+  for (long long cut : {16LL, 100LL, 4096LL, 20000LL, size / 2, size - 100})
+    cases.push_back({"cut" + std::to_string(cut), "head -c " + std::to_string(cut) + " " + dat});
+  for (long long at : {50LL, 3000LL, 100000LL, 700000LL, 1400000LL})
+    cases.push_back({"flip" + std::to_string(at), "head -c " + std::to_string(at) + " " + dat + "; printf '\\377'; tail -c +" +
+                                                   std::to_string(at + 2) + " " + dat});
+  int unusable = 0, partial = 0;
+  for (const Damage& d : cases) {
+    CAPTURE(d.name);
+    const std::string file = scratch(d.name + ".dat"), report = scratch(d.name + ".json");
+    REQUIRE(shell("(" + d.command + ") > " + file).exit_code == 0);
+    Run r = run_ftlens("analyze " + file + " --report " + report);
+    REQUIRE((r.exit_code == 0 || r.exit_code == 2));
+    if (r.exit_code == 2) {
+      ++unusable;
+      CHECK(r.err.rfind("ftlens: " + file + ": ", 0) == 0);
+      CHECK(r.err.find('\n') == r.err.size() - 1);  // one line
+    } else {
+      ++partial;
+      json j = read_json(report);
+      CHECK(j["input"]["events"].get<int64_t>() <= 58638);
+    }
+  }
+  CHECK(unusable >= 4);  // headers cut short cannot be used
+  CHECK(partial >= 1);
+}
+
+TEST_CASE("inputs.trace.dat buffer instances: the top buffer by default, a missing name is an error") {
+  Run r = run_ftlens("analyze " + std::string(FTLENS_TRACES) + "/real_light30.dat --instance nosuch");
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("no buffer instance named 'nosuch' (the file has only the top buffer)") != std::string::npos);
+}
+
+TEST_CASE("inputs.an ftrace dump inside a dmesg log is read in the latency format") {
+  const std::string dump = std::string(FTLENS_TRACES) + "/derived_dmesg_dump_light30_last2s.txt";
+  json j = analyze(dump, "dmesg", "");
+  CHECK(j["input"]["format"] == "dmesg");
+  CHECK(j["input"]["events"] == 3843);
+  CHECK(j["input"]["log_lines"] == 3);
+  CHECK(j["input"]["skipped_lines"] == 0);
+  CHECK(j["input"]["first_ns"] == 0);  // microseconds since the buffer started
+  CHECK(j["input"]["last_ns"] == 1978004000);
+  CHECK(j["input"]["cpus"] == json::array({0, 1}));
+}
+
+TEST_CASE("inputs.systrace HTML: the ftrace block is read, the JSON block is not") {
+  json j = analyze(std::string(FTLENS_TRACES) + "/derived_systrace_light30_last2s.html", "systrace", "");
+  CHECK(j["input"]["format"] == "systrace-html");
+  CHECK(j["input"]["events"] == 3844);  // the window plus one tracing_mark_write
+  CHECK(j["input"]["tgid_column"] == true);
+  CHECK(j["input"]["skipped_lines"] == 0);
+}
