@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "detectors/correlate.h"
 #include "detectors/detector.h"
 #include "exporters/perfetto_json.h"
 #include "model/system_model.h"
@@ -30,6 +31,9 @@ class Pipeline final : public EventSink, public TimelineListener {
   }
   void on_malformed(const ParseIssue& issue) override {
     if (issues_.size() < kListedIssues) issues_.push_back(issue);
+  }
+  void on_log_line(uint64_t, TimeNs at, std::string_view text) override {
+    for (auto& d : detectors_) d->on_log_line(at, text);
   }
   void on_task_span(const TaskSpan& span, const SystemModel& model) override {
     for (auto& d : detectors_) d->on_task_span(span, model);
@@ -136,6 +140,24 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
     outcome.error = read.error;
     return outcome;
   }
+  if (!options.dmesg_path.empty()) {
+    // Only the log lines matter here; an ftrace dump inside it is not mixed
+    // into the trace being analyzed.
+    struct LogLinesOnly final : EventSink {
+      explicit LogLinesOnly(Pipeline& p) : pipeline(p) {}
+      void on_event(const Event&) override {}
+      void on_malformed(const ParseIssue&) override {}
+      void on_log_line(uint64_t line, TimeNs at, std::string_view text) override { pipeline.on_log_line(line, at, text); }
+      Pipeline& pipeline;
+    } logs(pipeline);
+    StringPool dmesg_strings;
+    ReadResult dmesg = read_trace(options.dmesg_path, ReadOptions{}, dmesg_strings, logs);
+    if (dmesg.format != "dmesg") {
+      outcome.error = options.dmesg_path + ": not a kernel log (no \"[ seconds]\" printk prefixes)";
+      if (!dmesg.error.empty() && dmesg.format.empty()) outcome.error = dmesg.error;
+      return outcome;
+    }
+  }
   SystemModel& model = pipeline.model();
   model.finish();
 
@@ -171,6 +193,7 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
     r.findings[i].id = "F";
     r.findings[i].id += std::to_string(i + 1);
   }
+  correlate_findings(r.findings, model.last_event());
 
   if (perfetto) {
     std::string err = perfetto->finish(model, r);

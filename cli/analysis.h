@@ -16,6 +16,7 @@ struct AnalyzeOptions {
   std::vector<std::string> sets;    // "detector.key=value"
   std::string perfetto_path;        // empty: no Perfetto JSON
   std::string instance;             // trace.dat buffer instance; "" for the top buffer
+  std::string dmesg_path;           // a kernel log to search for lockup reports
 };
 
 struct AnalyzeOutcome {

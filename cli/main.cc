@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   analyze->add_option("--report", report_path, "write the JSON report (CONTRACT.md schema 1) here; - for stdout");
   analyze->add_option("--perfetto", options.perfetto_path, "write Chrome JSON for the Perfetto UI here");
   analyze->add_option("--instance", options.instance, "trace.dat: analyze this buffer instance instead of the top buffer");
+  analyze->add_option("--dmesg", options.dmesg_path, "kernel log of the same boot, searched for lockup and stall reports");
   analyze->add_option("--config", options.config_path, "JSON file of detector options: {\"detector\": {\"key\": value}}");
   analyze->add_option("--set", options.sets, "override one detector option, e.g. non-preempted.error=5s");
   analyze->add_option("--fail-on", fail_on, "exit 1 when a finding has at least this severity")

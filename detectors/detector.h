@@ -26,6 +26,8 @@ class Detector : public TimelineListener {
   virtual std::vector<Option> options() = 0;
   // After the model has applied `event`.
   virtual void on_event(const Event&, const SystemModel&) {}
+  // A kernel log line (dmesg input or --dmesg), printk time in ns or -1.
+  virtual void on_log_line(TimeNs /*at*/, std::string_view /*text*/) {}
   // After SystemModel::finish(): report what is still open at the trace end.
   virtual void finish(const SystemModel&) {}
 

@@ -27,6 +27,11 @@ struct Finding {
   TimeNs duration = 0;        // to `end`, or to the trace end when `end` is nullopt
   std::string message;        // one sentence: what and why
   nlohmann::ordered_json details = nlohmann::ordered_json::object();
+
+  // Set by correlate_findings(): findings that share one root cause.
+  std::string group;                  // "G1", ... or empty
+  bool root_cause = false;            // this finding is the group's root cause
+  std::vector<std::string> related;   // ids of the other findings in the group
 };
 
 }  // namespace ftlens

@@ -13,5 +13,11 @@ std::unique_ptr<Detector> make_unterminated_work_detector(const DetectorContext&
 std::unique_ptr<Detector> make_long_work_detector(const DetectorContext&);
 std::unique_ptr<Detector> make_non_preempted_detector(const DetectorContext&);
 std::unique_ptr<Detector> make_watchdog_gap_detector(const DetectorContext&);
+std::unique_ptr<Detector> make_wq_stall_detector(const DetectorContext&);
+std::unique_ptr<Detector> make_ipi_unanswered_detector(const DetectorContext&);
+std::unique_ptr<Detector> make_cpu_silent_detector(const DetectorContext&);
+std::unique_ptr<Detector> make_hung_task_detector(const DetectorContext&);
+std::unique_ptr<Detector> make_lock_contention_detector(const DetectorContext&);
+std::unique_ptr<Detector> make_kernel_report_detector(const DetectorContext&);
 
 }  // namespace ftlens

@@ -58,7 +58,10 @@ Json build_report(const AnalysisResult& r) {
                         {"end_ns", or_null(f.end)},
                         {"duration_ns", f.duration},
                         {"message", f.message},
-                        {"details", f.details}});
+                        {"details", f.details},
+                        {"group", f.group.empty() ? Json(nullptr) : Json(f.group)},
+                        {"root_cause", f.root_cause},
+                        {"related", f.related}});
   }
   report["findings"] = std::move(findings);
   return report;

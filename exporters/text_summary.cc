@@ -28,6 +28,19 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
   }
   std::fprintf(out, "%zu errors, %zu warnings, %zu info\n", counts[2], counts[1], counts[0]);
 
+  // Root causes first: one line for the cause, one per consequence.
+  for (const Finding& root : r.findings) {
+    if (!root.root_cause) continue;
+    std::fprintf(out, "\n%s: root cause %s %s on %s at %s\n    %s\n", root.group.c_str(), root.id.c_str(),
+                 root.detector.c_str(), root.cpu ? ("CPU" + std::to_string(*root.cpu)).c_str() : "-",
+                 format_timestamp(root.start, digits).c_str(), root.message.c_str());
+    std::fprintf(out, "    with:");
+    for (const Finding& f : r.findings)
+      if (f.group == root.group && &f != &root)
+        std::fprintf(out, " %s %s%s;", f.id.c_str(), f.detector.c_str(), f.cpu ? (" CPU" + std::to_string(*f.cpu)).c_str() : "");
+    std::fprintf(out, "\n");
+  }
+
   for (int sev = 2; sev >= 0; --sev) {
     for (const Finding& f : r.findings) {
       if (static_cast<int>(f.severity) != sev) continue;
@@ -36,6 +49,7 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
                    f.id.c_str(), f.detector.c_str(), where.c_str(), format_timestamp(f.start, digits).c_str(),
                    format_duration(f.duration).c_str(), f.end ? "" : " (open at trace end)");
       std::fprintf(out, "        %s\n", f.message.c_str());
+      if (!f.group.empty() && !f.root_cause) std::fprintf(out, "        (part of %s)\n", f.group.c_str());
     }
   }
 }

@@ -175,7 +175,7 @@ TokenizeError tokenize_latency_line(std::string_view line, FtraceLine* out, bool
   return {"no timestamp followed by ':'", 0};
 }
 
-bool strip_printk_prefix(std::string_view* line) {
+bool strip_printk_prefix(std::string_view* line, std::string_view* stamp_out) {
   std::string_view s = *line;
   if (s.size() > 3 && s[0] == '<') {  // syslog level "<6>"
     size_t close = s.find('>');
@@ -187,6 +187,7 @@ bool strip_printk_prefix(std::string_view* line) {
   if (close == std::string_view::npos || close > 24) return false;
   std::string_view stamp = trim(s.substr(1, close - 1));
   if (stamp.empty() || !is_digit(stamp[0]) || stamp.find('.') == std::string_view::npos) return false;
+  if (stamp_out) *stamp_out = stamp;
   s.remove_prefix(close + 1);
   if (!s.empty() && s[0] == ' ') s.remove_prefix(1);
   // Newer kernels add a caller id: "[    T1] " or "[  C3] ".

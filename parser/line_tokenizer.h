@@ -25,6 +25,7 @@ struct TokenizeError {
 
 // "[  123.456789] rest" or "<6>[  123.456789] rest" -> "rest"; nullopt when
 // the line has no printk time prefix.
-bool strip_printk_prefix(std::string_view* line);
+// `stamp`, when given, receives the time inside the brackets ("123.456789").
+bool strip_printk_prefix(std::string_view* line, std::string_view* stamp = nullptr);
 
 }  // namespace ftlens

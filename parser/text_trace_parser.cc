@@ -198,10 +198,10 @@ void FtraceTextParser::handle_line(std::string_view line) {
 // A console log. Only lines between "Dumping ftrace buffer:" and the second
 // dashed rule are trace lines; the rest is the kernel log, handed on as such.
 void FtraceTextParser::handle_dmesg_line(std::string_view line) {
-  std::string_view text = line;
-  if (!strip_printk_prefix(&text)) {
+  std::string_view text = line, stamp;
+  if (!strip_printk_prefix(&text, &stamp)) {
     ++info_.log_lines;
-    sink_.on_log_line(info_.lines, line);
+    sink_.on_log_line(info_.lines, -1, line);
     return;
   }
   std::string_view trimmed = text.substr(std::min(text.size(), text.find_first_not_of(' ')));
@@ -218,7 +218,8 @@ void FtraceTextParser::handle_dmesg_line(std::string_view line) {
   }
   if (dump_state_ != 2) {
     ++info_.log_lines;
-    sink_.on_log_line(info_.lines, text);
+    auto printk = parse_timestamp(stamp);
+    sink_.on_log_line(info_.lines, printk ? printk->ns : -1, text);
     return;
   }
   handle_trace_line(text);

@@ -27,8 +27,9 @@ class EventSink {
   virtual void on_event(const Event& event) = 0;
   virtual void on_malformed(const ParseIssue& issue) = 0;
   // A kernel log line outside any ftrace dump (dmesg input), printk prefix
-  // removed; for detectors of lockup reports.
-  virtual void on_log_line(uint64_t /*line*/, std::string_view /*text*/) {}
+  // removed, with the printk time in ns (-1 when the line has none); for
+  // detectors of lockup reports.
+  virtual void on_log_line(uint64_t /*line*/, TimeNs /*printk_ns*/, std::string_view /*text*/) {}
 };
 
 // What the text said about itself, and how much of it was used.

@@ -28,7 +28,7 @@ class FirstIssueSink final : public EventSink {
     if (!seen_) first_ = issue, seen_ = true;
     next_.on_malformed(issue);
   }
-  void on_log_line(uint64_t line, std::string_view text) override { next_.on_log_line(line, text); }
+  void on_log_line(uint64_t line, TimeNs at, std::string_view text) override { next_.on_log_line(line, at, text); }
   bool seen_ = false;
   ParseIssue first_;
 

@@ -151,9 +151,125 @@ def systrace_html(src_lines):
     return out
 
 
+def kernel_line(task, cpu, flags, ns, name, payload):
+    """One line in the kernel's trace format, as the source recordings have it."""
+    return "%16s %s %s %s: %s: %s" % (task, "[%03d]" % cpu, flags, fmt_ts(ns), name, payload)
+
+
+def seed001_pool_stall(src_lines):
+    """Seed 001: CPU1's bound workqueue pool stops starting work for > 115 s.
+
+    10 s into a real 150 s idle recording, kworker/1:1 (the recording's own
+    worker for CPU1's pool) starts disk_events_workfn and blocks in D state
+    for good; from then on every event of CPU1's pool workers (their work,
+    their switches in and out, their wakeups) is dropped, so work keeps being
+    queued to the pool and nothing starts it. At 115 s the kernel's workqueue
+    watchdog message is added as a printk:console event, as the kernel prints
+    it into the trace.
+    """
+    worker, pid = "kworker/1:1", "11562"
+    pool_worker = re.compile(r"kworker/1:\d+-\d+$")
+    pool_comm = re.compile(r"(comm|prev_comm|next_comm)=kworker/1:\d+ ")
+    header, events = [l for l in src_lines if l.startswith("#")], []
+    for line in src_lines:
+        if not line.startswith("#"):
+            events.append(LINE.match(line))
+    first = parse_ts(events[0]["ts"])
+    stuck_at, report_at = first + 10_000_000_000, first + 10_000_000_000 + 115_000_000_000
+    out = list(header)
+    injected = reported = False
+    for m in events:
+        ts = parse_ts(m["ts"])
+        if not injected and ts >= stuck_at:
+            injected = True
+            out.append(kernel_line("%s-%s" % (worker, pid), 1, ".....", stuck_at,
+                                   "workqueue_execute_start", "work struct 00000000e1f0a6b2: function disk_events_workfn"))
+            out.append(kernel_line("%s-%s" % (worker, pid), 1, "d..2.", stuck_at + 35_000, "sched_switch",
+                                   "prev_comm=%s prev_pid=%s prev_prio=120 prev_state=D ==> next_comm=swapper/1 next_pid=0 next_prio=120"
+                                   % (worker, pid)))
+        if not reported and ts >= report_at:
+            reported = True
+            out.append(kernel_line("<idle>-0", 0, "d.h1.", report_at, "console",
+                                   "BUG: workqueue lockup - pool cpus=1 node=0 flags=0x0 nice=0 stuck for 115s!"))
+        if ts >= stuck_at and (pool_worker.match(m["task"].strip()) or pool_comm.search(m["payload"] + " ")):
+            continue
+        out.append(m.string)
+    return out
+
+
+def seed002_unanswered_ipi(src_lines):
+    """Seed 002: CPU0 oopses twice and spins with interrupts off; CPU1's
+    smp_call_function_many() waits for it forever.
+
+    5 s into a real 30 s recording gen_seri_oops/0 runs on CPU0, prints the
+    nested oops (printk:console events), and CPU0 produces nothing more. Half
+    a second later docker-containe on CPU1 queues a cross-CPU call to CPU0
+    (csd_queue_cpu + ipi_send_cpumask) and spins: of CPU1's events only those
+    in interrupt context remain, shown as interrupting it. 22 s into the spin
+    the soft-lockup watchdog's message is added on CPU1.
+    """
+    oopser, spinner = "gen_seri_oops/0-58147", "docker-containe-29506"
+    header = [l for l in src_lines if l.startswith("#")]
+    events = [LINE.match(l) for l in src_lines if not l.startswith("#")]
+    first = parse_ts(events[0]["ts"])
+    oops_at = first + 5_000_000_000
+    call_at = oops_at + 500_000_000
+    lockup_at = call_at + 22_000_000_000
+    running = {0: None, 1: None}
+    out = list(header)
+    stage = 0
+    for m in events:
+        ts = parse_ts(m["ts"])
+        cpu = int(m["cpu"][1:-1])
+        if stage == 0 and ts >= oops_at - 2_000_000:
+            stage = 1
+            prev = running[0] or "swapper/0-0"
+            prev_comm, prev_pid = prev.rsplit("-", 1)
+            t = oops_at - 2_000_000
+            out.append(kernel_line(prev, 0, "d..2.", t, "sched_switch",
+                                   "prev_comm=%s prev_pid=%s prev_prio=120 prev_state=S ==> next_comm=gen_seri_oops/0 next_pid=58147 next_prio=120"
+                                   % (prev_comm, prev_pid)))
+            out.append(kernel_line(oopser, 0, "d..1.", t + 1_000_000, "console",
+                                   "Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000"))
+            out.append(kernel_line(oopser, 0, "d..1.", t + 1_100_000, "console", "Internal error: Oops: 96000044 [#1] SMP"))
+            out.append(kernel_line(oopser, 0, "d..1.", oops_at, "console",
+                                   "Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008"))
+        if stage == 1 and ts >= call_at:
+            stage = 2
+            prev = running[1] or "swapper/1-0"
+            prev_comm, prev_pid = prev.rsplit("-", 1)
+            out.append(kernel_line(prev, 1, "d..2.", call_at - 30_000, "sched_switch",
+                                   "prev_comm=%s prev_pid=%s prev_prio=120 prev_state=S ==> next_comm=docker-containe next_pid=29506 next_prio=120"
+                                   % (prev_comm, prev_pid)))
+            out.append(kernel_line(spinner, 1, "d..1.", call_at, "csd_queue_cpu",
+                                   "cpu=0 callsite=smp_call_function_many_cond+0x308/0x370 func=do_sync_core csd=00000000a7c1e5d2"))
+            out.append(kernel_line(spinner, 1, "d..1.", call_at + 2_000, "ipi_send_cpumask",
+                                   "cpumask=00000000,00000001 callsite=smp_call_function_many_cond+0x308/0x370 callback=generic_smp_call_function_interrupt+0x0/0x10"))
+        if stage == 2 and ts >= lockup_at:
+            stage = 3
+            out.append(kernel_line(spinner, 1, "d.h1.", lockup_at, "console",
+                                   "watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [docker-containe:29506]"))
+        if m["name"] == "sched_switch":
+            nm = re.search(r"next_comm=(.+?) next_pid=(\d+)", m["payload"])
+            running[cpu] = "%s-%s" % (nm.group(1), nm.group(2))
+        else:
+            running[cpu] = m["task"].strip()
+        if stage >= 1 and cpu == 0 and ts >= oops_at - 2_000_000:
+            continue  # CPU0 is gone
+        if stage >= 2 and cpu == 1:
+            if not (len(m["flags"]) > 2 and m["flags"][2] in "hsH"):
+                continue
+            out.append("%16s %s %s %s: %s: %s" % (spinner, m["cpu"], m["flags"], m["ts"], m["name"], m["payload"]))
+            continue
+        out.append(m.string)
+    return out
+
+
 FIXTURES = [
     # (output, source, transform)
     ("derived_seed000_stuck_work_cpu1.txt", "real_light30.txt", seed000_stuck_work),
+    ("derived_seed001_wq_pool_stall_cpu1.txt", "real_idle150.txt", seed001_pool_stall),
+    ("derived_seed002_unanswered_ipi_cpu0.txt", "real_light30.txt", seed002_unanswered_ipi),
     ("derived_dmesg_dump_light30_last2s.txt", "real_light30.txt", dmesg_dump),
     ("derived_systrace_light30_last2s.html", "real_light30.txt", systrace_html),
 ]

@@ -138,7 +138,11 @@ TEST_CASE("text parser.dmesg: only lines inside the ftrace dump are trace lines"
     std::vector<std::string> logs;
     void on_event(const Event& e) override { events.push_back(e); }
     void on_malformed(const ParseIssue&) override { FAIL("no line should be malformed"); }
-    void on_log_line(uint64_t, std::string_view text) override { logs.emplace_back(text); }
+    void on_log_line(uint64_t, TimeNs at, std::string_view text) override {
+      logs.emplace_back(text);
+      times.push_back(at);
+    }
+    std::vector<TimeNs> times;
   } sink;
   FtraceTextParser parser(pool, sink);
   parser.feed(
@@ -158,6 +162,7 @@ TEST_CASE("text parser.dmesg: only lines inside the ftrace dump are trace lines"
   CHECK(parser.info().log_lines == 2);
   REQUIRE(sink.logs.size() == 2);
   CHECK(sink.logs[0] == "watchdog: BUG: soft lockup - CPU#1 stuck for 22s! [spin:99]");
+  CHECK(sink.times[0] == 100000000000);
   REQUIRE(sink.events.size() == 3);  // the LOST marker and two events
   CHECK(sink.events[1].ts == 1500000);
   CHECK(sink.events[1].cpu == 1);

@@ -1,0 +1,114 @@
+#include "detectors/correlate.h"
+
+#include <algorithm>
+#include <numeric>
+#include <set>
+#include <string_view>
+
+namespace ftlens {
+
+namespace {
+
+constexpr size_t kMaxCorrelated = 4000;
+// Findings on a CPU within this of each other's span count as overlapping
+// (a kernel report is printed a little after what it reports).
+constexpr TimeNs kSlack = 1'000'000'000;
+
+// Which detector's finding is the cause when several share a group: the thing
+// that did not finish or stopped the CPU comes before its symptoms.
+int cause_rank(std::string_view detector) {
+  static constexpr std::string_view kOrder[] = {"unterminated-work", "lock-contention", "cpu-silent", "non-preempted",
+                                                "ipi-unanswered",    "wq-stall",        "long-work",  "watchdog-gap",
+                                                "hung-task",         "kernel-report"};
+  for (size_t i = 0; i < std::size(kOrder); ++i)
+    if (kOrder[i] == detector) return static_cast<int>(i);
+  return static_cast<int>(std::size(kOrder));
+}
+
+// The CPUs a finding is about: its own, and for an unanswered IPI the senders.
+std::set<int32_t> cpus_of(const Finding& f) {
+  std::set<int32_t> cpus;
+  if (f.cpu) cpus.insert(*f.cpu);
+  if (f.detector == "ipi-unanswered" && f.details.contains("senders"))
+    for (const auto& s : f.details["senders"])
+      if (s.contains("cpu") && s["cpu"].is_number_integer()) cpus.insert(s["cpu"].get<int32_t>());
+  return cpus;
+}
+
+struct UnionFind {
+  std::vector<size_t> parent;
+  explicit UnionFind(size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), size_t{0}); }
+  size_t find(size_t x) { return parent[x] == x ? x : parent[x] = find(parent[x]); }
+  void join(size_t a, size_t b) { parent[find(a)] = find(b); }
+};
+
+}  // namespace
+
+void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end) {
+  const size_t n = std::min(findings.size(), kMaxCorrelated);
+  std::vector<std::set<int32_t>> cpus(n);
+  for (size_t i = 0; i < n; ++i) cpus[i] = cpus_of(findings[i]);
+  auto span_end = [&](const Finding& f) { return f.end ? *f.end : trace_end; };
+  auto overlap = [&](const Finding& a, const Finding& b) {
+    return a.start <= span_end(b) + kSlack && b.start <= span_end(a) + kSlack;
+  };
+  auto share_cpu = [&](size_t i, size_t j) {
+    for (int32_t c : cpus[i])
+      if (cpus[j].contains(c)) return true;
+    return false;
+  };
+
+  UnionFind groups(n);
+  std::vector<std::vector<size_t>> explains(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (findings[i].severity == Severity::kInfo) continue;
+    for (size_t j = i + 1; j < n; ++j) {
+      if (findings[j].severity == Severity::kInfo) continue;
+      const Finding& a = findings[i];
+      const Finding& b = findings[j];
+      bool linked = share_cpu(i, j) && overlap(a, b);
+      // A hung-task report names its task, not a CPU.
+      if (!linked && a.pid && b.pid && *a.pid == *b.pid && (a.detector == "kernel-report" || b.detector == "kernel-report"))
+        linked = overlap(a, b);
+      if (!linked) continue;
+      groups.join(i, j);
+      if (a.detector == "kernel-report" && b.detector != "kernel-report") explains[i].push_back(j);
+      if (b.detector == "kernel-report" && a.detector != "kernel-report") explains[j].push_back(i);
+    }
+  }
+
+  std::vector<std::vector<size_t>> members(n);
+  for (size_t i = 0; i < n; ++i) members[groups.find(i)].push_back(i);
+  // Number groups in the order of their root causes in the report.
+  std::vector<std::pair<size_t, size_t>> roots;  // (root finding, group rep)
+  for (size_t rep = 0; rep < n; ++rep) {
+    if (members[rep].size() < 2) continue;
+    size_t root = *std::min_element(members[rep].begin(), members[rep].end(), [&](size_t x, size_t y) {
+      int rx = cause_rank(findings[x].detector), ry = cause_rank(findings[y].detector);
+      if (rx != ry) return rx < ry;
+      return findings[x].start < findings[y].start;
+    });
+    roots.emplace_back(root, rep);
+  }
+  std::sort(roots.begin(), roots.end());
+  for (size_t g = 0; g < roots.size(); ++g) {
+    const auto& [root, rep] = roots[g];
+    // Built in two steps: GCC 12 warns falsely (-Wrestrict) on "G" + string.
+    std::string name = "G";
+    name += std::to_string(g + 1);
+    findings[root].root_cause = true;
+    for (size_t i : members[rep]) {
+      findings[i].group = name;
+      for (size_t j : members[rep])
+        if (j != i) findings[i].related.push_back(findings[j].id);
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (findings[i].detector != "kernel-report") continue;
+    nlohmann::ordered_json ids = nlohmann::ordered_json::array();
+    for (size_t j : explains[i]) ids.push_back(findings[j].id);
+    findings[i].details["explains"] = std::move(ids);
+  }
+}
+
+}  // namespace ftlens

@@ -1,0 +1,112 @@
+// hung-task: a task that switched out in D (uninterruptible) state and was not
+// woken for too long; the kernel's khungtaskd reports these after
+// hung_task_timeout_secs (120 s). Seed 000's dozen tasks waiting on rtnl_lock
+// are this.
+#include <unordered_map>
+
+#include "detectors/describe.h"
+#include "detectors/detector.h"
+#include "detectors/registry.h"
+#include "parser/string_pool.h"
+#include "parser/timestamp.h"
+
+namespace ftlens {
+
+namespace {
+
+struct HungTaskConfig {
+  // D state this long is worth a look (I/O waits are usually < 1 s).
+  TimeNs warning = 10'000'000'000;
+  // kernel.hung_task_timeout_secs.
+  TimeNs error = 120'000'000'000;
+};
+
+constexpr size_t kMaxSleepers = 1 << 16;
+
+class HungTaskDetector final : public Detector {
+ public:
+  explicit HungTaskDetector(const DetectorContext& context) : strings_(context.strings) {}
+
+  std::string_view id() const override { return "hung-task"; }
+  std::vector<Option> options() override {
+    return {{"warning", "time in D state without a wakeup -> warning", &config_.warning},
+            {"error", "... -> error (kernel hung_task_timeout_secs, 120 s)", &config_.error}};
+  }
+
+  void on_event(const Event& e, const SystemModel&) override {
+    switch (e.type) {
+      case EventType::kSchedSwitch:
+        if (e.prev_state == 'D' && e.task.pid > 0 && (sleepers_.size() < kMaxSleepers || sleepers_.contains(e.task.pid))) {
+          auto last = last_event_.find(e.task.pid);
+          sleepers_[e.task.pid] = Sleeper{e.task.comm, e.cpu, e.ts, last == last_event_.end() ? kNoStr : last->second};
+        }
+        woke(e.next.pid, e.ts, false);
+        break;
+      case EventType::kSchedWakeup:
+      case EventType::kSchedWaking:
+      case EventType::kSchedWakeupNew:
+        woke(e.task.pid, e.ts, true);
+        break;
+      case EventType::kSchedProcessExit:
+        sleepers_.erase(e.task.pid);
+        break;
+      default:
+        break;
+    }
+    // What each task did last, for the report ("what it last did").
+    if (e.pid > 0 && e.type != EventType::kSchedSwitch && !(e.irq_flags & (Event::kInHardirq | Event::kInSoftirq))) {
+      if (last_event_.size() < kMaxSleepers || last_event_.contains(e.pid)) last_event_[e.pid] = e.name;
+    }
+  }
+
+  void finish(const SystemModel& model) override {
+    for (const auto& [pid, s] : sleepers_)
+      if (model.last_event() - s.since >= config_.warning) report_sleep(pid, s, std::nullopt, model.last_event());
+  }
+
+ private:
+  struct Sleeper {
+    StrId comm = kNoStr;
+    int32_t cpu = -1;
+    TimeNs since = 0;
+    StrId last_event = kNoStr;
+  };
+
+  void woke(int32_t pid, TimeNs at, bool by_wakeup) {
+    auto it = sleepers_.find(pid);
+    if (it == sleepers_.end()) return;
+    if (at - it->second.since >= config_.warning) report_sleep(pid, it->second, at, at, by_wakeup);
+    sleepers_.erase(it);
+  }
+
+  void report_sleep(int32_t pid, const Sleeper& s, std::optional<TimeNs> end, TimeNs now, bool by_wakeup = true) {
+    Finding f;
+    f.duration = now - s.since;
+    f.severity = f.duration >= config_.error ? Severity::kError : Severity::kWarning;
+    f.cpu = s.cpu;
+    f.pid = pid;
+    f.comm = std::string(strings_.view(s.comm));
+    f.start = s.since;
+    f.end = end;
+    f.message = task_label(strings_, s.comm, pid) + " blocked in D state on CPU" + std::to_string(s.cpu) + " for " +
+                format_duration(f.duration) + (end ? (by_wakeup ? " before it was woken" : " before it ran again")
+                                                   : " and was never woken (until the end of the trace)");
+    if (s.last_event != kNoStr) f.message += "; its last event before blocking was " + std::string(strings_.view(s.last_event));
+    f.details["last_event"] = s.last_event == kNoStr ? nlohmann::ordered_json(nullptr)
+                                                     : nlohmann::ordered_json(strings_.view(s.last_event));
+    report(std::move(f));
+  }
+
+  const StringPool& strings_;
+  HungTaskConfig config_;
+  std::unordered_map<int32_t, Sleeper> sleepers_;
+  std::unordered_map<int32_t, StrId> last_event_;
+};
+
+}  // namespace
+
+std::unique_ptr<Detector> make_hung_task_detector(const DetectorContext& context) {
+  return std::make_unique<HungTaskDetector>(context);
+}
+
+}  // namespace ftlens

@@ -1,0 +1,102 @@
+// lock-contention: lock:contention_begin with no contention_end on the same
+// task for too long, and locks that many tasks wait on at once.
+#include <map>
+#include <unordered_map>
+
+#include "detectors/describe.h"
+#include "detectors/detector.h"
+#include "detectors/registry.h"
+#include "parser/string_pool.h"
+#include "parser/timestamp.h"
+
+namespace ftlens {
+
+namespace {
+
+struct LockContentionConfig {
+  // Waiting this long for one lock is a latency problem.
+  TimeNs warning = 1'000'000'000;
+  // ... this long: a spinning waiter would trip the soft-lockup watchdog.
+  TimeNs error = 20'000'000'000;
+};
+
+constexpr size_t kMaxWaiters = 1 << 16;
+constexpr size_t kListed = 16;
+
+class LockContentionDetector final : public Detector {
+ public:
+  explicit LockContentionDetector(const DetectorContext& context) : strings_(context.strings) {}
+
+  std::string_view id() const override { return "lock-contention"; }
+  std::vector<Option> options() override {
+    return {{"warning", "contention_begin to contention_end (or trace end) on one task -> warning", &config_.warning},
+            {"error", "... -> error", &config_.error}};
+  }
+
+  void on_event(const Event& e, const SystemModel&) override {
+    if (e.type == EventType::kContentionBegin) {
+      if (waits_.size() < kMaxWaiters || waits_.contains(e.pid))
+        waits_[e.pid] = Wait{e.address, e.ts, e.cpu, e.comm, e.site};
+    } else if (e.type == EventType::kContentionEnd) {
+      auto it = waits_.find(e.pid);
+      if (it == waits_.end()) return;
+      if (e.ts - it->second.since >= config_.warning) report_wait(e.pid, it->second, e.ts, e.ts);
+      waits_.erase(it);
+    }
+  }
+
+  void finish(const SystemModel& model) override {
+    for (const auto& [pid, w] : waits_)
+      if (model.last_event() - w.since >= config_.warning) report_wait(pid, w, std::nullopt, model.last_event());
+  }
+
+ private:
+  struct Wait {
+    uint64_t lock = 0;
+    TimeNs since = 0;
+    int32_t cpu = -1;
+    StrId comm = kNoStr;
+    StrId flags = kNoStr;
+  };
+
+  void report_wait(int32_t pid, const Wait& w, std::optional<TimeNs> end, TimeNs now) {
+    Finding f;
+    f.duration = now - w.since;
+    f.severity = f.duration >= config_.error ? Severity::kError : Severity::kWarning;
+    f.cpu = w.cpu;
+    f.pid = pid;
+    f.comm = std::string(strings_.view(w.comm));
+    f.start = w.since;
+    f.end = end;
+    // Everyone else waiting on the same lock at the same time.
+    nlohmann::ordered_json others = nlohmann::ordered_json::array();
+    size_t waiting = 0;
+    for (const auto& [other, o] : waits_) {
+      if (other == pid || o.lock != w.lock || o.since > now) continue;
+      ++waiting;
+      if (others.size() < kListed)
+        others.push_back({{"comm", strings_.view(o.comm)}, {"pid", other}, {"cpu", o.cpu}, {"since_ns", o.since}});
+    }
+    f.message = task_label(strings_, w.comm, pid) + " waited " + format_duration(f.duration) + " for lock " +
+                hex_address(w.lock) + (w.flags != kNoStr ? " (" + std::string(strings_.view(w.flags)) + ")" : "") +
+                (end ? "" : " and never got it (until the end of the trace)");
+    if (waiting > 0) f.message += "; " + std::to_string(waiting) + " other tasks waited on the same lock";
+    f.details["lock"] = hex_address(w.lock);
+    f.details["flags"] = std::string(strings_.view(w.flags));
+    f.details["other_waiters"] = std::move(others);
+    f.details["other_waiters_total"] = waiting;
+    report(std::move(f));
+  }
+
+  const StringPool& strings_;
+  LockContentionConfig config_;
+  std::unordered_map<int32_t, Wait> waits_;  // by waiting task
+};
+
+}  // namespace
+
+std::unique_ptr<Detector> make_lock_contention_detector(const DetectorContext& context) {
+  return std::make_unique<LockContentionDetector>(context);
+}
+
+}  // namespace ftlens
