@@ -69,9 +69,11 @@ Report classify(std::string_view text) {
   } else if (text.find("blocked for more than ") != std::string_view::npos && text.find("INFO: task ") != std::string_view::npos) {
     r.kind = "hung-task";
     r.stuck_seconds = number_after(text, "blocked for more than ");
-    size_t start = text.find("INFO: task ") + 11, colon = text.find(':', start);
+    // "INFO: task kworker/u8:2:123 blocked ...": the comm may hold ':'.
+    size_t start = text.find("INFO: task ") + 11;
     size_t end = text.find(" blocked", start);
-    if (colon != std::string_view::npos && colon < end) {
+    size_t colon = text.rfind(':', end);
+    if (colon != std::string_view::npos && colon > start && colon < end) {
       r.comm = std::string(text.substr(start, colon - start));
       std::from_chars(text.data() + colon + 1, text.data() + end, r.pid);
     }

@@ -1,0 +1,48 @@
+#include <doctest/doctest.h>
+
+#include "detectors/correlate.h"
+
+using namespace ftlens;
+
+namespace {
+Finding make(const char* id, const char* detector, int32_t cpu, TimeNs start, std::optional<TimeNs> end,
+             Severity severity = Severity::kError) {
+  Finding f;
+  f.id = id;
+  f.detector = detector;
+  f.cpu = cpu;
+  f.start = start;
+  f.end = end;
+  f.severity = severity;
+  return f;
+}
+}  // namespace
+
+TEST_CASE("correlate.findings on one CPU at one time form a group whose root is the unfinished work") {
+  std::vector<Finding> f = {make("F1", "watchdog-gap", 4, 100, std::nullopt), make("F2", "non-preempted", 4, 200, std::nullopt),
+                            make("F3", "unterminated-work", 4, 210, std::nullopt), make("F4", "long-work", 0, 150, 160),
+                            make("F5", "kernel-report", 4, 5000000000, 5000000001)};
+  correlate_findings(f, 10'000'000'000);
+  CHECK(f[0].group == "G1");
+  CHECK(f[1].group == "G1");
+  CHECK(f[2].group == "G1");
+  CHECK(f[2].root_cause);
+  CHECK_FALSE(f[0].root_cause);
+  CHECK(f[3].group.empty());
+  CHECK(f[4].group == "G1");
+  CHECK(f[4].details["explains"].size() == 3);
+  CHECK(f[2].related == std::vector<std::string>{"F1", "F2", "F5"});
+}
+
+TEST_CASE("correlate.an unanswered IPI joins its target's and its senders' findings; info never groups") {
+  Finding ipi = make("F2", "ipi-unanswered", 0, 500, std::nullopt);
+  ipi.details["senders"] = nlohmann::ordered_json::array({{{"cpu", 1}}});
+  std::vector<Finding> f = {make("F1", "cpu-silent", 0, 400, std::nullopt), ipi,
+                            make("F3", "non-preempted", 1, 450, std::nullopt),
+                            make("F4", "cpu-silent", 2, 400, std::nullopt, Severity::kInfo)};
+  correlate_findings(f, 10'000'000'000);
+  CHECK(f[0].root_cause);
+  CHECK(f[2].group == f[0].group);
+  CHECK(f[1].group == f[0].group);
+  CHECK(f[3].group.empty());
+}

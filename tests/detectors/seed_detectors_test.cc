@@ -1,0 +1,200 @@
+// Unit tests of the seed-case detectors, each on a few trace lines that show
+// exactly the behaviour at stake.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "run_detectors.h"
+
+using ftlens::Severity;
+using ftlens::testing::DetectorRun;
+
+namespace {
+
+std::string queue(const char* ts, const char* work, const char* fn, int cpu, const char* wq = "events") {
+  return std::string("  a-5 [000] d.s2. ") + ts + ": workqueue_queue_work: work struct=" + work + " function=" + fn +
+         " workqueue=" + wq + " req_cpu=256 cpu=" + std::to_string(cpu) + "\n";
+}
+std::string start(const char* worker, int cpu, const char* ts, const char* work, const char* fn) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "  %s [%03d] ..... %s: workqueue_execute_start: work struct %s: function %s\n", worker, cpu, ts, work, fn);
+  return buf;
+}
+
+}  // namespace
+
+TEST_CASE("wq-stall.a pool with pending work that starts nothing past the watchdog threshold is an error naming the pool and the work") {
+  DetectorRun run("wq-stall");
+  auto& found = run.run(queue("10.000000", "00000000000000a1", "vmstat_update", 2) +
+                        queue("11.000000", "00000000000000a2", "lru_add_drain_per_cpu", 2) +
+                        "  a-5 [000] d.s2. 50.000000: x: y\n");
+  REQUIRE(found.size() == 1);
+  const auto& f = found[0];
+  CHECK(f.severity == Severity::kError);
+  CHECK(f.cpu == 2);
+  CHECK(f.start == 10000000000);  // queued onto the empty worklist
+  CHECK_FALSE(f.end.has_value());
+  CHECK(f.duration == 40000000000);
+  CHECK(f.details["pending_total"] == 2);
+  CHECK(f.details["pool"]["cpu"] == 2);
+  CHECK(f.message.find("pool cpus=2") != std::string::npos);
+}
+
+TEST_CASE("wq-stall.progress ends the stall; a short wait is nothing") {
+  DetectorRun run("wq-stall");
+  auto& found = run.run(queue("10.000000", "00000000000000a1", "vmstat_update", 1) +
+                        start("kworker/1:1-41", 1, "22.000000", "00000000000000a1", "vmstat_update") +
+                        queue("30.000000", "00000000000000a2", "f", 1) +
+                        start("kworker/1:1-41", 1, "30.500000", "00000000000000a2", "f"));
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].severity == Severity::kWarning);
+  CHECK(found[0].end == 22000000000);
+  CHECK(found[0].duration == 12000000000);
+}
+
+TEST_CASE("wq-stall.work run by the highpri pool's worker is not progress of the normal pool") {
+  DetectorRun run("wq-stall");
+  auto& found = run.run(queue("10.000000", "00000000000000a1", "vmstat_update", 1) +
+                        queue("11.000000", "00000000000000b1", "blk_mq_run_work_fn", 1, "kblockd") +
+                        start("kworker/1:0H-24", 1, "12.000000", "00000000000000b1", "blk_mq_run_work_fn") +
+                        "  a-5 [000] d.s2. 45.000000: x: y\n");
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].start == 10000000000);
+  CHECK(found[0].details["pool"]["highpri"] == false);
+  CHECK(found[0].details["pending_total"] == 1);
+}
+
+TEST_CASE("ipi-unanswered.a cross-CPU call a silent CPU never runs is an error naming the sender still waiting") {
+  DetectorRun run("ipi-unanswered");
+  auto& found = run.run(
+      "  spin-9 [001] d..1. 1.000000: csd_queue_cpu: cpu=0 callsite=smp_call_function_many_cond+0x1/0x2 func=do_sync_core csd=00000000000000c1\n"
+      "  spin-9 [001] d..1. 1.000002: ipi_send_cpumask: cpumask=00000000,00000001 callsite=smp_call_function_many_cond+0x1/0x2 callback=generic_smp_call_function_interrupt+0x0/0x10\n"
+      "  spin-9 [001] d.h1. 30.000000: irq_handler_entry: irq=1 name=timer\n");
+  REQUIRE(found.size() == 1);
+  const auto& f = found[0];
+  CHECK(f.severity == Severity::kError);
+  CHECK(f.cpu == 0);
+  CHECK(f.comm == "spin");
+  CHECK(f.start == 1000000000);
+  CHECK(f.details["unanswered"] == 2);
+  CHECK(f.details["senders"][0]["function"] == "do_sync_core");
+  CHECK(f.details["senders"][0]["still_running_at_end"] == true);
+  CHECK(f.message.find("still waiting") != std::string::npos);
+}
+
+TEST_CASE("ipi-unanswered.one csd function run answers every csd queued before (the ttwu wake list is one call)") {
+  DetectorRun run("ipi-unanswered");
+  CHECK(run.run("  a-1 [000] d..3. 1.000000: csd_queue_cpu: cpu=1 callsite=ttwu_queue_wakelist+0x1 func=sched_ttwu_pending csd=00000000000000a1\n"
+                "  b-2 [000] d..3. 1.000010: csd_queue_cpu: cpu=1 callsite=ttwu_queue_wakelist+0x1 func=sched_ttwu_pending csd=00000000000000b2\n"
+                "  <idle>-0 [001] d.h1. 1.000100: csd_function_entry: func=sched_ttwu_pending, csd=00000000000000a1\n"
+                "  a-1 [000] d..3. 20.000000: x: y\n")
+            .empty());
+}
+
+TEST_CASE("ipi-unanswered.a late answer is a warning; IPIs to a CPU going offline are moot") {
+  DetectorRun run("ipi-unanswered");
+  auto& found = run.run("  a-1 [000] d..3. 1.000000: ipi_send_cpu: cpu=1 callsite=wakeup_preempt+0x55/0xa0 callback=0x0\n"
+                        "  b-2 [001] d.h1. 1.300000: irq_handler_entry: irq=1 name=t\n"
+                        "  a-1 [000] d..3. 2.000000: ipi_send_cpu: cpu=1 callsite=wakeup_preempt+0x55/0xa0 callback=0x0\n"
+                        "  k-3 [000] ..... 2.100000: cpuhp_multi_enter: cpu: 0001 target: 0 step: 24 (blk_mq_hctx_notify_dead)\n"
+                        "  a-1 [000] d..3. 30.000000: x: y\n");
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].severity == Severity::kWarning);
+  CHECK(found[0].end == 1300000000);
+}
+
+TEST_CASE("cpu-silent.a CPU that stops while a task runs is an error; idle or offline CPUs are not") {
+  SUBCASE("busy and silent") {
+    DetectorRun run("cpu-silent");
+    auto& found = run.run("  spin-9 [000] d..1. 1.000000: x: y\n  b-2 [001] ..... 30.000000: x: y\n");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].severity == Severity::kError);
+    CHECK(found[0].cpu == 0);
+    CHECK(found[0].comm == "spin");
+    CHECK(found[0].details["last_event_irqs_off"] == true);
+  }
+  SUBCASE("idle and quiet is only info") {
+    DetectorRun run("cpu-silent");
+    auto& found = run.run("  <idle>-0 [000] d..1. 1.000000: x: y\n  b-2 [001] ..... 30.000000: x: y\n");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].severity == Severity::kInfo);
+  }
+  SUBCASE("idle but not answering IPIs is an error") {
+    DetectorRun run("cpu-silent");
+    auto& found = run.run("  <idle>-0 [000] d..1. 1.000000: x: y\n"
+                          "  b-2 [001] d..3. 2.000000: ipi_send_cpu: cpu=0 callsite=x callback=0x0\n"
+                          "  b-2 [001] ..... 30.000000: x: y\n");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].severity == Severity::kError);
+  }
+  SUBCASE("taken offline") {
+    DetectorRun run("cpu-silent");
+    CHECK(run.run("  spin-9 [000] ..... 1.000000: x: y\n"
+                  "  k-1 [001] ..... 1.100000: cpuhp_enter: cpu: 0000 target: 0 step: 24 (x)\n"
+                  "  b-2 [001] ..... 30.000000: x: y\n")
+              .empty());
+  }
+  SUBCASE("offline by the kernel's message") {
+    DetectorRun run("cpu-silent");
+    CHECK(run.run("  spin-9 [000] ..... 1.000000: x: y\n"
+                  "  k-1 [001] d.... 1.100000: console: smpboot: CPU 0 is now offline\n"
+                  "  b-2 [001] ..... 30.000000: x: y\n")
+              .empty());
+  }
+}
+
+TEST_CASE("hung-task.a task in D state never woken is reported with what it did last") {
+  DetectorRun run("hung-task");
+  auto& found = run.run(
+      "  dd-7 [000] ..... 1.000000: block_rq_issue: 8,0 W\n"
+      "  dd-7 [000] d..2. 1.000010: sched_switch: prev_comm=dd prev_pid=7 prev_prio=120 prev_state=D ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+      "  sh-8 [000] d..2. 1.500000: sched_switch: prev_comm=sh prev_pid=8 prev_prio=120 prev_state=D ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+      "  <idle>-0 [000] d.h1. 1.600000: sched_wakeup: comm=sh pid=8 prio=120 target_cpu=000\n"
+      "  <idle>-0 [000] d.h1. 200.000000: x: y\n");
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].severity == Severity::kError);
+  CHECK(found[0].pid == 7);
+  CHECK(found[0].details["last_event"] == "block_rq_issue");
+  CHECK_FALSE(found[0].end.has_value());
+}
+
+TEST_CASE("lock-contention.a waiter that never gets the lock is reported with the others on the same lock") {
+  DetectorRun run("lock-contention");
+  auto& found = run.run("  a-1 [000] ...1. 1.000000: contention_begin: 0000000063352138 (flags=SPIN|MUTEX)\n"
+                        "  b-2 [001] ...1. 1.100000: contention_begin: 0000000063352138 (flags=SPIN|MUTEX)\n"
+                        "  c-3 [001] ...1. 1.200000: contention_begin: 0000000000000bbb (flags=SPIN)\n"
+                        "  c-3 [001] ...1. 1.200100: contention_end: 0000000000000bbb (ret=0)\n"
+                        "  b-2 [001] ...1. 25.000000: x: y\n");
+  REQUIRE(found.size() == 2);
+  CHECK(found[0].severity == Severity::kError);
+  CHECK(found[0].details["lock"] == "0x63352138");
+  CHECK(found[0].details["other_waiters_total"] == 1);
+}
+
+TEST_CASE("kernel-report.lockup, stall, hung task and oops lines are recognised with their CPU, task and duration") {
+  DetectorRun run("kernel-report");
+  auto& found = run.run(
+      "  x-1 [001] d.h1. 100.000000: console: watchdog: BUG: soft lockup - CPU#35 stuck for 22s! [docker-containe:29506]\n"
+      "  x-1 [001] d.h1. 101.000000: console: NMI watchdog: Watchdog detected hard LOCKUP on cpu 3\n"
+      "  x-1 [001] d.h1. 102.000000: console: BUG: workqueue lockup - pool cpus=2 node=0 flags=0x1 nice=0 stuck for 115s!\n"
+      "  x-1 [001] d.h1. 103.000000: console: rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
+      "  x-1 [001] d.h1. 104.000000: console: INFO: task kworker/u8:2:123 blocked for more than 120 seconds.\n"
+      "  x-1 [001] d.h1. 105.000000: console: Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008\n"
+      "  x-1 [001] d.h1. 106.000000: console: sched: RT throttling activated\n");
+  REQUIRE(found.size() == 6);
+  CHECK(found[0].details["kind"] == "soft-lockup");
+  CHECK(found[0].cpu == 35);
+  CHECK(found[0].comm == "docker-containe");
+  CHECK(found[0].pid == 29506);
+  CHECK(found[0].start == 78000000000);  // reported at 100 s, stuck for 22 s
+  CHECK(found[1].details["kind"] == "hard-lockup");
+  CHECK(found[1].cpu == 3);
+  CHECK(found[2].details["kind"] == "workqueue-lockup");
+  CHECK(found[2].cpu == 2);
+  CHECK(found[2].duration == 115000000000);
+  CHECK(found[3].details["kind"] == "rcu-stall");
+  CHECK(found[4].details["kind"] == "hung-task");
+  CHECK(found[4].comm == "kworker/u8:2");
+  CHECK(found[4].pid == 123);
+  CHECK(found[5].details["kind"] == "oops");
+}
