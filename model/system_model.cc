@@ -11,6 +11,7 @@ bool is_irq_boundary(EventType t) {
     case EventType::kHrtimerEntry: case EventType::kHrtimerExit:
     case EventType::kIpiEntry: case EventType::kIpiExit:
     case EventType::kCsdFunctionEntry: case EventType::kCsdFunctionExit:
+    case EventType::kTimerEntry: case EventType::kTimerExit:
       return true;
     default:
       return false;
@@ -52,7 +53,74 @@ void SystemModel::switch_to(CpuTimeline& cpu, int32_t pid, StrId comm, TimeNs at
   cpu.current.end = at;
   cpu.current.start_seen = seen_switch || cpu.events > 0;
   cpu.current.lost_events = cpu.lost_events;
-  waiting_.erase(pid);
+  if (auto it = waiting_.find(pid); it != waiting_.end()) {
+    if (listener_) listener_->on_wakeup_served(it->second, cpu.cpu, at, *this);
+    stop_waiting(it);
+  }
+}
+
+void SystemModel::stop_waiting(std::unordered_map<int32_t, WaitingTask>::iterator it) {
+  if (it->second.cpu >= 0 && static_cast<size_t>(it->second.cpu) < cpus_.size()) {
+    uint32_t& count = cpus_[static_cast<size_t>(it->second.cpu)].waiting;
+    if (count > 0) --count;
+  }
+  waiting_.erase(it);
+}
+
+namespace {
+
+HandlerSpan::Kind handler_kind(EventType type) {
+  switch (type) {
+    case EventType::kIrqEntry: case EventType::kIrqExit: return HandlerSpan::Kind::kIrq;
+    case EventType::kIpiEntry: case EventType::kIpiExit: return HandlerSpan::Kind::kIpi;
+    case EventType::kCsdFunctionEntry: case EventType::kCsdFunctionExit: return HandlerSpan::Kind::kCsd;
+    case EventType::kHrtimerEntry: case EventType::kHrtimerExit: return HandlerSpan::Kind::kHrtimer;
+    case EventType::kSoftirqEntry: case EventType::kSoftirqExit: return HandlerSpan::Kind::kSoftirq;
+    default: return HandlerSpan::Kind::kTimer;
+  }
+}
+
+}  // namespace
+
+void SystemModel::enter_handler(CpuTimeline& cpu, const Event& e) {
+  HandlerSpan span;
+  span.cpu = cpu.cpu;
+  span.kind = handler_kind(e.type);
+  span.name = e.function;
+  span.number = e.number;
+  span.start = e.ts;
+  HandlerStack& stack = span.hard() ? cpu.hardirq : cpu.softirq;
+  if (stack.size < HandlerStack::kDepth) stack.open[stack.size] = span;
+  ++stack.size;
+}
+
+// Handlers close innermost first. An exit whose entry was lost closes nothing
+// and is counted; an exit that skips inner handlers closes them too (their
+// exits were lost).
+void SystemModel::exit_handler(CpuTimeline& cpu, const Event& e) {
+  const HandlerSpan::Kind kind = handler_kind(e.type);
+  const bool hard = kind == HandlerSpan::Kind::kIrq || kind == HandlerSpan::Kind::kIpi ||
+                    kind == HandlerSpan::Kind::kCsd || kind == HandlerSpan::Kind::kHrtimer;
+  HandlerStack& stack = hard ? cpu.hardirq : cpu.softirq;
+  size_t match = stack.size;
+  for (size_t i = std::min(stack.size, HandlerStack::kDepth); i-- > 0;)
+    if (stack.open[i].kind == kind) {
+      match = i;
+      break;
+    }
+  if (stack.size == 0 || (match == stack.size && stack.size <= HandlerStack::kDepth)) {
+    stats_.add(ModelStat::irq_exit_without_entry);
+    return;
+  }
+  if (stack.size > HandlerStack::kDepth) {  // too deep to have been stored
+    --stack.size;
+    return;
+  }
+  while (stack.size > match) {
+    HandlerSpan& span = stack.open[--stack.size];
+    span.end = e.ts;
+    if (listener_) listener_->on_handler_span(span, *this);
+  }
 }
 
 void SystemModel::apply_work(const Event& e) {
@@ -72,6 +140,11 @@ void SystemModel::apply_work(const Event& e) {
   open_work_.erase(it);
 }
 
+bool SystemModel::waker_in_irq(const Event& e) const {
+  const CpuTimeline* waker = cpu(e.cpu);
+  return (waker && waker->in_irq()) || (e.irq_flags & (Event::kInHardirq | Event::kInSoftirq));
+}
+
 void SystemModel::apply_wakeup(const Event& e) {
   if (e.task.pid <= 0 || e.target_cpu < 0) return;
   if (waiting_.size() >= kMaxWaitingTasks && !waiting_.contains(e.task.pid)) {
@@ -80,8 +153,13 @@ void SystemModel::apply_wakeup(const Event& e) {
   }
   auto [it, inserted] = waiting_.try_emplace(e.task.pid);
   // A second wakeup of a task that has not run yet does not restart its wait.
-  if (inserted) it->second = WaitingTask{e.task.pid, e.task.comm, e.target_cpu, e.ts};
-  else it->second.cpu = e.target_cpu;
+  if (inserted) {
+    it->second = WaitingTask{e.task.pid, e.task.comm, e.target_cpu, e.ts, e.cpu, waker_in_irq(e)};
+  } else {
+    move_waiting(it->second, e.target_cpu);
+    return;
+  }
+  if (e.target_cpu < kMaxCpus) ++timeline(e.target_cpu).waiting;
 }
 
 void SystemModel::apply(const Event& e) {
@@ -89,6 +167,11 @@ void SystemModel::apply(const Event& e) {
     stats_.add(ModelStat::cpu_out_of_range);
     return;
   }
+  // Create the target CPU's timeline before holding a reference into the
+  // vector: a wakeup onto a CPU not seen yet would grow it.
+  if ((e.type == EventType::kSchedWakeup || e.type == EventType::kSchedWakeupNew ||
+       e.type == EventType::kSchedMigrateTask) && e.target_cpu >= 0 && e.target_cpu < kMaxCpus)
+    timeline(e.target_cpu);
   CpuTimeline& cpu = timeline(e.cpu);
 
   if (e.type == EventType::kLostEvents) {
@@ -138,41 +221,64 @@ void SystemModel::apply(const Event& e) {
       apply_wakeup(e);
       break;
     case EventType::kSchedMigrateTask:
-      if (auto it = waiting_.find(e.task.pid); it != waiting_.end()) it->second.cpu = e.target_cpu;
+      if (auto it = waiting_.find(e.task.pid); it != waiting_.end()) move_waiting(it->second, e.target_cpu);
       break;
     case EventType::kSchedProcessExit:
-      waiting_.erase(e.task.pid);
+      if (auto it = waiting_.find(e.task.pid); it != waiting_.end()) stop_waiting(it);
       break;
     case EventType::kWorkStart:
     case EventType::kWorkEnd:
       apply_work(e);
       break;
-    // Hardirq nesting counts irq and IPI handlers, cross-CPU function calls
-    // and hrtimer expiry: without an irq-flags column (seed 000's format)
-    // x86's local timer and IPIs are visible only through these events.
+    // Without an irq-flags column (seed 000's format) x86's local timer and
+    // IPIs are visible only through these handler events, so they define
+    // interrupt context.
     case EventType::kIrqEntry:
     case EventType::kIpiEntry:
     case EventType::kCsdFunctionEntry:
-    case EventType::kHrtimerEntry: ++cpu.hardirq_depth; break;
-    case EventType::kSoftirqEntry: ++cpu.softirq_depth; break;
+    case EventType::kHrtimerEntry:
+    case EventType::kSoftirqEntry:
+    case EventType::kTimerEntry:
+      enter_handler(cpu, e);
+      break;
     case EventType::kIrqExit:
     case EventType::kIpiExit:
     case EventType::kCsdFunctionExit:
     case EventType::kHrtimerExit:
-    case EventType::kSoftirqExit: {
-      int& depth = e.type == EventType::kSoftirqExit ? cpu.softirq_depth : cpu.hardirq_depth;
-      if (depth > 0) --depth;
-      else stats_.add(ModelStat::irq_exit_without_entry);
+    case EventType::kSoftirqExit:
+    case EventType::kTimerExit:
+      exit_handler(cpu, e);
       break;
-    }
     default:
       break;
   }
 }
 
+void SystemModel::move_waiting(WaitingTask& task, int32_t cpu) {
+  if (task.cpu == cpu || cpu < 0 || cpu >= kMaxCpus) return;
+  if (task.cpu >= 0 && static_cast<size_t>(task.cpu) < cpus_.size() && cpus_[static_cast<size_t>(task.cpu)].waiting > 0)
+    --cpus_[static_cast<size_t>(task.cpu)].waiting;
+  ++timeline(cpu).waiting;
+  task.cpu = cpu;
+}
+
 void SystemModel::finish() {
   for (CpuTimeline& cpu : cpus_) {
-    if (!cpu.seen || cpu.current.pid < 0) continue;
+    if (!cpu.seen) continue;
+    // Handlers still open at the end are drawn to the end, marked as such.
+    for (HandlerStack* stack : {&cpu.hardirq, &cpu.softirq}) {
+      while (stack->size > 0) {
+        if (stack->size > HandlerStack::kDepth) {
+          --stack->size;
+          continue;
+        }
+        HandlerSpan& span = stack->open[--stack->size];
+        span.end = last_event_;
+        span.end_seen = false;
+        if (listener_) listener_->on_handler_span(span, *this);
+      }
+    }
+    if (cpu.current.pid < 0) continue;
     cpu.busy_total = cpu.busy_until(last_event_);
     cpu.busy_mark = last_event_;
     close_span(cpu, last_event_, false, false);

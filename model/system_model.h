@@ -22,6 +22,9 @@ class TimelineListener {
   // `cpu` is the CPU's state when the span closed (waiting tasks included).
   virtual void on_task_span(const TaskSpan&, const SystemModel&) {}
   virtual void on_work_done(const WorkItem&, TimeNs /*end*/, const SystemModel&) {}
+  virtual void on_handler_span(const HandlerSpan&, const SystemModel&) {}
+  // A woken task ran (on `cpu`, at `at`), ending its wait.
+  virtual void on_wakeup_served(const WaitingTask&, int32_t /*cpu*/, TimeNs /*at*/, const SystemModel&) {}
 };
 
 class SystemModel {
@@ -58,6 +61,11 @@ class SystemModel {
   void close_span(CpuTimeline& cpu, TimeNs at, bool seen_end, bool repaired);
   void apply_work(const Event& e);
   void apply_wakeup(const Event& e);
+  bool waker_in_irq(const Event& e) const;
+  void enter_handler(CpuTimeline& cpu, const Event& e);
+  void exit_handler(CpuTimeline& cpu, const Event& e);
+  void stop_waiting(std::unordered_map<int32_t, WaitingTask>::iterator it);
+  void move_waiting(WaitingTask& task, int32_t cpu);
 
   TimelineListener* listener_;
   std::vector<CpuTimeline> cpus_;

@@ -2,6 +2,7 @@
 // the closed intervals it hands to listeners (detectors and exporters).
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "parser/event.h"
@@ -45,14 +46,39 @@ struct WaitingTask {
   StrId comm = kNoStr;
   int32_t cpu = -1;
   TimeNs woken = 0;
+  int32_t waker_cpu = -1;  // where the wakeup event was recorded
+  bool waker_in_irq = false;
+};
+
+// An interrupt-context handler that ran on a CPU: a hard irq, an IPI, a
+// cross-CPU function call, an hrtimer callback, a softirq or a timer callback.
+struct HandlerSpan {
+  enum class Kind : uint8_t { kIrq, kIpi, kCsd, kHrtimer, kSoftirq, kTimer };
+  int32_t cpu = -1;
+  Kind kind = Kind::kIrq;
+  StrId name = kNoStr;   // irq name, IPI reason, function, softirq action
+  int64_t number = -1;   // irq number or softirq vector
+  TimeNs start = 0;
+  TimeNs end = 0;
+  bool end_seen = true;  // false: still open at the trace end
+  bool hard() const { return kind == Kind::kIrq || kind == Kind::kIpi || kind == Kind::kCsd || kind == Kind::kHrtimer; }
+};
+
+// Open handlers of one context on one CPU, innermost last. Nesting is shallow;
+// deeper than kDepth is counted, not stored.
+struct HandlerStack {
+  static constexpr size_t kDepth = 16;
+  std::array<HandlerSpan, kDepth> open{};
+  size_t size = 0;     // may exceed kDepth
 };
 
 struct CpuTimeline {
   int32_t cpu = -1;
   bool seen = false;
   TaskSpan current;        // the running task's span so far (end = last event time)
-  int hardirq_depth = 0;  // irq, IPI, cross-CPU call and hrtimer handlers open
-  int softirq_depth = 0;
+  HandlerStack hardirq;    // irq, IPI, cross-CPU call and hrtimer handlers open
+  HandlerStack softirq;    // softirq and timer callbacks open
+  uint32_t waiting = 0;    // tasks woken onto this CPU that have not run yet
   TimeNs first_event = 0;
   TimeNs last_event = 0;
   uint64_t events = 0;
@@ -66,7 +92,7 @@ struct CpuTimeline {
   TimeNs busy_until(TimeNs t) const {
     return busy_total + (seen && current.pid != kIdlePid && t > busy_mark ? t - busy_mark : 0);
   }
-  bool in_irq() const { return hardirq_depth > 0 || softirq_depth > 0; }
+  bool in_irq() const { return hardirq.size > 0 || softirq.size > 0; }
 };
 
 }  // namespace ftlens
