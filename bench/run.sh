@@ -42,6 +42,7 @@ hyperfine --style none --warmup 2 --runs 10 --export-json "$json" \
   -n "wc -l" "wc -l $txt" \
   -n "ftlens analyze" "$ftlens analyze $txt --report /dev/null" \
   -n "ftlens analyze --perfetto" "$ftlens analyze $txt --report /dev/null --perfetto /tmp/ftlens_bench_perfetto.json" \
+  -n "ftlens export --flows" "$ftlens export $txt -o /tmp/ftlens_bench_export.json --flows" \
   ${dat:+-n "ftlens analyze .dat" "$ftlens analyze $dat --report /dev/null"} \
   ${dat:+-n "trace-cmd report" "trace-cmd report $dat"} >/dev/null 2>&1 || true
 
@@ -50,10 +51,14 @@ if [ -n "$dat" ]; then
   rss_dat=$( { /usr/bin/time -f %M "$ftlens" analyze "$dat" --report /dev/null >/dev/null; } 2>&1 | tail -1)
   echo "ftlens analyze .dat peak RSS:     $((rss_dat / 1024)) MiB"
 fi
-python3 - "$json" "$bytes" "$lines" "$rss" <<'PY'
+perfetto_bytes=$(stat -c %s /tmp/ftlens_bench_perfetto.json)
+export_bytes=$(stat -c %s /tmp/ftlens_bench_export.json)
+rss_export=$( { /usr/bin/time -f %M "$ftlens" export "$txt" -o /tmp/ftlens_bench_export.json --flows >/dev/null; } 2>&1 | tail -1)
+python3 - "$json" "$bytes" "$lines" "$rss" "$perfetto_bytes" "$export_bytes" "$rss_export" <<'PY'
 import json, sys
 runs = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
 size, lines, rss = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+perfetto_bytes, export_bytes, rss_export = int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
 for name, t in runs.items():
     print("%-28s %8.1f ms  %8.1f MB/s  %6.2f M lines/s" % (name, t * 1e3, size / t / 1e6, lines / t / 1e6))
 a, wc = runs["ftlens analyze"], runs["wc -l"]
@@ -62,6 +67,10 @@ if "trace-cmd report" in runs:
     print("ftlens text / trace-cmd report:   %.3f  (time ratio, lower is better)" % (a / runs["trace-cmd report"]))
     print("ftlens .dat / trace-cmd report:   %.3f  (time ratio; target <= 0.2)" % (runs["ftlens analyze .dat"] / runs["trace-cmd report"]))
 print("ftlens analyze peak RSS:          %.1f MiB" % (rss / 1024))
+print("--perfetto JSON: %.1f MB (%.2f x input), export --flows: %.1f MB (%.2f x input)" %
+      (perfetto_bytes / 1e6, perfetto_bytes / size, export_bytes / 1e6, export_bytes / size))
+print("export --flows writes %.0f MB/s of JSON (target >= 300); peak RSS %.1f MiB" %
+      (export_bytes / runs["ftlens export --flows"] / 1e6, rss_export / 1024))
 PY
 rm -f "$json"
 

@@ -28,6 +28,7 @@ class Pipeline final : public EventSink, public TimelineListener {
   void on_event(const Event& event) override {
     model_.apply(event);
     for (auto& d : detectors_) d->on_event(event, model_);
+    if (perfetto_) perfetto_->after_event(event, model_);
   }
   void on_malformed(const ParseIssue& issue) override {
     if (issues_.size() < kListedIssues) issues_.push_back(issue);
@@ -42,6 +43,14 @@ class Pipeline final : public EventSink, public TimelineListener {
   void on_work_done(const WorkItem& item, TimeNs end, const SystemModel& model) override {
     for (auto& d : detectors_) d->on_work_done(item, end, model);
     if (perfetto_) perfetto_->on_work_done(item, end, model);
+  }
+  void on_handler_span(const HandlerSpan& span, const SystemModel& model) override {
+    for (auto& d : detectors_) d->on_handler_span(span, model);
+    if (perfetto_) perfetto_->on_handler_span(span, model);
+  }
+  void on_wakeup_served(const WaitingTask& task, int32_t cpu, TimeNs at, const SystemModel& model) override {
+    for (auto& d : detectors_) d->on_wakeup_served(task, cpu, at, model);
+    if (perfetto_) perfetto_->on_wakeup_served(task, cpu, at, model);
   }
 
   SystemModel& model() { return model_; }
@@ -128,7 +137,7 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
 
   std::unique_ptr<PerfettoJsonWriter> perfetto;
   if (!options.perfetto_path.empty()) {
-    perfetto = std::make_unique<PerfettoJsonWriter>(options.perfetto_path, strings);
+    perfetto = std::make_unique<PerfettoJsonWriter>(options.perfetto_path, strings, options.timeline);
     if (!perfetto->ok()) {
       outcome.error = options.perfetto_path + ": cannot create";
       return outcome;
@@ -201,6 +210,7 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
       outcome.error = err;
       return outcome;
     }
+    outcome.perfetto_bytes = perfetto->bytes_written();
   }
   outcome.ok = true;
   return outcome;

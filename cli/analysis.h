@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "exporters/analysis_result.h"
+#include "exporters/perfetto_json.h"
 
 namespace ftlens {
 
@@ -15,6 +16,7 @@ struct AnalyzeOptions {
   std::string config_path;          // JSON: {"detector": {"key": "value"}}
   std::vector<std::string> sets;    // "detector.key=value"
   std::string perfetto_path;        // empty: no Perfetto JSON
+  TimelineOptions timeline;         // what the Perfetto JSON shows
   std::string instance;             // trace.dat buffer instance; "" for the top buffer
   std::string dmesg_path;           // a kernel log to search for lockup reports
 };
@@ -23,6 +25,7 @@ struct AnalyzeOutcome {
   bool ok = false;
   std::string error;  // one line, for stderr, when !ok
   AnalysisResult result;
+  uint64_t perfetto_bytes = 0;  // size of the Perfetto JSON written
 };
 
 AnalyzeOutcome analyze(const AnalyzeOptions& options);

@@ -1,10 +1,13 @@
 // ftlens: find what went wrong in a Linux ftrace dump.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 #include "cli/analysis.h"
 #include "exporters/json_report.h"
 #include "exporters/text_summary.h"
+#include "parser/timestamp.h"
 
 namespace {
 
@@ -31,6 +34,93 @@ int run_analyze(const ftlens::AnalyzeOptions& options, const std::string& report
   return kExitOk;
 }
 
+// "0,2-3" -> {0, 2, 3}
+bool parse_cpu_list(const std::string& text, std::vector<int32_t>* cpus) {
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    std::string_view item = std::string_view(text).substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t dash = item.find('-');
+    int32_t lo = 0, hi = 0;
+    auto a = std::from_chars(item.data(), item.data() + (dash == std::string_view::npos ? item.size() : dash), lo);
+    if (a.ec != std::errc{}) return false;
+    hi = lo;
+    if (dash != std::string_view::npos) {
+      auto b = std::from_chars(item.data() + dash + 1, item.data() + item.size(), hi);
+      if (b.ec != std::errc{} || hi < lo || hi - lo > 4096) return false;
+    }
+    for (int32_t c = lo; c <= hi; ++c) cpus->push_back(c);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return !cpus->empty();
+}
+
+struct ExportArgs {
+  std::string output, from, to, cpus, around;
+  bool flows = false, no_handlers = false;
+};
+
+int run_export(ftlens::AnalyzeOptions options, const ExportArgs& args) {
+  options.perfetto_path = args.output;
+  options.timeline.flows = args.flows;
+  options.timeline.handlers = !args.no_handlers;
+  for (auto [text, slot] : {std::pair{&args.from, &options.timeline.from}, std::pair{&args.to, &options.timeline.to}}) {
+    if (text->empty()) continue;
+    auto ts = ftlens::parse_timestamp(*text);
+    if (!ts) {
+      std::fprintf(stderr, "ftlens: --from/--to take a time as the trace prints it (e.g. 1573.162047), got '%s'\n", text->c_str());
+      return kExitUnusable;
+    }
+    // A bare number on the command line is seconds, even though the parser
+    // reads one in a trace as a counter-clock value.
+    *slot = ts->fraction_digits == 0 ? ts->ns * 1'000'000'000 : ts->ns;
+  }
+  if (!args.cpus.empty() && !parse_cpu_list(args.cpus, &options.timeline.cpus)) {
+    std::fprintf(stderr, "ftlens: --cpus takes a list like 0,2-3, got '%s'\n", args.cpus.c_str());
+    return kExitUnusable;
+  }
+  if (!args.around.empty()) {
+    // Two passes: find the finding, then export the window around it.
+    if (options.trace == "-") {
+      std::fprintf(stderr, "ftlens: --around reads the trace twice and cannot take stdin\n");
+      return kExitUnusable;
+    }
+    ftlens::AnalyzeOptions first = options;
+    first.perfetto_path.clear();
+    ftlens::AnalyzeOutcome found = ftlens::analyze(first);
+    if (!found.ok) {
+      std::fprintf(stderr, "ftlens: %s\n", found.error.c_str());
+      return kExitUnusable;
+    }
+    const auto& findings = found.result.findings;
+    auto it = std::find_if(findings.begin(), findings.end(), [&](const ftlens::Finding& f) { return f.id == args.around; });
+    if (it == findings.end()) {
+      std::fprintf(stderr, "ftlens: %s: no finding %s (it has %zu)\n", options.trace.c_str(), args.around.c_str(), findings.size());
+      return kExitUnusable;
+    }
+    const ftlens::TimeNs end = it->end ? *it->end : found.result.last_ns;
+    const ftlens::TimeNs margin = std::max<ftlens::TimeNs>(1'000'000'000, (end - it->start) / 10);
+    options.timeline.from = it->start - margin;
+    options.timeline.to = end + margin;
+    if (options.timeline.cpus.empty()) {
+      for (const auto& f : findings)
+        if ((&f == &*it || (!it->group.empty() && f.group == it->group)) && f.cpu) options.timeline.cpus.push_back(*f.cpu);
+      if (it->details.contains("senders"))
+        for (const auto& s : it->details["senders"]) options.timeline.cpus.push_back(s["cpu"].get<int32_t>());
+    }
+  }
+  ftlens::AnalyzeOutcome outcome = ftlens::analyze(options);
+  if (!outcome.ok) {
+    std::fprintf(stderr, "ftlens: %s\n", outcome.error.c_str());
+    return kExitUnusable;
+  }
+  ftlens::write_text_summary(outcome.result, stdout);
+  std::fprintf(stdout, "\nwrote %s (%.1f MB of Chrome JSON for the Perfetto UI)\n", args.output.c_str(),
+               static_cast<double>(outcome.perfetto_bytes) / 1e6);
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,6 +143,21 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"info", "warning", "error"}));
   analyze->footer("Detector options (--set DETECTOR.KEY=VALUE):\n" + ftlens::describe_detector_options());
 
+  ftlens::AnalyzeOptions export_options;
+  ExportArgs export_args;
+  CLI::App* exporter = app.add_subcommand("export", "write the full timeline as Chrome JSON for the Perfetto UI");
+  exporter->add_option("TRACE", export_options.trace, "trace file, or - for stdin")->required();
+  exporter->add_option("-o,--output", export_args.output, "the JSON file to write")->required();
+  exporter->add_flag("--flows", export_args.flows, "draw wakeups as arrows from waker to wakee (one event pair per wakeup)");
+  exporter->add_flag("--no-handlers", export_args.no_handlers, "leave out hard-irq and softirq slices");
+  exporter->add_option("--from", export_args.from, "start of the window, in trace seconds (as the trace prints them)");
+  exporter->add_option("--to", export_args.to, "end of the window, in trace seconds");
+  exporter->add_option("--cpus", export_args.cpus, "only these CPUs, e.g. 0,2-3");
+  exporter->add_option("--around", export_args.around, "a finding id (F3): export the window around it, on its CPUs");
+  exporter->add_option("--instance", export_options.instance, "trace.dat: this buffer instance instead of the top buffer");
+  exporter->add_option("--set", export_options.sets, "override one detector option, e.g. non-preempted.error=5s");
+  exporter->add_option("--config", export_options.config_path, "JSON file of detector options");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -60,5 +165,6 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUnusable;
   }
   if (analyze->parsed()) return run_analyze(options, report_path, fail_on);
+  if (exporter->parsed()) return run_export(export_options, export_args);
   return kExitUnusable;
 }

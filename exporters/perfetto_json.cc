@@ -12,20 +12,53 @@ namespace ftlens {
 
 namespace {
 
-// Track ids. A CPU's process id is kCpuPidBase + cpu; tid kRunningTid holds
-// the running task, kWorkTid the work items (they may cross a switch, so
-// they cannot nest inside the task slices).
+// Track ids. A CPU's process id is kCpuPidBase + cpu. Each kind of slice has
+// its own thread track, because across kinds slices may partially overlap
+// (a work item crosses a switch, an irq starts with a switch) while within a
+// kind they only nest.
 constexpr int32_t kFindingsPid = 1;
 constexpr int32_t kCpuPidBase = 100;
 constexpr int32_t kRunningTid = 1;
 constexpr int32_t kWorkTid = 2;
+constexpr int32_t kHardirqTid = 3;
+constexpr int32_t kSoftirqTid = 4;
 constexpr size_t kFlushBytes = 1 << 20;
+
+std::string_view handler_kind_name(HandlerSpan::Kind kind) {
+  switch (kind) {
+    case HandlerSpan::Kind::kIrq: return "irq";
+    case HandlerSpan::Kind::kIpi: return "ipi";
+    case HandlerSpan::Kind::kCsd: return "csd";
+    case HandlerSpan::Kind::kHrtimer: return "hrtimer";
+    case HandlerSpan::Kind::kSoftirq: return "softirq";
+    case HandlerSpan::Kind::kTimer: return "timer";
+  }
+  return "handler";
+}
 
 }  // namespace
 
-PerfettoJsonWriter::PerfettoJsonWriter(const std::string& path, const StringPool& strings)
-    : out_(path), strings_(strings) {
+PerfettoJsonWriter::PerfettoJsonWriter(const std::string& path, const StringPool& strings, TimelineOptions options)
+    : out_(path), strings_(strings), options_(std::move(options)) {
   buf_ = "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[";
+}
+
+bool PerfettoJsonWriter::wanted_cpu(int32_t cpu) const {
+  if (cpu < 0) return false;
+  if (options_.cpus.empty()) return true;
+  return std::find(options_.cpus.begin(), options_.cpus.end(), cpu) != options_.cpus.end();
+}
+
+bool PerfettoJsonWriter::clip(TimeNs* start, TimeNs* end) const {
+  if (options_.from && *end < *options_.from) return false;
+  if (options_.to && *start > *options_.to) return false;
+  if (options_.from && *start < *options_.from) *start = *options_.from;
+  if (options_.to && *end > *options_.to) *end = *options_.to;
+  return true;
+}
+
+bool PerfettoJsonWriter::in_window(TimeNs ts) const {
+  return (!options_.from || ts >= *options_.from) && (!options_.to || ts <= *options_.to);
 }
 
 void PerfettoJsonWriter::begin_event() {
@@ -36,6 +69,7 @@ void PerfettoJsonWriter::begin_event() {
 void PerfettoJsonWriter::flush_if_large() {
   if (buf_.size() < kFlushBytes || !out_.ok()) return;
   std::fwrite(buf_.data(), 1, buf_.size(), out_.get());
+  bytes_ += buf_.size();
   buf_.clear();
 }
 
@@ -69,6 +103,14 @@ void PerfettoJsonWriter::ensure_cpu_track(int32_t cpu) {
   begin_event();
   buf_ += "{\"ph\":\"M\",\"pid\":" + pid + ",\"tid\":" + std::to_string(kWorkTid) +
           ",\"name\":\"thread_name\",\"args\":{\"name\":\"work items\"}}";
+  for (auto [tid, name] : {std::pair{kHardirqTid, "hardirq"}, std::pair{kSoftirqTid, "softirq"}}) {
+    begin_event();
+    buf_ += "{\"ph\":\"M\",\"pid\":" + pid + ",\"tid\":" + std::to_string(tid) +
+            ",\"name\":\"thread_name\",\"args\":{\"name\":\"" + name + "\"}}";
+    begin_event();
+    buf_ += "{\"ph\":\"M\",\"pid\":" + pid + ",\"tid\":" + std::to_string(tid) +
+            ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":" + std::to_string(tid) + "}}";
+  }
 }
 
 void PerfettoJsonWriter::slice(int32_t pid, int32_t tid, std::string_view name, TimeNs start, TimeNs end,
@@ -93,24 +135,107 @@ void PerfettoJsonWriter::slice(int32_t pid, int32_t tid, std::string_view name, 
 }
 
 void PerfettoJsonWriter::on_task_span(const TaskSpan& span, const SystemModel&) {
-  if (span.idle() || span.cpu < 0) return;
+  if (span.idle() || !wanted_cpu(span.cpu)) return;
+  TimeNs start = span.start, end = span.end;
+  if (!clip(&start, &end)) return;
   ensure_cpu_track(span.cpu);
   std::string name(strings_.view(span.comm));
   name += '-';
   name += std::to_string(span.pid);
   std::string args;
   if (!span.end_seen) args = span.repaired ? "{\"ended_by\":\"repair\"}" : "{\"unterminated\":true}";
-  slice(kCpuPidBase + span.cpu, kRunningTid, name, span.start, span.end, args);
+  slice(kCpuPidBase + span.cpu, kRunningTid, name, start, end, args);
+}
+
+void PerfettoJsonWriter::on_handler_span(const HandlerSpan& span, const SystemModel&) {
+  if (!options_.handlers || !wanted_cpu(span.cpu)) return;
+  TimeNs start = span.start, end = span.end;
+  if (!clip(&start, &end)) return;
+  ensure_cpu_track(span.cpu);
+  std::string name;
+  const std::string_view label = strings_.view(span.name);
+  if (span.kind == HandlerSpan::Kind::kIrq) name = "irq " + std::to_string(span.number) + " " + std::string(label);
+  else if (span.kind == HandlerSpan::Kind::kSoftirq) name = std::string(label.empty() ? "softirq" : label);
+  else name = std::string(handler_kind_name(span.kind)) + " " + std::string(label);
+  std::string args = "{\"kind\":\"" + std::string(handler_kind_name(span.kind)) + "\"";
+  if (!span.end_seen) args += ",\"unterminated\":true";
+  args += '}';
+  slice(kCpuPidBase + span.cpu, span.hard() ? kHardirqTid : kSoftirqTid, name, start, end, args);
+}
+
+// A wakeup arrow: from the waker's slice at the wakeup to the wakee's slice
+// when it runs (flow events bind to the slice enclosing them).
+void PerfettoJsonWriter::on_wakeup_served(const WaitingTask& task, int32_t cpu, TimeNs at, const SystemModel&) {
+  if (!options_.flows || !wanted_cpu(cpu) || !wanted_cpu(task.waker_cpu) || !in_window(task.woken) || !in_window(at))
+    return;
+  ensure_cpu_track(cpu);
+  ensure_cpu_track(task.waker_cpu);
+  const std::string id = std::to_string(next_flow_id_++);
+  begin_event();
+  buf_ += "{\"ph\":\"s\",\"cat\":\"wakeup\",\"name\":\"wakeup\",\"id\":" + id +
+          ",\"pid\":" + std::to_string(kCpuPidBase + task.waker_cpu) +
+          ",\"tid\":" + std::to_string(task.waker_in_irq ? kHardirqTid : kRunningTid) + ",\"ts\":";
+  append_ts(task.woken);
+  buf_ += '}';
+  begin_event();
+  buf_ += "{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"wakeup\",\"name\":\"wakeup\",\"id\":" + id +
+          ",\"pid\":" + std::to_string(kCpuPidBase + cpu) + ",\"tid\":" + std::to_string(kRunningTid) + ",\"ts\":";
+  append_ts(at);
+  buf_ += '}';
+  flush_if_large();
+}
+
+void PerfettoJsonWriter::counter(int32_t cpu, TimeNs ts, uint32_t value) {
+  begin_event();
+  buf_ += "{\"ph\":\"C\",\"pid\":" + std::to_string(kCpuPidBase + cpu) + ",\"name\":\"waiting tasks\",\"ts\":";
+  append_ts(ts);
+  buf_ += ",\"args\":{\"woken, not yet run\":" + std::to_string(value) + "}}";
+  flush_if_large();
+}
+
+void PerfettoJsonWriter::after_event(const Event& e, const SystemModel& model) {
+  if (!options_.counters || !in_window(e.ts)) return;
+  // Only events that can change a CPU's waiting count.
+  int32_t touched[2] = {-1, -1};
+  switch (e.type) {
+    case EventType::kSchedWakeup:
+    case EventType::kSchedWakeupNew:
+    case EventType::kSchedMigrateTask:
+      touched[0] = e.target_cpu;
+      touched[1] = e.source_cpu;
+      break;
+    case EventType::kSchedSwitch:
+    case EventType::kSchedProcessExit:
+      touched[0] = e.cpu;
+      break;
+    default:
+      if (e.cpu >= 0 && static_cast<size_t>(e.cpu) < last_waiting_.size()) touched[0] = e.cpu;  // repaired switch
+      break;
+  }
+  for (int32_t cpu : touched) {
+    const CpuTimeline* c = model.cpu(cpu);
+    if (!c || !wanted_cpu(cpu)) {
+      if (cpu >= 0 && static_cast<size_t>(cpu) < model.cpus().size() && wanted_cpu(cpu)) c = &model.cpus()[static_cast<size_t>(cpu)];
+      else continue;
+    }
+    if (static_cast<size_t>(cpu) >= last_waiting_.size()) last_waiting_.resize(static_cast<size_t>(cpu) + 1, -1);
+    if (last_waiting_[static_cast<size_t>(cpu)] == static_cast<int64_t>(c->waiting)) continue;
+    last_waiting_[static_cast<size_t>(cpu)] = c->waiting;
+    ensure_cpu_track(cpu);
+    counter(cpu, e.ts, c->waiting);
+  }
 }
 
 void PerfettoJsonWriter::write_work(const WorkItem& item, TimeNs end, bool unterminated) {
-  if (item.cpu < 0) return;
+  if (!wanted_cpu(item.cpu)) return;
+  TimeNs start = item.start;
+  if (!clip(&start, &end)) return;
   ensure_cpu_track(item.cpu);
   std::string args = "{\"work\":\"" + hex_address(item.work) + "\",\"worker\":";
   append_json_string(args, task_label(strings_, item.worker_comm, item.worker_pid));
   if (unterminated) args += ",\"unterminated\":true";
   args += '}';
-  slice(kCpuPidBase + item.cpu, kWorkTid, strings_.view(item.function), item.start, end, args);
+  slice(kCpuPidBase + item.cpu, kWorkTid, strings_.view(item.function), start, end, args);
 }
 
 void PerfettoJsonWriter::on_work_done(const WorkItem& item, TimeNs end, const SystemModel&) {
@@ -134,11 +259,13 @@ std::string PerfettoJsonWriter::finish(const SystemModel& model, const AnalysisR
   std::map<std::string, std::vector<std::pair<int32_t, TimeNs>>> lanes;  // detector -> (tid, busy until)
   int32_t next_tid = 1;
   for (const Finding& f : result.findings) {
+    TimeNs start = f.start, end = f.start + f.duration;
+    if (!clip(&start, &end)) continue;
+    if (!options_.cpus.empty() && f.cpu && !wanted_cpu(*f.cpu)) continue;
     auto& detector_lanes = lanes[f.detector];
-    const TimeNs end = f.start + f.duration;
     int32_t tid = -1;
     for (auto& [lane_tid, busy_until] : detector_lanes)
-      if (busy_until <= f.start) {
+      if (busy_until <= start) {
         tid = lane_tid;
         busy_until = end;
         break;
@@ -155,10 +282,11 @@ std::string PerfettoJsonWriter::finish(const SystemModel& model, const AnalysisR
     nlohmann::ordered_json args = {{"finding", f.id}, {"detector", f.detector},
                                    {"severity", severity_name(f.severity)}, {"message", f.message},
                                    {"details", f.details}};
+    if (!f.group.empty()) args["group"] = f.group, args["root_cause"] = f.root_cause;
     if (!f.end) args["unterminated"] = true;
     const std::string args_json = args.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    slice(kFindingsPid, tid, f.detector + ": " + f.message, f.start, end, args_json);
-    if (f.cpu && *f.cpu >= 0) {
+    slice(kFindingsPid, tid, f.detector + ": " + f.message, start, end, args_json);
+    if (f.cpu && wanted_cpu(*f.cpu) && in_window(f.start)) {
       ensure_cpu_track(*f.cpu);
       begin_event();
       buf_ += "{\"ph\":\"i\",\"s\":\"t\",\"pid\":" + std::to_string(kCpuPidBase + *f.cpu) +
@@ -173,6 +301,7 @@ std::string PerfettoJsonWriter::finish(const SystemModel& model, const AnalysisR
   }
   buf_ += "\n]}\n";
   if (out_.ok()) std::fwrite(buf_.data(), 1, buf_.size(), out_.get());
+  bytes_ += buf_.size();
   buf_.clear();
   return out_.commit();
 }

@@ -10,6 +10,7 @@
 #include "exporters/json_report.h"
 #include "exporters/perfetto_json.h"
 #include "exporters/text_summary.h"
+#include "model/timeline.h"
 #include "parser/string_pool.h"
 
 using namespace ftlens;
@@ -132,5 +133,48 @@ TEST_CASE("perfetto.spans, open work and findings give valid Chrome JSON even wi
   CHECK(slices == 4);  // task, work item, two findings
   CHECK(findings == 2);
   CHECK(cpu_names == 1);
-  CHECK(json["traceEvents"][4]["ts"].get<double>() == doctest::Approx(1.0));  // 1000 ns = 1.000 us
+  for (const auto& e : json["traceEvents"])
+    if (e["ph"] == "X") {
+      CHECK(e["ts"].get<double>() == doctest::Approx(1.0));  // 1000 ns = 1.000 us
+      break;
+    }
+}
+
+TEST_CASE("perfetto.handler slices go on their context's track, flows pair waker and wakee, the window clips") {
+  const std::string path = temp_path("perfetto_window.json");
+  StringPool pool;
+  SystemModel model(nullptr);
+  TimelineOptions options;
+  options.flows = true;
+  options.from = 1000;
+  options.to = 5000;
+  options.cpus = {0, 1};
+  PerfettoJsonWriter writer(path, pool, options);
+  HandlerSpan irq{0, HandlerSpan::Kind::kIrq, pool.intern("timer"), 30, 500, 2000, true};
+  HandlerSpan soft{1, HandlerSpan::Kind::kSoftirq, pool.intern("RCU"), 9, 1500, 1800, true};
+  HandlerSpan outside{0, HandlerSpan::Kind::kIrq, pool.intern("late"), 31, 9000, 9500, true};
+  HandlerSpan other_cpu{2, HandlerSpan::Kind::kIrq, pool.intern("x"), 32, 1500, 1600, true};
+  for (const auto& span : {irq, soft, outside, other_cpu}) writer.on_handler_span(span, model);
+  WaitingTask woken{9, pool.intern("netd"), 1, 1200, 0, true};
+  writer.on_wakeup_served(woken, 1, 3000, model);
+  REQUIRE(writer.finish(model, AnalysisResult{}).empty());
+
+  auto json = nlohmann::json::parse(read_file(path));
+  std::vector<nlohmann::json> slices, flows;
+  for (const auto& e : json["traceEvents"]) {
+    if (e["ph"] == "X") slices.push_back(e);
+    if (e["ph"] == "s" || e["ph"] == "f") flows.push_back(e);
+  }
+  REQUIRE(slices.size() == 2);
+  CHECK(slices[0]["name"] == "irq 30 timer");
+  CHECK(slices[0]["tid"] == 3);                          // hardirq track
+  CHECK(slices[0]["ts"].get<double>() == doctest::Approx(1.0));   // clipped to the window start
+  CHECK(slices[0]["dur"].get<double>() == doctest::Approx(1.0));
+  CHECK(slices[1]["tid"] == 4);                          // softirq track
+  CHECK(slices[1]["pid"] == 101);
+  REQUIRE(flows.size() == 2);
+  CHECK(flows[0]["pid"] == 100);
+  CHECK(flows[0]["tid"] == 3);  // woken from an interrupt on CPU 0
+  CHECK(flows[1]["pid"] == 101);
+  CHECK(flows[0]["id"] == flows[1]["id"]);
 }
