@@ -58,13 +58,14 @@ bool parse_cpu_list(const std::string& text, std::vector<int32_t>* cpus) {
 
 struct ExportArgs {
   std::string output, from, to, cpus, around;
-  bool flows = false, no_handlers = false;
+  bool flows = false, no_handlers = false, by_task = false;
 };
 
 int run_export(ftlens::AnalyzeOptions options, const ExportArgs& args) {
   options.perfetto_path = args.output;
   options.timeline.flows = args.flows;
   options.timeline.handlers = !args.no_handlers;
+  options.timeline.by_task = args.by_task;
   for (auto [text, slot] : {std::pair{&args.from, &options.timeline.from}, std::pair{&args.to, &options.timeline.to}}) {
     if (text->empty()) continue;
     auto ts = ftlens::parse_timestamp(*text);
@@ -150,6 +151,7 @@ int main(int argc, char** argv) {
   exporter->add_option("-o,--output", export_args.output, "the JSON file to write")->required();
   exporter->add_flag("--flows", export_args.flows, "draw wakeups as arrows from waker to wakee (one event pair per wakeup)");
   exporter->add_flag("--no-handlers", export_args.no_handlers, "leave out hard-irq and softirq slices");
+  exporter->add_flag("--by-task", export_args.by_task, "also one process per task group with a track per task (where it ran)");
   exporter->add_option("--from", export_args.from, "start of the window, in trace seconds (as the trace prints them)");
   exporter->add_option("--to", export_args.to, "end of the window, in trace seconds");
   exporter->add_option("--cpus", export_args.cpus, "only these CPUs, e.g. 0,2-3");

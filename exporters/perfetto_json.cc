@@ -22,6 +22,9 @@ constexpr int32_t kRunningTid = 1;
 constexpr int32_t kWorkTid = 2;
 constexpr int32_t kHardirqTid = 3;
 constexpr int32_t kSoftirqTid = 4;
+// --by-task: a task group's process id is kTaskPidBase + tgid (the pid when
+// the trace has no tgid column), below the CPUs.
+constexpr int32_t kTaskPidBase = 1'000'000;
 constexpr size_t kFlushBytes = 1 << 20;
 
 std::string_view handler_kind_name(HandlerSpan::Kind kind) {
@@ -145,6 +148,26 @@ void PerfettoJsonWriter::on_task_span(const TaskSpan& span, const SystemModel&) 
   std::string args;
   if (!span.end_seen) args = span.repaired ? "{\"ended_by\":\"repair\"}" : "{\"unterminated\":true}";
   slice(kCpuPidBase + span.cpu, kRunningTid, name, start, end, args);
+  if (!options_.by_task) return;
+  const int32_t group = span.tgid > 0 ? span.tgid : span.pid;
+  const int32_t pid = kTaskPidBase + group;
+  if (named_tasks_.insert(-static_cast<int64_t>(group) - 1).second) {
+    begin_event();
+    buf_ += "{\"ph\":\"M\",\"pid\":" + std::to_string(pid) + ",\"name\":\"process_name\",\"args\":{\"name\":";
+    append_json_string(buf_, span.tgid > 0 ? "tgid " + std::to_string(group) : std::string(strings_.view(span.comm)) + " " + std::to_string(group));
+    buf_ += "}}";
+    begin_event();
+    buf_ += "{\"ph\":\"M\",\"pid\":" + std::to_string(pid) + ",\"name\":\"process_sort_index\",\"args\":{\"sort_index\":" +
+            std::to_string(1000 + group) + "}}";
+  }
+  if (named_tasks_.insert(span.pid).second) {
+    begin_event();
+    buf_ += "{\"ph\":\"M\",\"pid\":" + std::to_string(pid) + ",\"tid\":" + std::to_string(span.pid) +
+            ",\"name\":\"thread_name\",\"args\":{\"name\":";
+    append_json_string(buf_, name);
+    buf_ += "}}";
+  }
+  slice(pid, span.pid, "CPU " + std::to_string(span.cpu), start, end, args);
 }
 
 void PerfettoJsonWriter::on_handler_span(const HandlerSpan& span, const SystemModel&) {

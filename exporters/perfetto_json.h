@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct TimelineOptions {
   bool handlers = true;            // irq/softirq slices
   bool flows = false;              // wakeup arrows (they add an event pair per wakeup)
   bool counters = true;            // waiting-tasks counter per CPU
+  bool by_task = false;            // also one process per task group, a track per task
   std::optional<TimeNs> from, to;  // window; slices are clipped to it
   std::vector<int32_t> cpus;       // empty: all CPUs
 };
@@ -68,6 +70,7 @@ class PerfettoJsonWriter final : public TimelineListener {
   uint64_t next_flow_id_ = 1;
   std::vector<bool> cpu_named_;
   std::vector<int64_t> last_waiting_;  // last counter value written per CPU, -1 none
+  std::unordered_set<int64_t> named_tasks_;  // by-task tracks already named (pid, and -tgid for processes)
 };
 
 }  // namespace ftlens

@@ -198,6 +198,7 @@ void SystemModel::apply(const Event& e) {
     if (cpu.current.pid >= 0) stats_.add(ModelStat::repaired_switches);
     switch_to(cpu, e.pid, e.comm, e.ts, false);
   }
+  if (e.tgid > 0) cpu.current.tgid = e.tgid;
 
   const bool in_irq = cpu.in_irq() || (e.irq_flags & (Event::kInHardirq | Event::kInSoftirq | Event::kNmi)) ||
                       is_irq_boundary(e.type);

@@ -15,6 +15,7 @@ inline constexpr int32_t kIdlePid = 0;
 struct TaskSpan {
   int32_t cpu = -1;
   int32_t pid = -1;
+  int32_t tgid = -1;  // from the trace's tgid column; -1 when unknown
   StrId comm = kNoStr;
   TimeNs start = 0;
   TimeNs end = 0;

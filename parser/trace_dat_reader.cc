@@ -204,8 +204,9 @@ class DatReader {
     *mask = {};
     std::string_view bits = text(field, record);  // raw bitmap bytes, little-endian longs
     for (size_t byte = 0; byte < bits.size() && byte < 64; ++byte)
-      for (int b = 0; b < 8; ++b)
-        if (static_cast<unsigned char>(bits[byte]) >> b & 1U) mask->set(static_cast<int>(byte * 8) + b);
+      for (unsigned b = 0; b < 8; ++b)
+        if (static_cast<unsigned>(static_cast<unsigned char>(bits[byte])) >> b & 1U)
+          mask->set(static_cast<int>(byte * 8 + b));
   }
 
   void extract(const EventLayout& l, const tep_record* r, Event* e) {

@@ -136,3 +136,19 @@ TEST_CASE("export.analyze --perfetto from a trace.dat gives the same kind of tim
   for (const auto& e : j["traceEvents"]) handlers += e["ph"] == "X" && (e["tid"] == 3 || e["tid"] == 4);
   CHECK(handlers > 1000);
 }
+
+TEST_CASE("export.--by-task adds a process per task group with a track per task") {
+  json j = export_json(std::string(FTLENS_TRACES) + "/derived_systrace_light30_last2s.html --by-task", "by-task");
+  check_well_formed(j);
+  int task_slices = 0;
+  bool named = false;
+  for (const auto& e : j["traceEvents"]) {
+    if (e["ph"] == "X" && e["pid"].get<int>() >= 1000000) {
+      ++task_slices;
+      CHECK(e["name"].get<std::string>().rfind("CPU ", 0) == 0);
+    }
+    if (e["ph"] == "M" && e["name"] == "process_name" && e["args"]["name"].get<std::string>().rfind("tgid ", 0) == 0) named = true;
+  }
+  CHECK(task_slices > 100);
+  CHECK(named);  // systrace has the tgid column
+}
