@@ -47,6 +47,35 @@ size_t find_cpu_column(std::string_view line) {
   return std::string_view::npos;
 }
 
+// "comm-pid" (trimmed `head`, a view into `line`): split at the last '-',
+// since comms may hold dashes.
+TokenizeError split_comm_pid(std::string_view line, std::string_view head, const char* missing, FtraceLine* out) {
+  const size_t dash = head.rfind('-');
+  if (dash == std::string_view::npos || dash + 1 == head.size()) return {missing, 0};
+  const auto at = static_cast<size_t>(head.data() - line.data());
+  if (!parse_int(head.substr(dash + 1), &out->pid)) return {"pid after the last '-' is not a number", at + dash + 1};
+  out->comm = head.substr(0, dash);
+  return {};
+}
+
+// "name: payload" from `pos` on. The function tracer prints "func <-parent"
+// with no event name; that is kept as event "function" with the whole rest as
+// payload.
+TokenizeError split_event(std::string_view line, size_t pos, FtraceLine* out) {
+  while (pos < line.size() && line[pos] == ' ') ++pos;
+  size_t name_end = pos;
+  while (name_end < line.size() && line[name_end] != ':' && line[name_end] != ' ') ++name_end;
+  if (name_end < line.size() && line[name_end] == ':') {
+    if (name_end == pos) return {"empty event name", pos};
+    out->event_name = line.substr(pos, name_end - pos);
+    pos = name_end + 1;
+  } else {
+    out->event_name = "function";
+  }
+  out->payload = trim(line.substr(pos));
+  return {};
+}
+
 }  // namespace
 
 TokenizeError tokenize_ftrace_line(std::string_view line, FtraceLine* out) {
@@ -63,10 +92,7 @@ TokenizeError tokenize_ftrace_line(std::string_view line, FtraceLine* out) {
       return {"tgid column is not a number", open + 1};
     head = trim(head.substr(0, open));
   }
-  const size_t dash = head.rfind('-');
-  if (dash == std::string_view::npos || dash + 1 == head.size()) return {"expected comm-pid before [cpu]", 0};
-  if (!parse_int(head.substr(dash + 1), &out->pid)) return {"pid after the last '-' is not a number", dash + 1};
-  out->comm = head.substr(0, dash);
+  if (TokenizeError err = split_comm_pid(line, head, "expected comm-pid before [cpu]", out)) return err;
 
   size_t close = line.find(']', bracket);
   if (!parse_int(line.substr(bracket + 1, close - bracket - 1), &out->cpu)) return {"cpu is not a number", bracket + 1};
@@ -95,22 +121,7 @@ TokenizeError tokenize_ftrace_line(std::string_view line, FtraceLine* out) {
   if (token.size() < 2 || token.back() != ':') return {"expected timestamp followed by ':'", pos};
   out->timestamp = token.substr(0, token.size() - 1);
 
-  pos = end;
-  skip_spaces();
-  // "name: payload". The function tracer prints "func <-parent" with no
-  // event name; keep it as event "function" with the whole rest as payload.
-  size_t name_end = pos;
-  while (name_end < line.size() && line[name_end] != ':' && line[name_end] != ' ') ++name_end;
-  if (name_end < line.size() && line[name_end] == ':') {
-    if (name_end == pos) return {"empty event name", pos};
-    out->event_name = line.substr(pos, name_end - pos);
-    pos = name_end + 1;
-    if (pos < line.size() && line[pos] == ' ') ++pos;
-  } else {
-    out->event_name = "function";
-  }
-  out->payload = trim(line.substr(pos));
-  return {};
+  return split_event(line, end, out);
 }
 
 // Latency format, as the kernel prints it ("%8.8s-%-7d %3d" + flags, then
@@ -150,27 +161,11 @@ TokenizeError tokenize_latency_line(std::string_view line, FtraceLine* out, bool
     out->irq_flags = cpu_flags.substr(digits);
 
     std::string_view head = trim(line.substr(0, tok_start));
-    const size_t dash = head.rfind('-');
-    if (dash == std::string_view::npos || dash + 1 == head.size()) return {"expected comm-pid before the cpu", 0};
-    if (!parse_int(head.substr(dash + 1), &out->pid)) return {"pid after the last '-' is not a number", dash + 1};
-    out->comm = head.substr(0, dash);
+    if (TokenizeError err = split_comm_pid(line, head, "expected comm-pid before the cpu", out)) return err;
     out->tgid = -1;
     out->timestamp = line.substr(ts_start, ts_end - ts_start);
     *in_usecs = usecs;
-
-    size_t pos = colon + 1;
-    while (pos < line.size() && line[pos] == ' ') ++pos;
-    size_t name_end = pos;
-    while (name_end < line.size() && line[name_end] != ':' && line[name_end] != ' ') ++name_end;
-    if (name_end < line.size() && line[name_end] == ':') {
-      if (name_end == pos) return {"empty event name", pos};
-      out->event_name = line.substr(pos, name_end - pos);
-      pos = name_end + 1;
-    } else {
-      out->event_name = "function";
-    }
-    out->payload = trim(line.substr(pos));
-    return {};
+    return split_event(line, colon + 1, out);
   }
   return {"no timestamp followed by ':'", 0};
 }

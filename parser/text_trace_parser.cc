@@ -250,14 +250,6 @@ void FtraceTextParser::handle_html_line(std::string_view line) {
     ++info_.log_lines;
     return;
   }
-  if (content[first] == '#' && !content.substr(first).starts_with("##### CPU")) {
-    ++info_.header_lines;
-    if (size_t p = content.find("#P:"); p != std::string_view::npos) {
-      std::string_view n = content.substr(p + 3);
-      parse_whole(n.substr(0, n.find_first_not_of("0123456789")), &info_.declared_cpus);
-    }
-    return;
-  }
   handle_trace_line(content);
 }
 
