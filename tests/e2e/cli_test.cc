@@ -163,3 +163,14 @@ TEST_CASE("e2e.damaged lines are skipped, counted and located, and the rest is a
   CHECK(find(j, "unterminated-work") != nullptr);
   CHECK(r.out.find(damaged + ":100:") != std::string::npos);
 }
+
+TEST_CASE("e2e.the README shows what command 1 really prints") {
+  const std::string readme = slurp(std::string(FTLENS_TRACES) + "/../README.md");
+  const size_t start = readme.find("traces/derived_seed000_stuck_work_cpu1.txt: ftrace-text");
+  REQUIRE(start != std::string::npos);
+  const std::string shown = readme.substr(start, readme.find("```", start) - start);
+  Run r = shell("cd " + std::string(FTLENS_TRACES) + "/.. && " + FTLENS_BINARY +
+                " analyze traces/derived_seed000_stuck_work_cpu1.txt --report " + scratch("readme.json"));
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out == shown);
+}
