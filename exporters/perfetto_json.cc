@@ -236,11 +236,9 @@ void PerfettoJsonWriter::after_event(const Event& e, const SystemModel& model) {
       break;
   }
   for (int32_t cpu : touched) {
-    const CpuTimeline* c = model.cpu(cpu);
-    if (!c || !wanted_cpu(cpu)) {
-      if (cpu >= 0 && static_cast<size_t>(cpu) < model.cpus().size() && wanted_cpu(cpu)) c = &model.cpus()[static_cast<size_t>(cpu)];
-      else continue;
-    }
+    // A CPU can have tasks waiting before it has produced an event itself.
+    if (cpu < 0 || static_cast<size_t>(cpu) >= model.cpus().size() || !wanted_cpu(cpu)) continue;
+    const CpuTimeline* c = &model.cpus()[static_cast<size_t>(cpu)];
     if (static_cast<size_t>(cpu) >= last_waiting_.size()) last_waiting_.resize(static_cast<size_t>(cpu) + 1, -1);
     if (last_waiting_[static_cast<size_t>(cpu)] == static_cast<int64_t>(c->waiting)) continue;
     last_waiting_[static_cast<size_t>(cpu)] = c->waiting;
