@@ -4,8 +4,15 @@
 #include <charconv>
 #include <cstdio>
 
+#include <unistd.h>  // isatty
+
+#include <fstream>
+
 #include "cli/analysis.h"
+#include "cli/scan.h"
 #include "exporters/json_report.h"
+#include "exporters/output_file.h"
+#include "exporters/scan_report.h"
 #include "exporters/text_summary.h"
 #include "parser/timestamp.h"
 
@@ -122,6 +129,61 @@ int run_export(ftlens::AnalyzeOptions options, const ExportArgs& args) {
   return kExitOk;
 }
 
+struct ScanArgs {
+  std::string report, junit, baseline, fail_on;
+};
+
+bool write_text_file(const std::string& path, const std::string& text) {
+  ftlens::OutputFile out(path);
+  if (out.ok()) std::fwrite(text.data(), 1, text.size(), out.get());
+  std::string err = out.commit();
+  if (!err.empty()) std::fprintf(stderr, "ftlens: %s\n", err.c_str());
+  return err.empty();
+}
+
+int run_scan(ftlens::ScanOptions options, const ScanArgs& args) {
+  nlohmann::json baseline;
+  if (!args.baseline.empty()) {
+    std::ifstream in(args.baseline);
+    baseline = nlohmann::json::parse(in, nullptr, false);
+    if (!in || baseline.is_discarded() || !baseline.contains("traces")) {
+      std::fprintf(stderr, "ftlens: %s: not a scan report (no \"traces\")\n", args.baseline.c_str());
+      return kExitUnusable;
+    }
+  }
+  std::vector<std::string> missing;
+  const std::vector<std::string> traces = ftlens::find_traces(options.roots, &missing);
+  for (const std::string& m : missing) std::fprintf(stderr, "ftlens: %s: no such file or directory\n", m.c_str());
+  if (traces.empty()) {
+    std::fprintf(stderr, "ftlens: no trace found under %s\n", options.roots.front().c_str());
+    return kExitUnusable;
+  }
+  options.progress = ::isatty(2) != 0;
+  const std::vector<ftlens::ScanEntry> entries = ftlens::scan(options, traces);
+  std::vector<ftlens::ScannedTrace> scanned;
+  for (const auto& e : entries) scanned.push_back({e.path, e.ok, e.error, e.ok ? &e.result : nullptr});
+  const auto report = ftlens::build_scan_report(scanned, ftlens::fingerprint, args.baseline.empty() ? nullptr : &baseline);
+  if (!args.report.empty() &&
+      !write_text_file(args.report, report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n"))
+    return kExitUnusable;
+  const auto fail_at = ftlens::severity_from_name(args.fail_on == "new" ? "warning" : args.fail_on.empty() ? "error" : args.fail_on);
+  if (!args.junit.empty() && !write_text_file(args.junit, ftlens::build_junit(scanned, *fail_at))) return kExitUnusable;
+  ftlens::write_scan_summary(report, stdout);
+
+  if (report["scan"]["analyzed"].get<size_t>() == 0) return kExitUnusable;
+  if (args.fail_on == "new") {
+    for (const auto& f : report["comparison"]["new"])
+      if (f["severity"] != "info") return kExitFindings;
+    return kExitOk;
+  }
+  if (args.fail_on.empty()) return kExitOk;
+  for (const auto& e : entries)
+    if (e.ok)
+      for (const auto& f : e.result.findings)
+        if (f.severity >= *fail_at) return kExitFindings;
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -160,6 +222,20 @@ int main(int argc, char** argv) {
   exporter->add_option("--set", export_options.sets, "override one detector option, e.g. non-preempted.error=5s");
   exporter->add_option("--config", export_options.config_path, "JSON file of detector options");
 
+  ftlens::ScanOptions scan_options;
+  ScanArgs scan_args;
+  CLI::App* scanner = app.add_subcommand("scan", "analyze every trace under directories, in parallel, into one report");
+  scanner->add_option("DIR_OR_FILE", scan_options.roots, "directories (searched recursively, traces found by content) and files")
+      ->required();
+  scanner->add_option("-j,--jobs", scan_options.jobs, "traces analyzed at once (default: one per core)");
+  scanner->add_option("--report", scan_args.report, "write the aggregate JSON report here");
+  scanner->add_option("--junit", scan_args.junit, "write JUnit XML here (a testcase per trace)");
+  scanner->add_option("--baseline", scan_args.baseline, "a previous scan report: say what is new, fixed, still present");
+  scanner->add_option("--fail-on", scan_args.fail_on, "exit 1 on findings of this severity, or on new findings (with --baseline)")
+      ->check(CLI::IsMember({"info", "warning", "error", "new"}));
+  scanner->add_option("--set", scan_options.analyze.sets, "override one detector option, e.g. non-preempted.error=5s");
+  scanner->add_option("--config", scan_options.analyze.config_path, "JSON file of detector options");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -168,5 +244,12 @@ int main(int argc, char** argv) {
   }
   if (analyze->parsed()) return run_analyze(options, report_path, fail_on);
   if (exporter->parsed()) return run_export(export_options, export_args);
+  if (scanner->parsed()) {
+    if (scan_args.fail_on == "new" && scan_args.baseline.empty()) {
+      std::fprintf(stderr, "ftlens: --fail-on new needs --baseline\n");
+      return kExitUnusable;
+    }
+    return run_scan(scan_options, scan_args);
+  }
   return kExitUnusable;
 }

@@ -78,6 +78,8 @@ Report classify(std::string_view text) {
       std::from_chars(text.data() + colon + 1, text.data() + end, r.pid);
     }
   } else if (text.find("Unable to handle kernel") != std::string_view::npos ||
+             text.find("unable to handle page fault") != std::string_view::npos ||
+             text.find("unable to handle kernel") != std::string_view::npos ||
              text.find("Internal error: Oops") != std::string_view::npos ||
              text.starts_with("Oops") || text.find("general protection fault") != std::string_view::npos) {
     r.kind = "oops";

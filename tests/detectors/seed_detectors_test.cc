@@ -180,8 +180,9 @@ TEST_CASE("kernel-report.lockup, stall, hung task and oops lines are recognised 
       "  x-1 [001] d.h1. 103.000000: console: rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
       "  x-1 [001] d.h1. 104.000000: console: INFO: task kworker/u8:2:123 blocked for more than 120 seconds.\n"
       "  x-1 [001] d.h1. 105.000000: console: Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008\n"
-      "  x-1 [001] d.h1. 106.000000: console: sched: RT throttling activated\n");
-  REQUIRE(found.size() == 6);
+      "  x-1 [001] d.h1. 106.000000: console: sched: RT throttling activated\n"
+      "  x-1 [001] d.h1. 107.000000: console: BUG: unable to handle page fault for address: 0000000000000008\n");
+  REQUIRE(found.size() == 7);
   CHECK(found[0].details["kind"] == "soft-lockup");
   CHECK(found[0].cpu == 35);
   CHECK(found[0].comm == "docker-containe");
@@ -197,4 +198,5 @@ TEST_CASE("kernel-report.lockup, stall, hung task and oops lines are recognised 
   CHECK(found[4].comm == "kworker/u8:2");
   CHECK(found[4].pid == 123);
   CHECK(found[5].details["kind"] == "oops");
+  CHECK(found[6].details["kind"] == "oops");  // x86 wording
 }

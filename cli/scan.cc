@@ -1,0 +1,155 @@
+#include "cli/scan.h"
+
+#include <unistd.h>  // isatty
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "parser/ftrace_line.h"
+#include "parser/line_tokenizer.h"
+#include "parser/trace_reader.h"
+
+namespace ftlens {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr size_t kSniffBytes = 64 * 1024;
+
+bool looks_like_trace(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(kSniffBytes, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  switch (sniff_format(head)) {
+    case InputFormat::kTraceDat:
+    case InputFormat::kGzip:
+    case InputFormat::kZstd:
+      return true;
+    case InputFormat::kFtraceText:
+      break;
+    default:
+      return false;
+  }
+  if (head.starts_with("cpus=")) return true;  // trace-cmd report
+  // A systrace page: an HTML document with a trace-data block, or systrace's
+  // title (real pages hold megabytes of script before the trace).
+  if ((head.starts_with("<!DOCTYPE html") || head.starts_with("<html")) &&
+      (head.find("<script class=\"trace-data\"") != std::string::npos || head.find("Android System Trace") != std::string::npos))
+    return true;
+  // Prose can hold a line that happens to tokenize (a README quoting a
+  // trace); a trace has them one after another.
+  constexpr int kTraceLines = 3;
+  int trace_lines = 0;
+  size_t start = 0;
+  while (start < head.size()) {
+    size_t end = head.find('\n', start);
+    if (end == std::string::npos) break;  // a cut last line proves nothing
+    std::string_view line(head.data() + start, end - start);
+    // A console log with an ftrace dump.
+    if (std::string_view text = line; strip_printk_prefix(&text) && text.starts_with("Dumping ftrace buffer:")) return true;
+    FtraceLine cols;
+    bool usecs = false;
+    if (!line.starts_with("#") && (!tokenize_ftrace_line(line, &cols) || !tokenize_latency_line(line, &cols, &usecs)))
+      ++trace_lines;
+    if (trace_lines >= kTraceLines) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+std::string fold_digits(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] >= '0' && text[i] <= '9') {
+      out += 'N';
+      while (i + 1 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '9') ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> find_traces(const std::vector<std::string>& roots, std::vector<std::string>* missing) {
+  std::vector<std::string> found;
+  for (const std::string& root : roots) {
+    std::error_code ec;
+    const fs::file_status status = fs::status(root, ec);
+    if (ec || !fs::exists(status)) {
+      missing->push_back(root);
+      continue;
+    }
+    if (!fs::is_directory(status)) {
+      found.push_back(root);  // named explicitly: always analyzed
+      continue;
+    }
+    std::vector<std::string> here;
+    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      std::error_code file_ec;
+      if (it->is_regular_file(file_ec) && !file_ec && looks_like_trace(it->path())) here.push_back(it->path().string());
+    }
+    std::sort(here.begin(), here.end());  // stable order across runs and machines
+    found.insert(found.end(), here.begin(), here.end());
+  }
+  return found;
+}
+
+std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::string>& traces) {
+  std::vector<ScanEntry> entries(traces.size());
+  std::atomic<size_t> next{0}, done{0};
+  std::atomic<uint64_t> bytes{0};
+  std::mutex progress_mutex;
+  const auto started = std::chrono::steady_clock::now();
+  auto worker = [&] {
+    for (size_t i = next++; i < traces.size(); i = next++) {
+      AnalyzeOptions one = options.analyze;
+      one.trace = traces[i];
+      AnalyzeOutcome outcome = analyze(one);
+      ScanEntry& entry = entries[i];
+      entry.path = traces[i];
+      entry.ok = outcome.ok;
+      entry.error = outcome.error;
+      entry.result = std::move(outcome.result);
+      bytes += entry.result.bytes;
+      const size_t finished = ++done;
+      if (options.progress) {
+        std::lock_guard lock(progress_mutex);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const double eta = finished ? seconds / static_cast<double>(finished) * static_cast<double>(traces.size() - finished) : 0;
+        std::fprintf(stderr, "\rftlens scan: %zu/%zu traces, %.0f MB/s, ETA %.0fs   ", finished, traces.size(),
+                     static_cast<double>(bytes.load()) / 1e6 / std::max(seconds, 1e-3), eta);
+        if (finished == traces.size()) std::fputc('\n', stderr);
+      }
+    }
+  };
+  unsigned jobs = options.jobs > 0 ? static_cast<unsigned>(options.jobs) : std::max(1u, std::thread::hardware_concurrency());
+  jobs = std::min<unsigned>(jobs, static_cast<unsigned>(std::max<size_t>(traces.size(), 1)));
+  std::vector<std::thread> pool;
+  for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  return entries;
+}
+
+std::string fingerprint(const Finding& f) {
+  std::string about;
+  const auto& d = f.details;
+  if (d.contains("function") && d["function"].is_string()) about = d["function"].get<std::string>();
+  else if (d.contains("kind") && d["kind"].is_string()) about = d["kind"].get<std::string>();
+  else if (d.contains("senders") && !d["senders"].empty()) about = d["senders"][0].value("function", "");
+  else if (d.contains("pool")) about = d["pool"].value("unbound", false) ? "unbound" : "bound";
+  else if (d.contains("work") && d["work"].is_object()) about = d["work"].value("function", "");
+  return f.detector + "|" + fold_digits(f.comm.value_or("")) + "|" + about;
+}
+
+}  // namespace ftlens

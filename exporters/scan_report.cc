@@ -1,0 +1,156 @@
+#include "exporters/scan_report.h"
+
+#include <array>
+#include <map>
+#include <set>
+
+#include "exporters/json_report.h"
+
+namespace ftlens {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+void xml_escape(std::string& out, std::string_view text) {
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // XML 1.0 forbids most control characters even escaped.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += '?';
+        else out += c;
+    }
+  }
+}
+
+}  // namespace
+
+Json build_scan_report(const std::vector<ScannedTrace>& traces, const std::function<std::string(const Finding&)>& fingerprint,
+                       const nlohmann::json* baseline) {
+  Json report;
+  report["schema"] = 1;
+  report["tool"] = {{"name", "ftlens"}, {"version", FTLENS_VERSION}};
+  std::map<std::string, std::array<int, 3>> totals;  // detector -> info, warning, error
+  size_t failed = 0;
+  Json list = Json::array();
+  // path -> fingerprints in the baseline
+  std::map<std::string, std::multiset<std::string>> before;
+  if (baseline && baseline->contains("traces"))
+    for (const auto& t : (*baseline)["traces"])
+      for (const auto& f : t.value("findings", nlohmann::json::array()))
+        if (f.contains("fingerprint")) before[t.value("path", "")].insert(f["fingerprint"].get<std::string>());
+  Json fresh = Json::array(), fixed = Json::array(), still = Json::array();
+
+  for (const ScannedTrace& t : traces) {
+    Json entry;
+    entry["path"] = t.path;
+    entry["ok"] = t.ok;
+    if (!t.ok) {
+      ++failed;
+      entry["error"] = t.error;
+      list.push_back(std::move(entry));
+      continue;
+    }
+    Json single = build_report(*t.result);
+    entry["input"] = std::move(single["input"]);
+    Json findings = std::move(single["findings"]);
+    auto& seen = before[t.path];
+    for (size_t i = 0; i < findings.size(); ++i) {
+      const Finding& f = t.result->findings[i];
+      const std::string print = fingerprint(f);
+      findings[i]["fingerprint"] = print;
+      ++totals[f.detector][static_cast<size_t>(f.severity)];
+      if (!baseline) continue;
+      Json ref = {{"path", t.path}, {"id", f.id}, {"fingerprint", print}, {"severity", severity_name(f.severity)}};
+      if (auto it = seen.find(print); it != seen.end()) {
+        seen.erase(it);
+        still.push_back(std::move(ref));
+      } else {
+        fresh.push_back(std::move(ref));
+      }
+    }
+    entry["findings"] = std::move(findings);
+    list.push_back(std::move(entry));
+  }
+  if (baseline) {
+    // Whatever the baseline had and tonight's scan of the same trace does not.
+    std::set<std::string> scanned;
+    for (const ScannedTrace& t : traces)
+      if (t.ok) scanned.insert(t.path);
+    for (const auto& [path, prints] : before)
+      for (const std::string& print : prints)
+        fixed.push_back({{"path", path}, {"fingerprint", print}, {"trace_scanned", scanned.contains(path)}});
+  }
+  Json by_detector = Json::object();
+  for (const auto& [detector, n] : totals) by_detector[detector] = {{"error", n[2]}, {"warning", n[1]}, {"info", n[0]}};
+  report["scan"] = {{"traces", traces.size()}, {"analyzed", traces.size() - failed}, {"failed", failed}};
+  report["totals"] = std::move(by_detector);
+  if (baseline) report["comparison"] = {{"new", std::move(fresh)}, {"fixed", std::move(fixed)}, {"still_present", std::move(still)}};
+  report["traces"] = std::move(list);
+  return report;
+}
+
+std::string build_junit(const std::vector<ScannedTrace>& traces, Severity fail_at) {
+  size_t failures = 0, errors = 0;
+  std::string cases;
+  for (const ScannedTrace& t : traces) {
+    cases += "  <testcase classname=\"ftlens.scan\" name=\"";
+    xml_escape(cases, t.path);
+    cases += "\">\n";
+    if (!t.ok) {
+      ++errors;
+      cases += "    <error message=\"";
+      xml_escape(cases, t.error);
+      cases += "\"/>\n";
+    } else {
+      bool failed = false;
+      for (const Finding& f : t.result->findings) {
+        if (f.severity < fail_at) continue;
+        failed = true;
+        cases += "    <failure type=\"" + f.detector + "\" message=\"";
+        xml_escape(cases, f.id + " " + std::string(severity_name(f.severity)) + ": " + f.message);
+        cases += "\"/>\n";
+      }
+      failures += failed;
+    }
+    cases += "  </testcase>\n";
+  }
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"ftlens scan\" tests=\"" +
+         std::to_string(traces.size()) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
+         std::to_string(errors) + "\">\n" + cases + "</testsuite>\n";
+}
+
+void write_scan_summary(const Json& report, std::FILE* out) {
+  for (const auto& t : report["traces"]) {
+    const std::string path = t["path"];
+    if (!t["ok"].get<bool>()) {
+      std::fprintf(out, "FAILED  %s\n", t["error"].get<std::string>().c_str());  // the error names the file
+      continue;
+    }
+    int counts[3] = {0, 0, 0};
+    for (const auto& f : t["findings"]) {
+      const std::string sev = f["severity"];
+      ++counts[sev == "error" ? 2 : sev == "warning" ? 1 : 0];
+    }
+    std::fprintf(out, "%-7s %s: %d errors, %d warnings\n", counts[2] ? "ERROR" : counts[1] ? "WARN" : "ok", path.c_str(),
+                 counts[2], counts[1]);
+  }
+  const auto& s = report["scan"];
+  std::fprintf(out, "\n%d traces, %d analyzed, %d could not be read\n", s["traces"].get<int>(), s["analyzed"].get<int>(),
+               s["failed"].get<int>());
+  if (report.contains("comparison")) {
+    const auto& c = report["comparison"];
+    std::fprintf(out, "against the baseline: %zu new, %zu fixed, %zu still present\n", c["new"].size(), c["fixed"].size(),
+                 c["still_present"].size());
+    for (const auto& f : c["new"])
+      std::fprintf(out, "  new: %s %s (%s)\n", f["path"].get<std::string>().c_str(), f["id"].get<std::string>().c_str(),
+                   f["fingerprint"].get<std::string>().c_str());
+  }
+}
+
+}  // namespace ftlens

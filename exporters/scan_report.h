@@ -1,0 +1,33 @@
+// What `ftlens scan` writes: the aggregate JSON report (per trace: input and
+// findings; totals per detector; new/fixed/still-present against a baseline),
+// JUnit XML for CI servers, and a short summary on stdout.
+#pragma once
+
+#include <cstdio>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "exporters/analysis_result.h"
+
+namespace ftlens {
+
+struct ScannedTrace {
+  std::string path;
+  bool ok = false;
+  std::string error;
+  const AnalysisResult* result = nullptr;  // when ok
+};
+
+// `fingerprint` names a finding across runs. `baseline` is a previous scan
+// report (null: no comparison).
+nlohmann::ordered_json build_scan_report(const std::vector<ScannedTrace>& traces,
+                                         const std::function<std::string(const Finding&)>& fingerprint,
+                                         const nlohmann::json* baseline);
+// JUnit: one testcase per trace, a <failure> per finding at or above
+// `fail_at`, an <error> for a trace that could not be read.
+std::string build_junit(const std::vector<ScannedTrace>& traces, Severity fail_at);
+void write_scan_summary(const nlohmann::ordered_json& report, std::FILE* out);
+
+}  // namespace ftlens

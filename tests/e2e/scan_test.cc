@@ -1,0 +1,97 @@
+// End-to-end: `ftlens scan` over a directory of real and derived traces, a
+// compressed one, a damaged one and files that are not traces.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "e2e/cli_runner.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace ftlens::testing;
+
+namespace {
+
+const std::string kTraces = FTLENS_TRACES;
+
+// night/a: seed 000; night/b: the clean recording gzip'ed and as .dat, a
+// trace.dat cut to 5000 bytes, the dmesg dump; night/: the README (not a trace).
+std::string make_archive(const std::string& name) {
+  const std::string dir = scratch(name);
+  fs::remove_all(dir);
+  fs::create_directories(dir + "/a");
+  fs::create_directories(dir + "/b");
+  fs::copy_file(kTraces + "/derived_seed000_stuck_work_cpu1.txt", dir + "/a/seed000.txt");
+  fs::copy_file(kTraces + "/real_light30.dat", dir + "/b/light30.dat");
+  fs::copy_file(kTraces + "/derived_dmesg_dump_light30_last2s.txt", dir + "/b/console.log");
+  fs::copy_file(kTraces + "/../README.md", dir + "/README.md");
+  REQUIRE(shell("gzip -c " + kTraces + "/real_light30.txt > " + dir + "/b/light30.txt.gz").exit_code == 0);
+  REQUIRE(shell("head -c 5000 " + kTraces + "/real_light30.dat > " + dir + "/b/cut.dat").exit_code == 0);
+  return dir;
+}
+
+const json* trace_entry(const json& report, const std::string& suffix) {
+  for (const auto& t : report["traces"])
+    if (t["path"].get<std::string>().ends_with(suffix)) return &t;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("scan.a directory: traces found by content, analyzed in parallel, a bad file is an entry, not the end") {
+  const std::string dir = make_archive("night");
+  const std::string report = scratch("scan.json"), junit = scratch("scan.xml");
+  Run r = run_ftlens("scan " + dir + " -j 2 --report " + report + " --junit " + junit);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json j = read_json(report);
+  CHECK(j["scan"]["traces"] == 5);  // not the README
+  CHECK(j["scan"]["failed"] == 1);
+  CHECK(trace_entry(j, "README.md") == nullptr);
+  const json* cut = trace_entry(j, "b/cut.dat");
+  REQUIRE(cut);
+  CHECK((*cut)["ok"] == false);
+  CHECK((*cut)["error"].get<std::string>().find("not a readable trace.dat") != std::string::npos);
+  const json* gz = trace_entry(j, "b/light30.txt.gz");
+  REQUIRE(gz);
+  CHECK((*gz)["input"]["compression"] == "gzip");
+  CHECK((*gz)["findings"].empty());
+  CHECK((*trace_entry(j, "b/console.log"))["input"]["format"] == "dmesg");
+  const json* seed = trace_entry(j, "a/seed000.txt");
+  REQUIRE(seed);
+  CHECK((*seed)["findings"].size() == 4);
+  CHECK((*seed)["findings"][2]["fingerprint"] == "unterminated-work|kworker/N:N|addrconf_dad_work");
+  CHECK(j["totals"]["unterminated-work"]["error"] == 1);
+
+  const std::string xml = slurp(junit);
+  CHECK(xml.find("<testsuite name=\"ftlens scan\" tests=\"5\" failures=\"2\" errors=\"1\">") != std::string::npos);
+  CHECK(xml.find("<failure type=\"unterminated-work\"") != std::string::npos);
+  CHECK(xml.find("<error message=\"") != std::string::npos);
+
+  // The same verdict from one worker.
+  REQUIRE(run_ftlens("scan " + dir + " -j 1 --report " + scratch("scan1.json")).exit_code == 0);
+  CHECK(read_json(scratch("scan1.json"))["traces"] == j["traces"]);
+}
+
+TEST_CASE("scan.against last night's baseline: new, fixed and still-present findings; --fail-on new") {
+  const std::string dir = make_archive("night2");
+  const std::string base = scratch("base.json");
+  REQUIRE(run_ftlens("scan " + dir + " --report " + base).exit_code == 0);
+  CHECK(run_ftlens("scan " + dir + " --baseline " + base + " --fail-on new").exit_code == 0);  // nothing new
+
+  fs::copy_file(kTraces + "/derived_seed001_wq_pool_stall_cpu1.txt", dir + "/a/seed001.txt");
+  fs::remove(dir + "/b/console.log");
+  const std::string tonight = scratch("tonight.json");
+  Run r = run_ftlens("scan " + dir + " --baseline " + base + " --fail-on new --report " + tonight);
+  CHECK(r.exit_code == 1);
+  json c = read_json(tonight)["comparison"];
+  CHECK(c["new"].size() == 4);  // seed001's findings
+  CHECK(c["still_present"].size() == 4);  // seed000's
+  CHECK(c["fixed"].size() == 2);  // the console log's two kernel reports, no longer scanned
+  CHECK(c["fixed"][0]["trace_scanned"] == false);
+  CHECK(r.out.find("4 new, 2 fixed, 4 still present") != std::string::npos);
+
+  CHECK(run_ftlens("scan " + dir + " --fail-on new").exit_code == 2);  // needs a baseline
+  CHECK(run_ftlens("scan " + scratch("no-such-dir")).exit_code == 2);
+}
