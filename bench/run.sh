@@ -74,6 +74,20 @@ print("export --flows writes %.0f MB/s of JSON (target >= 300); peak RSS %.1f Mi
 PY
 rm -f "$json"
 
+# ftlens scan: the same 8 traces with one worker and with two.
+scan_dir=$(mktemp -d)
+for i in 1 2 3 4 5 6 7 8; do ln -s "$(readlink -f "$txt")" "$scan_dir/trace$i.txt"; done
+scan_json=$(mktemp)
+hyperfine --style none --warmup 1 --runs 5 --export-json "$scan_json" \
+  -n "scan -j 1" "$ftlens scan $scan_dir -j 1" -n "scan -j 2" "$ftlens scan $scan_dir -j 2" >/dev/null 2>&1 || true
+python3 - "$scan_json" "$(nproc)" <<'PY'
+import json, sys
+runs = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
+print("scan of 8 traces: -j1 %.2f s, -j2 %.2f s: %.2fx (target >= 1.8 on 2 cores; this machine has %s)" %
+      (runs["scan -j 1"], runs["scan -j 2"], runs["scan -j 1"] / runs["scan -j 2"], sys.argv[2]))
+PY
+rm -rf "$scan_dir" "$scan_json"
+
 # Micro-benchmarks of the line tokenizer and the sched_switch payload grammars.
 dpkg -s libbenchmark-dev >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libbenchmark-dev >/dev/null
 cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DFTLENS_BUILD_BENCH=ON -DFTLENS_BUILD_TESTS=OFF >/dev/null

@@ -6,6 +6,7 @@
 
 #include <unistd.h>  // isatty
 
+#include <filesystem>
 #include <fstream>
 
 #include "cli/analysis.h"
@@ -130,7 +131,7 @@ int run_export(ftlens::AnalyzeOptions options, const ExportArgs& args) {
 }
 
 struct ScanArgs {
-  std::string report, junit, baseline, fail_on;
+  std::string report, junit, html, baseline, fail_on;
 };
 
 bool write_text_file(const std::string& path, const std::string& text) {
@@ -159,15 +160,32 @@ int run_scan(ftlens::ScanOptions options, const ScanArgs& args) {
     return kExitUnusable;
   }
   options.progress = ::isatty(2) != 0;
+  if (!options.perfetto_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.perfetto_dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "ftlens: %s: cannot create: %s\n", options.perfetto_dir.c_str(), ec.message().c_str());
+      return kExitUnusable;
+    }
+  }
   const std::vector<ftlens::ScanEntry> entries = ftlens::scan(options, traces);
   std::vector<ftlens::ScannedTrace> scanned;
-  for (const auto& e : entries) scanned.push_back({e.path, e.ok, e.error, e.ok ? &e.result : nullptr});
+  for (const auto& e : entries) scanned.push_back({e.path, e.ok, e.error, e.ok ? &e.result : nullptr, e.perfetto});
   const auto report = ftlens::build_scan_report(scanned, ftlens::fingerprint, args.baseline.empty() ? nullptr : &baseline);
   if (!args.report.empty() &&
       !write_text_file(args.report, report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n"))
     return kExitUnusable;
   const auto fail_at = ftlens::severity_from_name(args.fail_on == "new" ? "warning" : args.fail_on.empty() ? "error" : args.fail_on);
   if (!args.junit.empty() && !write_text_file(args.junit, ftlens::build_junit(scanned, *fail_at))) return kExitUnusable;
+  if (!args.html.empty()) {
+    // Links relative to the page, so the folder can be moved or served.
+    auto page = report;
+    const auto base = std::filesystem::absolute(args.html).parent_path();
+    for (auto& t : page["traces"])
+      if (t.contains("perfetto"))
+        t["perfetto"] = std::filesystem::relative(std::filesystem::absolute(t["perfetto"].get<std::string>()), base).string();
+    if (!write_text_file(args.html, ftlens::build_scan_html(page))) return kExitUnusable;
+  }
   ftlens::write_scan_summary(report, stdout);
 
   if (report["scan"]["analyzed"].get<size_t>() == 0) return kExitUnusable;
@@ -230,6 +248,8 @@ int main(int argc, char** argv) {
   scanner->add_option("-j,--jobs", scan_options.jobs, "traces analyzed at once (default: one per core)");
   scanner->add_option("--report", scan_args.report, "write the aggregate JSON report here");
   scanner->add_option("--junit", scan_args.junit, "write JUnit XML here (a testcase per trace)");
+  scanner->add_option("--html", scan_args.html, "write a static HTML summary here (sortable tables)");
+  scanner->add_option("--perfetto-dir", scan_options.perfetto_dir, "write each trace's Perfetto JSON here; the HTML links to them");
   scanner->add_option("--baseline", scan_args.baseline, "a previous scan report: say what is new, fixed, still present");
   scanner->add_option("--fail-on", scan_args.fail_on, "exit 1 on findings of this severity, or on new findings (with --baseline)")
       ->check(CLI::IsMember({"info", "warning", "error", "new"}));

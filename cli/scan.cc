@@ -114,12 +114,18 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
     for (size_t i = next++; i < traces.size(); i = next++) {
       AnalyzeOptions one = options.analyze;
       one.trace = traces[i];
+      if (!options.perfetto_dir.empty()) {
+        // Numbered, so that equal names in different folders do not collide.
+        one.perfetto_path = (fs::path(options.perfetto_dir) /
+                             (std::to_string(i + 1) + "-" + fs::path(traces[i]).filename().string() + ".perfetto.json")).string();
+      }
       AnalyzeOutcome outcome = analyze(one);
       ScanEntry& entry = entries[i];
       entry.path = traces[i];
       entry.ok = outcome.ok;
       entry.error = outcome.error;
       entry.result = std::move(outcome.result);
+      if (outcome.ok) entry.perfetto = one.perfetto_path;
       bytes += entry.result.bytes;
       const size_t finished = ++done;
       if (options.progress) {

@@ -14,6 +14,7 @@ struct ScanOptions {
   int jobs = 0;                    // 0: one per core
   AnalyzeOptions analyze;          // detector options shared by every trace
   bool progress = false;           // progress line on stderr
+  std::string perfetto_dir;        // write each trace's Perfetto JSON here ("" none)
 };
 
 struct ScanEntry {
@@ -21,6 +22,7 @@ struct ScanEntry {
   bool ok = false;
   std::string error;
   AnalysisResult result;
+  std::string perfetto;  // the trace's Perfetto JSON, when written
 };
 
 // Finds the traces: files named on the command line always; files under a

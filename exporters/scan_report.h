@@ -18,6 +18,7 @@ struct ScannedTrace {
   bool ok = false;
   std::string error;
   const AnalysisResult* result = nullptr;  // when ok
+  std::string perfetto;                    // its Perfetto JSON, if written
 };
 
 // `fingerprint` names a finding across runs. `baseline` is a previous scan
@@ -29,5 +30,8 @@ nlohmann::ordered_json build_scan_report(const std::vector<ScannedTrace>& traces
 // `fail_at`, an <error> for a trace that could not be read.
 std::string build_junit(const std::vector<ScannedTrace>& traces, Severity fail_at);
 void write_scan_summary(const nlohmann::ordered_json& report, std::FILE* out);
+// A self-contained HTML page: a sortable table per trace and per finding,
+// each trace linking to its Perfetto JSON when the report has one.
+std::string build_scan_html(const nlohmann::ordered_json& report);
 
 }  // namespace ftlens

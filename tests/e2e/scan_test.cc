@@ -95,3 +95,31 @@ TEST_CASE("scan.against last night's baseline: new, fixed and still-present find
   CHECK(run_ftlens("scan " + dir + " --fail-on new").exit_code == 2);  // needs a baseline
   CHECK(run_ftlens("scan " + scratch("no-such-dir")).exit_code == 2);
 }
+
+TEST_CASE("scan.the HTML summary renders in headless Chromium without console errors and links each timeline") {
+  const std::string dir = make_archive("night3");
+  const std::string html = scratch("night3-summary.html"), perfetto = scratch("night3-perfetto");
+  fs::remove_all(perfetto);
+  REQUIRE(run_ftlens("scan " + dir + " --html " + html + " --perfetto-dir " + perfetto).exit_code == 0);
+  size_t timelines = 0;
+  for (const auto& entry : fs::directory_iterator(perfetto)) {
+    CHECK_NOTHROW(read_json(entry.path().string()));
+    ++timelines;
+  }
+  CHECK(timelines == 4);  // every readable trace
+  const std::string page = slurp(html);
+  CHECK(page.find("href=\"night3-perfetto/") != std::string::npos);  // relative to the page
+
+  REQUIRE_MESSAGE(shell("command -v chromium").exit_code == 0, "chromium is installed by .ci/test-deps");
+  const std::string profile = scratch("chromium-profile");
+  fs::remove_all(profile);
+  Run r = shell("timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+                "--disable-background-networking --disable-component-update --disable-sync --user-data-dir=" +
+                profile + " --enable-logging=stderr --v=0 --dump-dom file://" + html);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("data-ready=\"1\"") != std::string::npos);  // the page's script ran to the end
+  CHECK(r.out.find("<table class=\"sortable\" id=\"findings\">") != std::string::npos);
+  CHECK(r.out.find("unterminated-work") != std::string::npos);
+  CHECK(r.err.find("Uncaught") == std::string::npos);
+  CHECK(r.err.find(":CONSOLE") == std::string::npos);
+}
