@@ -12,6 +12,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+// Escapes for XML attributes and text; also what the HTML page uses.
 void xml_escape(std::string& out, std::string_view text) {
   for (char c : text) {
     switch (c) {
@@ -28,27 +29,15 @@ void xml_escape(std::string& out, std::string_view text) {
   }
 }
 
-void html_escape(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-}
-
 std::string cell(std::string_view text, std::string_view sort_key = {}) {
   std::string out = "<td";
   if (!sort_key.empty()) {
     out += " data-sort=\"";
-    html_escape(out, sort_key);
+    xml_escape(out, sort_key);
     out += '"';
   }
   out += '>';
-  html_escape(out, text);
+  xml_escape(out, text);
   return out + "</td>";
 }
 
@@ -224,7 +213,7 @@ std::string build_scan_html(const Json& report) {
     const std::string path = t["path"];
     if (!t["ok"].get<bool>()) {
       h += "<tr class=\"failed\">" + cell(path) + cell("unreadable") + "<td colspan=\"5\">";
-      html_escape(h, t["error"].get<std::string>());
+      xml_escape(h, t["error"].get<std::string>());
       h += "</td></tr>\n";
       continue;
     }
@@ -243,7 +232,7 @@ std::string build_scan_html(const Json& report) {
     std::string link;
     if (t.contains("perfetto")) {
       link = "<td><a href=\"";
-      html_escape(link, t["perfetto"].get<std::string>());
+      xml_escape(link, t["perfetto"].get<std::string>());
       link += "\">Perfetto JSON</a></td>";
     } else {
       link = "<td></td>";
