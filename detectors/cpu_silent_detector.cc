@@ -109,8 +109,9 @@ class CpuSilentDetector final : public Detector {
     uint64_t ipis_after_last_event = 0;
   };
 
+  // A negative CPU (an unknown target) goes to a slot no CPU reads.
   PerCpu& at(int32_t cpu) {
-    if (cpu < 0) cpu = 0;
+    if (cpu < 0) return discarded_ = PerCpu{};
     if (static_cast<size_t>(cpu) >= cpus_.size()) cpus_.resize(static_cast<size_t>(cpu) + 1);
     return cpus_[static_cast<size_t>(cpu)];
   }
@@ -137,6 +138,7 @@ class CpuSilentDetector final : public Detector {
   const StringPool& strings_;
   CpuSilentConfig config_;
   std::vector<PerCpu> cpus_;
+  PerCpu discarded_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 // hung_task_timeout_secs (120 s). Seed 000's dozen tasks waiting on rtnl_lock
 // are this.
 #include <unordered_map>
+#include <vector>
 
 #include "detectors/describe.h"
 #include "detectors/detector.h"
@@ -37,8 +38,9 @@ class HungTaskDetector final : public Detector {
     switch (e.type) {
       case EventType::kSchedSwitch:
         if (e.prev_state == 'D' && e.task.pid > 0 && (sleepers_.size() < kMaxSleepers || sleepers_.contains(e.task.pid))) {
-          auto last = last_event_.find(e.task.pid);
-          sleepers_[e.task.pid] = Sleeper{e.task.comm, e.cpu, e.ts, last == last_event_.end() ? kNoStr : last->second};
+          const LastEvent last = e.cpu >= 0 && static_cast<size_t>(e.cpu) < last_on_cpu_.size()
+                                     ? last_on_cpu_[static_cast<size_t>(e.cpu)] : LastEvent{};
+          sleepers_[e.task.pid] = Sleeper{e.task.comm, e.cpu, e.ts, last.pid == e.task.pid ? last.name : kNoStr};
         }
         woke(e.next.pid, e.ts, false);
         break;
@@ -53,9 +55,12 @@ class HungTaskDetector final : public Detector {
       default:
         break;
     }
-    // What each task did last, for the report ("what it last did").
-    if (e.pid > 0 && e.type != EventType::kSchedSwitch && !(e.irq_flags & (Event::kInHardirq | Event::kInSoftirq))) {
-      if (last_event_.size() < kMaxSleepers || last_event_.contains(e.pid)) last_event_[e.pid] = e.name;
+    // What the running task did last on this CPU: a task that blocks was
+    // running here, so this is "what it last did" before blocking.
+    if (e.pid > 0 && e.cpu >= 0 && e.type != EventType::kSchedSwitch &&
+        !(e.irq_flags & (Event::kInHardirq | Event::kInSoftirq))) {
+      if (static_cast<size_t>(e.cpu) >= last_on_cpu_.size()) last_on_cpu_.resize(static_cast<size_t>(e.cpu) + 1);
+      last_on_cpu_[static_cast<size_t>(e.cpu)] = LastEvent{e.pid, e.name};
     }
   }
 
@@ -100,7 +105,11 @@ class HungTaskDetector final : public Detector {
   const StringPool& strings_;
   HungTaskConfig config_;
   std::unordered_map<int32_t, Sleeper> sleepers_;
-  std::unordered_map<int32_t, StrId> last_event_;
+  struct LastEvent {
+    int32_t pid = -1;
+    StrId name = kNoStr;
+  };
+  std::vector<LastEvent> last_on_cpu_;  // by CPU
 };
 
 }  // namespace

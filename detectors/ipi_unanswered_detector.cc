@@ -45,7 +45,7 @@ class IpiUnansweredDetector final : public Detector {
             {"error", "... -> error (kernel csd_lock_timeout, 5 s)", &config_.error}};
   }
 
-  void on_event(const Event& e, const SystemModel& model) override {
+  void on_event(const Event& e, const SystemModel&) override {
     if (e.cpu >= 0) answer(e);
     switch (e.type) {
       case EventType::kCpuhpEnter:
@@ -53,12 +53,12 @@ class IpiUnansweredDetector final : public Detector {
         // Taken offline (target 0, CPUHP_OFFLINE): what was sent to it is moot.
         if (e.number == 0) outstanding_.erase(e.target_cpu);
         break;
-      case EventType::kCsdQueueCpu: send(e, e.target_cpu, true, model); break;
-      case EventType::kIpiSendCpu: send(e, e.target_cpu, false, model); break;
+      case EventType::kCsdQueueCpu: send(e, e.target_cpu, true); break;
+      case EventType::kIpiSendCpu: send(e, e.target_cpu, false); break;
       case EventType::kIpiSendCpumask:
       case EventType::kIpiRaise:
         for (int cpu = 0; cpu < 512; ++cpu)
-          if (e.cpumask.test(cpu)) send(e, cpu, false, model);
+          if (e.cpumask.test(cpu)) send(e, cpu, false);
         break;
       default: break;
     }
@@ -98,7 +98,7 @@ class IpiUnansweredDetector final : public Detector {
     std::deque<Sent> csd;
   };
 
-  void send(const Event& e, int32_t target, bool is_csd, const SystemModel&) {
+  void send(const Event& e, int32_t target, bool is_csd) {
     if (target < 0) return;
     auto& queue = is_csd ? outstanding_[target].csd : outstanding_[target].plain;
     if (queue.size() >= kMaxOutstandingPerCpu) {

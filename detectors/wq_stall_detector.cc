@@ -65,13 +65,13 @@ class WqStallDetector final : public Detector {
     }
     if (e.ts >= next_check_) {
       next_check_ = e.ts + kCheckEvery;
-      for (auto& [key, pool] : pools_) check(key, pool, e.ts);
+      for (auto& [key, pool] : pools_) check(pool, e.ts);
     }
   }
 
   void finish(const SystemModel& model) override {
     for (auto& [key, pool] : pools_) {
-      check(key, pool, model.last_event());
+      check(pool, model.last_event());
       if (pool.stalled) report_stall(key, pool, std::nullopt, model.last_event());
     }
   }
@@ -119,7 +119,7 @@ class WqStallDetector final : public Detector {
         else if (pool_highpri(key)) highpri_workqueues_.insert(item.workqueue);
       }
       Pool& queued_on = pools_[item.pool];
-      check(item.pool, queued_on, e.ts);  // the checks are throttled: catch up first
+      check(queued_on, e.ts);  // the checks are throttled: catch up first
       if (queued_on.pending > 0) --queued_on.pending;
       // Run by a worker of another pool: it was never the pool's work as we
       // guessed, so that pool made no progress.
@@ -127,7 +127,7 @@ class WqStallDetector final : public Detector {
       pending_.erase(it);
     }
     Pool& own = pools_[key];
-    check(key, own, e.ts);
+    check(own, e.ts);
     progress(key, own, e.ts);
   }
 
@@ -137,7 +137,7 @@ class WqStallDetector final : public Detector {
     pool.watchdog_ts = at;
   }
 
-  void check(int32_t, Pool& pool, TimeNs now) {
+  void check(Pool& pool, TimeNs now) const {
     if (pool.pending > 0 && now - pool.watchdog_ts >= config_.warning) pool.stalled = true;
   }
 
