@@ -5,7 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "detectors/correlate.h"
+#include "cli/pipeline.h"
 #include "detectors/detector.h"
 #include "exporters/perfetto_json.h"
 #include "model/system_model.h"
@@ -15,53 +15,6 @@
 namespace ftlens {
 
 namespace {
-
-constexpr size_t kListedIssues = 10;
-
-// Fans the event stream out: model first, then detectors; and the model's
-// spans out to detectors and the Perfetto writer.
-class Pipeline final : public EventSink, public TimelineListener {
- public:
-  Pipeline(std::vector<std::unique_ptr<Detector>>& detectors, PerfettoJsonWriter* perfetto)
-      : model_(this), detectors_(detectors), perfetto_(perfetto) {}
-
-  void on_event(const Event& event) override {
-    model_.apply(event);
-    for (auto& d : detectors_) d->on_event(event, model_);
-    if (perfetto_) perfetto_->after_event(event, model_);
-  }
-  void on_malformed(const ParseIssue& issue) override {
-    if (issues_.size() < kListedIssues) issues_.push_back(issue);
-  }
-  void on_log_line(uint64_t, TimeNs at, std::string_view text) override {
-    for (auto& d : detectors_) d->on_log_line(at, text);
-  }
-  void on_task_span(const TaskSpan& span, const SystemModel& model) override {
-    for (auto& d : detectors_) d->on_task_span(span, model);
-    if (perfetto_) perfetto_->on_task_span(span, model);
-  }
-  void on_work_done(const WorkItem& item, TimeNs end, const SystemModel& model) override {
-    for (auto& d : detectors_) d->on_work_done(item, end, model);
-    if (perfetto_) perfetto_->on_work_done(item, end, model);
-  }
-  void on_handler_span(const HandlerSpan& span, const SystemModel& model) override {
-    for (auto& d : detectors_) d->on_handler_span(span, model);
-    if (perfetto_) perfetto_->on_handler_span(span, model);
-  }
-  void on_wakeup_served(const WaitingTask& task, int32_t cpu, TimeNs at, const SystemModel& model) override {
-    for (auto& d : detectors_) d->on_wakeup_served(task, cpu, at, model);
-    if (perfetto_) perfetto_->on_wakeup_served(task, cpu, at, model);
-  }
-
-  SystemModel& model() { return model_; }
-  std::vector<ParseIssue>& issues() { return issues_; }
-
- private:
-  SystemModel model_;
-  std::vector<std::unique_ptr<Detector>>& detectors_;
-  PerfettoJsonWriter* perfetto_;
-  std::vector<ParseIssue> issues_;
-};
 
 std::optional<std::string> set_option(std::vector<std::unique_ptr<Detector>>& detectors, std::string_view detector_id,
                                       std::string_view key, std::string_view value) {
@@ -112,27 +65,28 @@ std::string describe_detector_options() {
   return out;
 }
 
+std::optional<std::string> configure_detectors(std::vector<std::unique_ptr<Detector>>& detectors,
+                                               const std::string& config_path, const std::vector<std::string>& sets) {
+  if (!config_path.empty())
+    if (auto err = apply_config_file(detectors, config_path)) return err;
+  for (const std::string& assignment : sets) {
+    size_t dot = assignment.find('.'), eq = assignment.find('=');
+    if (dot == std::string::npos || eq == std::string::npos || dot > eq) return "--set " + assignment + ": expected DETECTOR.KEY=VALUE";
+    if (auto err = set_option(detectors, std::string_view(assignment).substr(0, dot),
+                              std::string_view(assignment).substr(dot + 1, eq - dot - 1),
+                              std::string_view(assignment).substr(eq + 1)))
+      return "--set " + *err;
+  }
+  return std::nullopt;
+}
+
 AnalyzeOutcome analyze(const AnalyzeOptions& options) {
   AnalyzeOutcome outcome;
   StringPool strings;
   auto detectors = make_all_detectors(DetectorContext{strings});
-  if (!options.config_path.empty())
-    if (auto err = apply_config_file(detectors, options.config_path)) {
-      outcome.error = *err;
-      return outcome;
-    }
-  for (const std::string& assignment : options.sets) {
-    size_t dot = assignment.find('.'), eq = assignment.find('=');
-    if (dot == std::string::npos || eq == std::string::npos || dot > eq) {
-      outcome.error = "--set " + assignment + ": expected DETECTOR.KEY=VALUE";
-      return outcome;
-    }
-    if (auto err = set_option(detectors, std::string_view(assignment).substr(0, dot),
-                              std::string_view(assignment).substr(dot + 1, eq - dot - 1),
-                              std::string_view(assignment).substr(eq + 1))) {
-      outcome.error = "--set " + *err;
-      return outcome;
-    }
+  if (auto err = configure_detectors(detectors, options.config_path, options.sets)) {
+    outcome.error = *err;
+    return outcome;
   }
 
   std::unique_ptr<PerfettoJsonWriter> perfetto;
@@ -167,9 +121,6 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
       return outcome;
     }
   }
-  SystemModel& model = pipeline.model();
-  model.finish();
-
   AnalysisResult& r = outcome.result;
   r.path = options.trace;
   r.format = read.format;
@@ -181,28 +132,20 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
   r.warning = read.warning;
   r.instances = read.instances;
   r.text = read.text;
-  r.first_issues = std::move(pipeline.issues());
   r.fraction_digits = read.fraction_digits;
-  r.first_ns = model.first_event();
-  r.last_ns = model.last_event();
-  r.model_stats = model.stats();
-  for (const CpuTimeline& cpu : model.cpus())
-    if (cpu.seen) r.cpus.push_back(cpu.cpu);
-  for (auto& d : detectors) {
-    d->finish(model);
-    for (Finding& f : d->take_findings()) r.findings.push_back(std::move(f));
+  pipeline.finish(r);
+  if (r.declared_cpus > 0 && !r.cpus.empty() && r.cpus.back() >= r.declared_cpus) {
+    std::string beyond;
+    for (int32_t cpu : r.cpus)
+      if (cpu >= r.declared_cpus) {
+        if (!beyond.empty()) beyond += ',';
+        beyond += std::to_string(cpu);
+      }
+    if (!r.warning.empty()) r.warning += "; ";
+    r.warning += r.path + ": events on CPU " + beyond + " although the trace declares " +
+                 std::to_string(r.declared_cpus) + " CPUs (#P/cpus=): a corrupt CPU column or a mixed-up file";
   }
-  std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
-    if (a.severity != b.severity) return a.severity > b.severity;
-    if (a.start != b.start) return a.start < b.start;
-    return a.detector < b.detector;
-  });
-  for (size_t i = 0; i < r.findings.size(); ++i) {
-    // Built in two steps: GCC 12 warns falsely (-Wrestrict) on "F" + string.
-    r.findings[i].id = "F";
-    r.findings[i].id += std::to_string(i + 1);
-  }
-  correlate_findings(r.findings, model.last_event());
+  const SystemModel& model = pipeline.model();
 
   if (perfetto) {
     std::string err = perfetto->finish(model, r);

@@ -2,6 +2,7 @@
 // the Perfetto writer riding along on the model's spans.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,8 @@
 #include "exporters/perfetto_json.h"
 
 namespace ftlens {
+
+class Detector;
 
 struct AnalyzeOptions {
   std::string trace;
@@ -29,6 +32,11 @@ struct AnalyzeOutcome {
 };
 
 AnalyzeOutcome analyze(const AnalyzeOptions& options);
+
+// Applies a JSON config file and "detector.key=value" assignments to the
+// detectors; returns the first error (one line).
+std::optional<std::string> configure_detectors(std::vector<std::unique_ptr<Detector>>& detectors,
+                                               const std::string& config_path, const std::vector<std::string>& sets);
 
 // "detector.key (default): description" for every option, for --help output.
 std::string describe_detector_options();

@@ -8,9 +8,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include "cli/analysis.h"
+#include "cli/record.h"
 #include "cli/scan.h"
+#include "cli/shard.h"
 #include "exporters/json_report.h"
 #include "exporters/output_file.h"
 #include "exporters/scan_report.h"
@@ -131,7 +134,7 @@ int run_export(ftlens::AnalyzeOptions options, const ExportArgs& args) {
 }
 
 struct ScanArgs {
-  std::string report, junit, html, baseline, fail_on;
+  std::string report, junit, html, baseline, fail_on, shard;
 };
 
 bool write_text_file(const std::string& path, const std::string& text) {
@@ -142,22 +145,85 @@ bool write_text_file(const std::string& path, const std::string& text) {
   return err.empty();
 }
 
-int run_scan(ftlens::ScanOptions options, const ScanArgs& args) {
+std::optional<nlohmann::json> read_baseline(const std::string& path) {
   nlohmann::json baseline;
-  if (!args.baseline.empty()) {
-    std::ifstream in(args.baseline);
-    baseline = nlohmann::json::parse(in, nullptr, false);
-    if (!in || baseline.is_discarded() || !baseline.contains("traces")) {
-      std::fprintf(stderr, "ftlens: %s: not a scan report (no \"traces\")\n", args.baseline.c_str());
+  if (path.empty()) return baseline;
+  std::ifstream in(path);
+  baseline = nlohmann::json::parse(in, nullptr, false);
+  if (!in || baseline.is_discarded() || !baseline.contains("traces")) {
+    std::fprintf(stderr, "ftlens: %s: not a scan report (no \"traces\")\n", path.c_str());
+    return std::nullopt;
+  }
+  return baseline;
+}
+
+// What scan and merge do with a finished report: write it and its JUnit and
+// HTML forms, print the summary, and choose the exit code.
+int deliver_scan_report(const nlohmann::ordered_json& report, const ScanArgs& args, bool empty_is_ok) {
+  if (!args.report.empty() &&
+      !write_text_file(args.report, report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n"))
+    return kExitUnusable;
+  const auto fail_at = ftlens::severity_from_name(args.fail_on == "new" ? "warning" : args.fail_on.empty() ? "error" : args.fail_on);
+  if (!args.junit.empty() && !write_text_file(args.junit, ftlens::build_junit(report, *fail_at))) return kExitUnusable;
+  if (!args.html.empty()) {
+    // Links relative to the page, so the folder can be moved or served.
+    auto page = report;
+    const auto base = std::filesystem::absolute(args.html).parent_path();
+    for (auto& t : page["traces"])
+      if (t.contains("perfetto"))
+        t["perfetto"] = std::filesystem::relative(std::filesystem::absolute(t["perfetto"].get<std::string>()), base).string();
+    if (!write_text_file(args.html, ftlens::build_scan_html(page))) return kExitUnusable;
+  }
+  ftlens::write_scan_summary(report, stdout);
+
+  const auto& scan = report["scan"];
+  if (scan["analyzed"].get<size_t>() == 0 && !(empty_is_ok && scan["traces"].get<size_t>() == 0)) return kExitUnusable;
+  if (args.fail_on == "new") {
+    for (const auto& f : report["comparison"]["new"])
+      if (f["severity"] != "info") return kExitFindings;
+    return kExitOk;
+  }
+  if (args.fail_on.empty()) return kExitOk;
+  for (const auto& t : report["traces"])
+    if (t["ok"].get<bool>())
+      for (const auto& f : t["findings"])
+        if (ftlens::severity_from_name(f["severity"].get<std::string>()).value_or(ftlens::Severity::kInfo) >= *fail_at)
+          return kExitFindings;
+  return kExitOk;
+}
+
+int run_scan(ftlens::ScanOptions options, const ScanArgs& args) {
+  std::optional<ftlens::Shard> shard;
+  if (!args.shard.empty()) {
+    shard = ftlens::parse_shard(args.shard);
+    if (!shard) {
+      std::fprintf(stderr, "ftlens: --shard %s: expected K/N with 1 <= K <= N\n", args.shard.c_str());
+      return kExitUnusable;
+    }
+    if (!args.baseline.empty()) {
+      std::fprintf(stderr, "ftlens: --baseline compares the whole scan: give it to ftlens merge, not to a shard\n");
       return kExitUnusable;
     }
   }
-  std::vector<std::string> missing;
-  const std::vector<std::string> traces = ftlens::find_traces(options.roots, &missing);
+  const auto baseline = read_baseline(args.baseline);
+  if (!baseline) return kExitUnusable;
+  std::vector<std::string> missing, relative;
+  std::vector<std::string> traces = ftlens::find_traces(options.roots, &missing, &relative);
   for (const std::string& m : missing) std::fprintf(stderr, "ftlens: %s: no such file or directory\n", m.c_str());
   if (traces.empty()) {
     std::fprintf(stderr, "ftlens: no trace found under %s\n", options.roots.front().c_str());
     return kExitUnusable;
+  }
+  const size_t found = traces.size();
+  nlohmann::ordered_json positions = nlohmann::ordered_json::array();
+  if (shard) {
+    std::vector<std::string> mine;
+    for (size_t i = 0; i < traces.size(); ++i)
+      if (ftlens::in_shard(relative[i], *shard)) {
+        mine.push_back(traces[i]);
+        positions.push_back(i);
+      }
+    traces = std::move(mine);
   }
   options.progress = ::isatty(2) != 0;
   if (!options.perfetto_dir.empty()) {
@@ -171,35 +237,23 @@ int run_scan(ftlens::ScanOptions options, const ScanArgs& args) {
   const std::vector<ftlens::ScanEntry> entries = ftlens::scan(options, traces);
   std::vector<ftlens::ScannedTrace> scanned;
   for (const auto& e : entries) scanned.push_back({e.path, e.ok, e.error, e.ok ? &e.result : nullptr, e.perfetto});
-  const auto report = ftlens::build_scan_report(scanned, ftlens::fingerprint, args.baseline.empty() ? nullptr : &baseline);
-  if (!args.report.empty() &&
-      !write_text_file(args.report, report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n"))
-    return kExitUnusable;
-  const auto fail_at = ftlens::severity_from_name(args.fail_on == "new" ? "warning" : args.fail_on.empty() ? "error" : args.fail_on);
-  if (!args.junit.empty() && !write_text_file(args.junit, ftlens::build_junit(scanned, *fail_at))) return kExitUnusable;
-  if (!args.html.empty()) {
-    // Links relative to the page, so the folder can be moved or served.
-    auto page = report;
-    const auto base = std::filesystem::absolute(args.html).parent_path();
-    for (auto& t : page["traces"])
-      if (t.contains("perfetto"))
-        t["perfetto"] = std::filesystem::relative(std::filesystem::absolute(t["perfetto"].get<std::string>()), base).string();
-    if (!write_text_file(args.html, ftlens::build_scan_html(page))) return kExitUnusable;
-  }
-  ftlens::write_scan_summary(report, stdout);
+  auto report = ftlens::build_scan_report(scanned, ftlens::fingerprint, args.baseline.empty() ? nullptr : &*baseline);
+  if (shard)
+    report["shard"] = {{"index", shard->index}, {"count", shard->count}, {"found", found}, {"positions", std::move(positions)}};
+  // A shard may hold no trace at all; the merge needs its (empty) part.
+  return deliver_scan_report(report, args, shard.has_value());
+}
 
-  if (report["scan"]["analyzed"].get<size_t>() == 0) return kExitUnusable;
-  if (args.fail_on == "new") {
-    for (const auto& f : report["comparison"]["new"])
-      if (f["severity"] != "info") return kExitFindings;
-    return kExitOk;
+int run_merge(const std::vector<std::string>& parts, const ScanArgs& args) {
+  const auto baseline = read_baseline(args.baseline);
+  if (!baseline) return kExitUnusable;
+  ftlens::MergedEntries merged = ftlens::merge_shard_entries(parts);
+  if (!merged.error.empty()) {
+    std::fprintf(stderr, "ftlens: merge: %s\n", merged.error.c_str());
+    return kExitUnusable;
   }
-  if (args.fail_on.empty()) return kExitOk;
-  for (const auto& e : entries)
-    if (e.ok)
-      for (const auto& f : e.result.findings)
-        if (f.severity >= *fail_at) return kExitFindings;
-  return kExitOk;
+  auto report = ftlens::assemble_scan_report(std::move(merged.entries), args.baseline.empty() ? nullptr : &*baseline);
+  return deliver_scan_report(report, args, false);
 }
 
 }  // namespace
@@ -255,6 +309,40 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"info", "warning", "error", "new"}));
   scanner->add_option("--set", scan_options.analyze.sets, "override one detector option, e.g. non-preempted.error=5s");
   scanner->add_option("--config", scan_options.analyze.config_path, "JSON file of detector options");
+  scanner->add_option("--shard", scan_args.shard,
+                      "K/N: analyze only slice K of N (by a hash of each trace's path under its root; the same on every "
+                      "machine); combine the N reports with ftlens merge");
+
+  ftlens::RecordCommand record_command;
+  std::string record_events = "default";
+  CLI::App* recorder = app.add_subcommand(
+      "record", "record the running kernel to a trace.dat with libtracefs (root); --live: detectors watch while it records");
+  recorder->add_option("-o,--output", record_command.recording.output, "the trace.dat to write")->capture_default_str();
+  recorder->add_option("--seconds", record_command.seconds, "stop after this long (default: at Ctrl-C)");
+  recorder->add_option("--events", record_events,
+                       "preset (default: every event a detector reads; light: sched, workqueue, irq) or a list "
+                       "system:event,system:*")
+      ->capture_default_str();
+  recorder->add_option("--buffer-kb", record_command.recording.buffer_kb, "ring buffer per CPU in KiB (default: as it is)");
+  recorder->add_option("--file-version", record_command.recording.file_version, "trace.dat version: 7 (compressed) or 6")
+      ->check(CLI::IsMember({6, 7}))
+      ->capture_default_str();
+  recorder->add_flag("--live", record_command.live, "run the detectors on the events as they arrive and print findings");
+  recorder->add_flag("--json", record_command.json, "with --live: one JSON object per finding per line");
+  recorder->add_option("--check-every", record_command.check_every, "with --live: seconds between checks")->capture_default_str();
+  recorder->add_option("--set", record_command.sets, "override one detector option, e.g. non-preempted.error=5s");
+  recorder->add_option("--config", record_command.config_path, "JSON file of detector options");
+
+  std::vector<std::string> merge_parts;
+  ScanArgs merge_args;
+  CLI::App* merger = app.add_subcommand("merge", "combine the reports of ftlens scan --shard K/N into the report of one scan");
+  merger->add_option("PART", merge_parts, "the shard reports, all N of them, in any order")->required();
+  merger->add_option("-o,--report", merge_args.report, "write the combined JSON report here")->required();
+  merger->add_option("--junit", merge_args.junit, "write JUnit XML here (a testcase per trace)");
+  merger->add_option("--html", merge_args.html, "write a static HTML summary here");
+  merger->add_option("--baseline", merge_args.baseline, "a previous scan report: say what is new, fixed, still present");
+  merger->add_option("--fail-on", merge_args.fail_on, "exit 1 on findings of this severity, or on new findings (with --baseline)")
+      ->check(CLI::IsMember({"info", "warning", "error", "new"}));
 
   try {
     app.parse(argc, argv);
@@ -270,6 +358,22 @@ int main(int argc, char** argv) {
       return kExitUnusable;
     }
     return run_scan(scan_options, scan_args);
+  }
+  if (recorder->parsed()) {
+    record_command.recording.events = ftlens::recording_events(record_events);
+    if (record_command.recording.events.empty()) {
+      std::fprintf(stderr, "ftlens: --events %s: not a preset (default, light) nor a list of system:event\n",
+                   record_events.c_str());
+      return kExitUnusable;
+    }
+    return ftlens::run_record(record_command);
+  }
+  if (merger->parsed()) {
+    if (merge_args.fail_on == "new" && merge_args.baseline.empty()) {
+      std::fprintf(stderr, "ftlens: --fail-on new needs --baseline\n");
+      return kExitUnusable;
+    }
+    return run_merge(merge_parts, merge_args);
   }
   return kExitUnusable;
 }

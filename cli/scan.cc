@@ -79,7 +79,8 @@ std::string fold_digits(std::string_view text) {
 
 }  // namespace
 
-std::vector<std::string> find_traces(const std::vector<std::string>& roots, std::vector<std::string>* missing) {
+std::vector<std::string> find_traces(const std::vector<std::string>& roots, std::vector<std::string>* missing,
+                                     std::vector<std::string>* relative) {
   std::vector<std::string> found;
   for (const std::string& root : roots) {
     std::error_code ec;
@@ -90,6 +91,7 @@ std::vector<std::string> find_traces(const std::vector<std::string>& roots, std:
     }
     if (!fs::is_directory(status)) {
       found.push_back(root);  // named explicitly: always analyzed
+      if (relative) relative->push_back(fs::path(root).filename().string());
       continue;
     }
     std::vector<std::string> here;
@@ -100,6 +102,8 @@ std::vector<std::string> find_traces(const std::vector<std::string>& roots, std:
     }
     std::sort(here.begin(), here.end());  // stable order across runs and machines
     found.insert(found.end(), here.begin(), here.end());
+    if (relative)
+      for (const std::string& path : here) relative->push_back(fs::path(path).lexically_relative(root).string());
   }
   return found;
 }

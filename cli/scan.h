@@ -27,8 +27,11 @@ struct ScanEntry {
 
 // Finds the traces: files named on the command line always; files under a
 // directory when their content looks like a trace (a line that tokenizes, a
-// trace.dat, a gzip/zstd wrapper, a dmesg dump or systrace page).
-std::vector<std::string> find_traces(const std::vector<std::string>& roots, std::vector<std::string>* missing);
+// trace.dat, a gzip/zstd wrapper, a dmesg dump or systrace page). `relative`
+// (optional) gets each trace's path relative to its root (a file named
+// explicitly: its file name).
+std::vector<std::string> find_traces(const std::vector<std::string>& roots, std::vector<std::string>* missing,
+                                     std::vector<std::string>* relative = nullptr);
 
 std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::string>& traces);
 

@@ -35,6 +35,9 @@ Json build_report(const AnalysisResult& r) {
                      {"lost_events", r.lost_events},
                      {"declared_cpus", r.declared_cpus},
                      {"lines", r.text.lines},
+                     {"header_lines", r.text.header_lines},
+                     {"marker_lines", r.text.marker_lines},
+                     {"long_lines", r.text.long_lines},
                      {"log_lines", r.text.log_lines},
                      {"irq_flags_column", r.text.has_irq_flags},
                      {"tgid_column", r.text.has_tgid},
@@ -67,11 +70,15 @@ Json build_report(const AnalysisResult& r) {
   return report;
 }
 
+std::string render_report(const AnalysisResult& result) {
+  // Comms are whatever a process chose: replace invalid UTF-8 rather than throw.
+  return build_report(result).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 std::string write_report(const AnalysisResult& result, const std::string& path) {
   OutputFile out(path);
   if (!out.ok()) return out.commit();
-  // Comms are whatever a process chose: replace invalid UTF-8 rather than throw.
-  const std::string text = build_report(result).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  const std::string text = render_report(result);
   std::fwrite(text.data(), 1, text.size(), out.get());
   std::fputc('\n', out.get());
   return out.commit();

@@ -9,6 +9,8 @@ namespace ftlens {
 struct AnalysisResult;
 
 nlohmann::ordered_json build_report(const AnalysisResult& result);
+// The report as the file holds it (invalid UTF-8 in comms replaced by U+FFFD).
+std::string render_report(const AnalysisResult& result);
 // Writes the report to `path` ("-" for stdout); returns an error message or "".
 std::string write_report(const AnalysisResult& result, const std::string& path);
 

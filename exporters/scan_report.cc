@@ -66,14 +66,29 @@ document.body.dataset.ready = "1";
 
 }  // namespace
 
-Json build_scan_report(const std::vector<ScannedTrace>& traces, const std::function<std::string(const Finding&)>& fingerprint,
-                       const nlohmann::json* baseline) {
+Json scan_entry(const ScannedTrace& t, const std::function<std::string(const Finding&)>& fingerprint) {
+  Json entry;
+  entry["path"] = t.path;
+  entry["ok"] = t.ok;
+  if (!t.ok) {
+    entry["error"] = t.error;
+    return entry;
+  }
+  Json single = build_report(*t.result);
+  entry["input"] = std::move(single["input"]);
+  if (!t.perfetto.empty()) entry["perfetto"] = t.perfetto;
+  Json findings = std::move(single["findings"]);
+  for (size_t i = 0; i < findings.size(); ++i) findings[i]["fingerprint"] = fingerprint(t.result->findings[i]);
+  entry["findings"] = std::move(findings);
+  return entry;
+}
+
+Json assemble_scan_report(Json entries, const nlohmann::json* baseline) {
   Json report;
   report["schema"] = 1;
   report["tool"] = {{"name", "ftlens"}, {"version", FTLENS_VERSION}};
   std::map<std::string, std::array<int, 3>> totals;  // detector -> info, warning, error
   size_t failed = 0;
-  Json list = Json::array();
   // path -> fingerprints in the baseline
   std::map<std::string, std::multiset<std::string>> before;
   if (baseline && baseline->contains("traces"))
@@ -81,29 +96,22 @@ Json build_scan_report(const std::vector<ScannedTrace>& traces, const std::funct
       for (const auto& f : t.value("findings", nlohmann::json::array()))
         if (f.contains("fingerprint")) before[t.value("path", "")].insert(f["fingerprint"].get<std::string>());
   Json fresh = Json::array(), fixed = Json::array(), still = Json::array();
+  std::set<std::string> scanned;
 
-  for (const ScannedTrace& t : traces) {
-    Json entry;
-    entry["path"] = t.path;
-    entry["ok"] = t.ok;
-    if (!t.ok) {
+  for (const Json& entry : entries) {
+    if (!entry["ok"].get<bool>()) {
       ++failed;
-      entry["error"] = t.error;
-      list.push_back(std::move(entry));
       continue;
     }
-    Json single = build_report(*t.result);
-    entry["input"] = std::move(single["input"]);
-    if (!t.perfetto.empty()) entry["perfetto"] = t.perfetto;
-    Json findings = std::move(single["findings"]);
-    auto& seen = before[t.path];
-    for (size_t i = 0; i < findings.size(); ++i) {
-      const Finding& f = t.result->findings[i];
-      const std::string print = fingerprint(f);
-      findings[i]["fingerprint"] = print;
-      ++totals[f.detector][static_cast<size_t>(f.severity)];
+    const std::string path = entry["path"];
+    scanned.insert(path);
+    auto& seen = before[path];
+    for (const Json& f : entry["findings"]) {
+      const std::string severity = f["severity"], print = f["fingerprint"];
+      auto sev = severity_from_name(severity).value_or(Severity::kInfo);
+      ++totals[f["detector"].get<std::string>()][static_cast<size_t>(sev)];
       if (!baseline) continue;
-      Json ref = {{"path", t.path}, {"id", f.id}, {"fingerprint", print}, {"severity", severity_name(f.severity)}};
+      Json ref = {{"path", path}, {"id", f["id"]}, {"fingerprint", print}, {"severity", severity}};
       if (auto it = seen.find(print); it != seen.end()) {
         seen.erase(it);
         still.push_back(std::move(ref));
@@ -111,46 +119,49 @@ Json build_scan_report(const std::vector<ScannedTrace>& traces, const std::funct
         fresh.push_back(std::move(ref));
       }
     }
-    entry["findings"] = std::move(findings);
-    list.push_back(std::move(entry));
   }
   if (baseline) {
     // Whatever the baseline had and tonight's scan of the same trace does not.
-    std::set<std::string> scanned;
-    for (const ScannedTrace& t : traces)
-      if (t.ok) scanned.insert(t.path);
     for (const auto& [path, prints] : before)
       for (const std::string& print : prints)
         fixed.push_back({{"path", path}, {"fingerprint", print}, {"trace_scanned", scanned.contains(path)}});
   }
   Json by_detector = Json::object();
   for (const auto& [detector, n] : totals) by_detector[detector] = {{"error", n[2]}, {"warning", n[1]}, {"info", n[0]}};
-  report["scan"] = {{"traces", traces.size()}, {"analyzed", traces.size() - failed}, {"failed", failed}};
+  report["scan"] = {{"traces", entries.size()}, {"analyzed", entries.size() - failed}, {"failed", failed}};
   report["totals"] = std::move(by_detector);
   if (baseline) report["comparison"] = {{"new", std::move(fresh)}, {"fixed", std::move(fixed)}, {"still_present", std::move(still)}};
-  report["traces"] = std::move(list);
+  report["traces"] = std::move(entries);
   return report;
 }
 
-std::string build_junit(const std::vector<ScannedTrace>& traces, Severity fail_at) {
+Json build_scan_report(const std::vector<ScannedTrace>& traces, const std::function<std::string(const Finding&)>& fingerprint,
+                       const nlohmann::json* baseline) {
+  Json entries = Json::array();
+  for (const ScannedTrace& t : traces) entries.push_back(scan_entry(t, fingerprint));
+  return assemble_scan_report(std::move(entries), baseline);
+}
+
+std::string build_junit(const Json& report, Severity fail_at) {
   size_t failures = 0, errors = 0;
   std::string cases;
-  for (const ScannedTrace& t : traces) {
+  for (const Json& t : report["traces"]) {
     cases += "  <testcase classname=\"ftlens.scan\" name=\"";
-    xml_escape(cases, t.path);
+    xml_escape(cases, t["path"].get<std::string>());
     cases += "\">\n";
-    if (!t.ok) {
+    if (!t["ok"].get<bool>()) {
       ++errors;
       cases += "    <error message=\"";
-      xml_escape(cases, t.error);
+      xml_escape(cases, t["error"].get<std::string>());
       cases += "\"/>\n";
     } else {
       bool failed = false;
-      for (const Finding& f : t.result->findings) {
-        if (f.severity < fail_at) continue;
+      for (const Json& f : t["findings"]) {
+        const std::string severity = f["severity"];
+        if (severity_from_name(severity).value_or(Severity::kInfo) < fail_at) continue;
         failed = true;
-        cases += "    <failure type=\"" + f.detector + "\" message=\"";
-        xml_escape(cases, f.id + " " + std::string(severity_name(f.severity)) + ": " + f.message);
+        cases += "    <failure type=\"" + f["detector"].get<std::string>() + "\" message=\"";
+        xml_escape(cases, f["id"].get<std::string>() + " " + severity + ": " + f["message"].get<std::string>());
         cases += "\"/>\n";
       }
       failures += failed;
@@ -158,7 +169,7 @@ std::string build_junit(const std::vector<ScannedTrace>& traces, Severity fail_a
     cases += "  </testcase>\n";
   }
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"ftlens scan\" tests=\"" +
-         std::to_string(traces.size()) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
+         std::to_string(report["traces"].size()) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
          std::to_string(errors) + "\">\n" + cases + "</testsuite>\n";
 }
 

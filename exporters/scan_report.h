@@ -21,14 +21,22 @@ struct ScannedTrace {
   std::string perfetto;                    // its Perfetto JSON, if written
 };
 
-// `fingerprint` names a finding across runs. `baseline` is a previous scan
-// report (null: no comparison).
+// One trace's entry in the scan report: path, ok or error, input, Perfetto
+// file, findings each with its fingerprint (`fingerprint` names a finding
+// across runs).
+nlohmann::ordered_json scan_entry(const ScannedTrace& trace, const std::function<std::string(const Finding&)>& fingerprint);
+// The scan report around its trace entries (in scan order): counts, totals
+// per detector and, with a previous scan report as `baseline`, what is new,
+// fixed or still present. Everything is computed from the entries, so
+// `ftlens merge` builds the same report from the entries of shard reports.
+nlohmann::ordered_json assemble_scan_report(nlohmann::ordered_json entries, const nlohmann::json* baseline);
+// Both steps at once.
 nlohmann::ordered_json build_scan_report(const std::vector<ScannedTrace>& traces,
                                          const std::function<std::string(const Finding&)>& fingerprint,
                                          const nlohmann::json* baseline);
-// JUnit: one testcase per trace, a <failure> per finding at or above
-// `fail_at`, an <error> for a trace that could not be read.
-std::string build_junit(const std::vector<ScannedTrace>& traces, Severity fail_at);
+// JUnit from a scan report: one testcase per trace, a <failure> per finding
+// at or above `fail_at`, an <error> for a trace that could not be read.
+std::string build_junit(const nlohmann::ordered_json& report, Severity fail_at);
 void write_scan_summary(const nlohmann::ordered_json& report, std::FILE* out);
 // A self-contained HTML page: a sortable table per trace and per finding,
 // each trace linking to its Perfetto JSON when the report has one.

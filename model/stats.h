@@ -13,12 +13,14 @@ namespace ftlens {
                        "the running task was corrected (a sched_switch was missing)")                        \
   F(switch_prev_mismatch, "sched_switch prev_pid differed from the event's own header pid")                  \
   F(timestamps_backwards, "an event was older than the previous event of the same CPU")                      \
+  F(duplicate_events, "an event repeated the previous event of its CPU exactly (time, task, name, fields) and was dropped") \
   F(cpu_out_of_range, "an event named a CPU beyond the supported maximum and was ignored")                  \
   F(work_end_without_start, "workqueue_execute_end with no open workqueue_execute_start for that worker")     \
   F(work_end_mismatch, "workqueue_execute_end for a different work struct than the worker had started")      \
   F(work_start_while_open, "workqueue_execute_start while the worker had an item open (its end was lost)")   \
   F(irq_exit_without_entry, "an irq/softirq/IPI handler or hrtimer exit with no matching entry on that CPU")           \
-  F(waiting_tasks_dropped, "woken tasks dropped from the waiting list because it was full")
+  F(waiting_tasks_dropped, "woken tasks dropped from the waiting list because it was full")                   \
+  F(data_gaps_dropped, "stretches with lost events beyond the first 4096, counted but not kept for the findings")
 
 enum class ModelStat : uint8_t {
 #define FTLENS_STAT_ENUM(name, desc) name,

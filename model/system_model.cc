@@ -162,10 +162,31 @@ void SystemModel::apply_wakeup(const Event& e) {
   if (e.target_cpu < kMaxCpus) ++timeline(e.target_cpu).waiting;
 }
 
-void SystemModel::apply(const Event& e) {
+bool SystemModel::is_duplicate(CpuTimeline& cpu, const Event& e) {
+  // Binary sources carry no payload text; their events are never repeated
+  // by transport, and equal coarse timestamps would make false matches.
+  if (e.payload.empty()) return false;
+  const bool same = cpu.seen && e.ts == cpu.last_event && e.name == cpu.last_name && e.pid == cpu.last_pid &&
+                    e.payload == cpu.last_payload;
+  if (!same) {
+    cpu.last_name = e.name;
+    cpu.last_pid = e.pid;
+    cpu.last_payload.assign(e.payload);  // reuses the string's capacity: no allocation per event
+  }
+  return same;
+}
+
+void SystemModel::close_gap(CpuTimeline& cpu, TimeNs to) {
+  if (data_gaps_.size() < kMaxDataGaps) data_gaps_.push_back(DataGap{cpu.cpu, cpu.gap_from, to, cpu.pending_lost});
+  else stats_.add(ModelStat::data_gaps_dropped);
+  cpu.gap_open = false;
+  cpu.pending_lost = 0;
+}
+
+bool SystemModel::apply(const Event& e) {
   if (e.cpu < 0 || e.cpu >= kMaxCpus) {
     stats_.add(ModelStat::cpu_out_of_range);
-    return;
+    return false;
   }
   // Create the target CPU's timeline before holding a reference into the
   // vector: a wakeup onto a CPU not seen yet would grow it.
@@ -176,9 +197,19 @@ void SystemModel::apply(const Event& e) {
 
   if (e.type == EventType::kLostEvents) {
     cpu.lost_events += static_cast<uint64_t>(e.number);
-    return;
+    if (!cpu.gap_open) {
+      cpu.gap_open = true;
+      cpu.gap_from = cpu.seen ? cpu.last_event : last_event_;
+    }
+    cpu.pending_lost += static_cast<uint64_t>(e.number);
+    return true;
   }
-  if (e.type == EventType::kBufferStarted) return;
+  if (e.type == EventType::kBufferStarted) return true;
+  if (is_duplicate(cpu, e)) {
+    stats_.add(ModelStat::duplicate_events);
+    return false;
+  }
+  if (cpu.gap_open) close_gap(cpu, e.ts);
 
   if (events_ == 0 || e.ts < first_event_) first_event_ = e.ts;
   if (e.ts > last_event_ || events_ == 0) last_event_ = e.ts;
@@ -253,6 +284,7 @@ void SystemModel::apply(const Event& e) {
     default:
       break;
   }
+  return true;
 }
 
 void SystemModel::move_waiting(WaitingTask& task, int32_t cpu) {
@@ -265,6 +297,7 @@ void SystemModel::move_waiting(WaitingTask& task, int32_t cpu) {
 
 void SystemModel::finish() {
   for (CpuTimeline& cpu : cpus_) {
+    if (cpu.gap_open) close_gap(cpu, last_event_);
     if (!cpu.seen) continue;
     // Handlers still open at the end are drawn to the end, marked as such.
     for (HandlerStack* stack : {&cpu.hardirq, &cpu.softirq}) {

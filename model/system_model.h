@@ -34,7 +34,12 @@ class SystemModel {
 
   explicit SystemModel(TimelineListener* listener) : listener_(listener) {}
 
-  void apply(const Event& event);
+  static constexpr size_t kMaxDataGaps = 4096;
+
+  // Returns false when the event was not used (an exact duplicate of the
+  // previous event on its CPU, or a CPU out of range): nobody else should
+  // see it either.
+  bool apply(const Event& event);
   // Closes every open span at the trace end (end_seen = false).
   void finish();
 
@@ -54,6 +59,8 @@ class SystemModel {
   TimeNs last_event() const { return last_event_; }
   uint64_t events() const { return events_; }
   const ModelStats& stats() const { return stats_; }
+  // Where events were lost, per CPU, in trace order (after finish(): all).
+  const std::vector<DataGap>& data_gaps() const { return data_gaps_; }
 
  private:
   CpuTimeline& timeline(int32_t cpu);
@@ -66,12 +73,15 @@ class SystemModel {
   void exit_handler(CpuTimeline& cpu, const Event& e);
   void stop_waiting(std::unordered_map<int32_t, WaitingTask>::iterator it);
   void move_waiting(WaitingTask& task, int32_t cpu);
+  bool is_duplicate(CpuTimeline& cpu, const Event& e);
+  void close_gap(CpuTimeline& cpu, TimeNs to);
 
   TimelineListener* listener_;
   std::vector<CpuTimeline> cpus_;
   std::unordered_map<int32_t, WorkItem> open_work_;    // by worker pid
   std::unordered_map<int32_t, WaitingTask> waiting_;   // by woken pid
   ModelStats stats_;
+  std::vector<DataGap> data_gaps_;
   TimeNs first_event_ = 0;
   TimeNs last_event_ = 0;
   uint64_t events_ = 0;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "parser/event.h"
 
@@ -65,6 +66,15 @@ struct HandlerSpan {
   bool hard() const { return kind == Kind::kIrq || kind == Kind::kIpi || kind == Kind::kCsd || kind == Kind::kHrtimer; }
 };
 
+// A stretch of one CPU's time where the trace is known to be incomplete:
+// the ring buffer dropped events between the two events around it.
+struct DataGap {
+  int32_t cpu = -1;
+  TimeNs from = 0;        // the CPU's last event before the loss
+  TimeNs to = 0;          // its first event after it (the trace end if none)
+  uint64_t lost = 0;      // events the recorder said it dropped (0: unknown)
+};
+
 // Open handlers of one context on one CPU, innermost last. Nesting is shallow;
 // deeper than kDepth is counted, not stored.
 struct HandlerStack {
@@ -88,6 +98,15 @@ struct CpuTimeline {
   // `busy_mark`; see busy_until().
   TimeNs busy_total = 0;
   TimeNs busy_mark = 0;
+  // Losses reported since the last event, not yet closed into a DataGap.
+  uint64_t pending_lost = 0;
+  bool gap_open = false;
+  TimeNs gap_from = 0;
+  // The previous event, to recognise an exact duplicate of it (a dump
+  // concatenated twice, a line repeated by a flaky serial console).
+  StrId last_name = kNoStr;
+  int32_t last_pid = -1;
+  std::string last_payload;
 
   // Busy time from the CPU's first event up to `t` (t >= last_event).
   TimeNs busy_until(TimeNs t) const {

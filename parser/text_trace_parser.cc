@@ -140,6 +140,7 @@ bool FtraceTextParser::handle_marker(std::string_view line) {
   } else {
     return false;
   }
+  ++info_.marker_lines;
   sink_.on_event(marker);
   return true;
 }
@@ -236,7 +237,6 @@ void FtraceTextParser::handle_html_line(std::string_view line) {
     }
     in_script_ = true;
     script_is_trace_ = -1;
-    ++info_.header_lines;
     size_t close = line.find('>', tag);
     line = close == std::string_view::npos ? std::string_view{} : line.substr(close + 1);
   }
@@ -244,7 +244,10 @@ void FtraceTextParser::handle_html_line(std::string_view line) {
   std::string_view content = line.substr(0, end);
   if (end != std::string_view::npos) in_script_ = false;
   size_t first = content.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return;
+  if (first == std::string_view::npos) {
+    ++info_.header_lines;  // the tags themselves
+    return;
+  }
   if (script_is_trace_ < 0) script_is_trace_ = content.substr(first).starts_with("# tracer") ? 1 : 0;
   if (script_is_trace_ == 0) {
     ++info_.log_lines;

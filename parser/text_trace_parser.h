@@ -50,7 +50,14 @@ struct TextTraceInfo {
   uint64_t lost_events = 0;     // sum of "[LOST N EVENTS]"
   uint64_t long_lines = 0;      // lines over kMaxLineBytes, skipped
   uint64_t log_lines = 0;       // dmesg lines outside ftrace dumps, HTML outside trace blocks
+  uint64_t marker_lines = 0;    // "CPU:N [LOST M EVENTS]", "##### CPU N buffer started"
   int dumps = 0;                // "Dumping ftrace buffer:" blocks in a dmesg log
+
+  // Every line is exactly one of these; a line counted twice or not at all
+  // would be a silent loss. Returns the lines not accounted for (0).
+  int64_t unaccounted_lines() const {
+    return static_cast<int64_t>(lines - header_lines - skipped_lines - events - marker_lines - log_lines);
+  }
 };
 
 class FtraceTextParser {

@@ -90,11 +90,12 @@ InputFormat sniff_format(std::string_view head) {
   if (head.starts_with("\x17\x08\x44tracing")) return InputFormat::kTraceDat;
   if (head.starts_with("\x1f\x8b")) return InputFormat::kGzip;
   if (head.starts_with("\x28\xb5\x2f\xfd")) return InputFormat::kZstd;
-  // Text: no NUL and few control bytes in the first 4 KiB.
+  // Text: few control bytes in the first 4 KiB. A few NULs do not make a
+  // file binary: a device that crashed while writing leaves zero-filled
+  // stretches inside text; their lines are skipped and counted.
   size_t n = std::min<size_t>(head.size(), 4096), control = 0;
   for (size_t i = 0; i < n; ++i) {
     auto c = static_cast<unsigned char>(head[i]);
-    if (c == 0) return InputFormat::kBinaryUnknown;
     if (c < 0x20 && c != '\n' && c != '\r' && c != '\t') ++control;
   }
   return control * 100 > n ? InputFormat::kBinaryUnknown : InputFormat::kFtraceText;
@@ -177,6 +178,16 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
       result.lost_events = dat.lost_events;
       result.declared_cpus = dat.cpus;
       result.instances = dat.instances;
+      if (!dat.truncated_cpus.empty())
+        result.warning = name + ": the data of CPU " + dat.truncated_cpus +
+                         " stops before the file's last event for it (a damaged block); events after that point "
+                         "are missing and findings there are marked low confidence";
+      if (dat.unknown_records > 0) {
+        if (!result.warning.empty()) result.warning += "; ";
+        result.warning += name + ": " + std::to_string(dat.unknown_records) + " records on CPU " + dat.corrupt_cpus +
+                          " have event ids the file defines no format for (a damaged block): they were skipped, "
+                          "and findings near them are marked low confidence";
+      }
       result.error = dat.error;
       result.ok = dat.ok;
       return result;

@@ -123,3 +123,71 @@ TEST_CASE("scan.the HTML summary renders in headless Chromium without console er
   CHECK(r.err.find("Uncaught") == std::string::npos);
   CHECK(r.err.find(":CONSOLE") == std::string::npos);
 }
+
+TEST_CASE("scan.shards: N parts merged are byte for byte the report of one scan, with baseline, JUnit and failures") {
+  const std::string dir = make_archive("night_shards");
+  REQUIRE(run_ftlens("scan " + dir + " -j 2 --report " + scratch("whole.json") + " --junit " + scratch("whole.xml")).exit_code == 0);
+  std::string parts;
+  std::vector<size_t> sizes;
+  for (int k = 1; k <= 3; ++k) {
+    const std::string part = scratch("part" + std::to_string(k) + ".json");
+    Run r = run_ftlens("scan " + dir + " --shard " + std::to_string(k) + "/3 --report " + part);
+    REQUIRE(r.exit_code == 0);  // a shard may hold no trace: still a part, still exit 0
+    json p = read_json(part);
+    CHECK(p["shard"]["count"] == 3);
+    CHECK(p["shard"]["found"] == 5);
+    sizes.push_back(p["traces"].size());
+    parts = " " + part + parts;  // given in reverse order: the merge restores scan order
+  }
+  CHECK(sizes[0] + sizes[1] + sizes[2] == 5);
+  Run merged = run_ftlens("merge" + parts + " -o " + scratch("merged.json") + " --junit " + scratch("merged.xml"));
+  REQUIRE(merged.exit_code == 0);
+  CHECK(slurp(scratch("merged.json")) == slurp(scratch("whole.json")));
+  CHECK(slurp(scratch("merged.xml")) == slurp(scratch("whole.xml")));
+
+  // The baseline is compared by the merge, over the whole scan.
+  Run with_baseline = run_ftlens("merge" + parts + " -o " + scratch("merged2.json") + " --baseline " + scratch("whole.json") +
+                                 " --fail-on new");
+  CHECK(with_baseline.exit_code == 0);
+  CHECK(read_json(scratch("merged2.json"))["comparison"]["new"].empty());
+  CHECK(run_ftlens("merge" + parts + " -o " + scratch("merged3.json") + " --fail-on error").exit_code == 1);
+  CHECK(run_ftlens("scan " + dir + " --shard 1/3 --baseline " + scratch("whole.json")).exit_code == 2);
+}
+
+TEST_CASE("scan.merge refuses a missing shard, a shard given twice, parts of another scan and bad --shard values") {
+  const std::string dir = make_archive("night_shards_bad");
+  for (int k = 1; k <= 2; ++k)
+    REQUIRE(run_ftlens("scan " + dir + " --shard " + std::to_string(k) + "/2 --report " + scratch("bad" + std::to_string(k) + ".json"))
+                .exit_code == 0);
+  REQUIRE(run_ftlens("scan " + dir + "/a --shard 1/2 --report " + scratch("other1.json")).exit_code == 0);
+  const std::string p1 = scratch("bad1.json"), p2 = scratch("bad2.json"), other = scratch("other1.json");
+  Run missing = run_ftlens("merge " + p1 + " -o " + scratch("m.json"));
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err == "ftlens: merge: shard 2/2 missing: a merge of the others would look complete but is not\n");
+  Run twice = run_ftlens("merge " + p1 + " " + p2 + " " + p1 + " -o " + scratch("m.json"));
+  CHECK(twice.exit_code == 2);
+  CHECK(twice.err.find("shard 1/2 was already given") != std::string::npos);
+  Run mixed = run_ftlens("merge " + p2 + " " + other + " -o " + scratch("m.json"));
+  CHECK(mixed.exit_code == 2);
+  CHECK(mixed.err.find("does not belong with") != std::string::npos);
+  Run whole = run_ftlens("merge " + scratch("whole.json") + " -o " + scratch("m.json"));
+  CHECK(whole.exit_code == 2);
+  CHECK(whole.err.find("not a shard report") != std::string::npos);
+  for (const char* bad : {"0/2", "3/2", "1/0", "x", "1/2/3"}) {
+    CAPTURE(bad);
+    CHECK(run_ftlens("scan " + dir + " --shard " + bad).exit_code == 2);
+  }
+}
+
+TEST_CASE("scan.the Slurm array job over the fixtures gives the local scan's report (skipped when Slurm cannot start)") {
+  // tests/slurm/cluster_scan_test.sh is the real test, run by CTest as
+  // slurm_cluster_scan; this checks that the contrib scripts are there and
+  // executable, so a broken path fails here even where Slurm is absent.
+  for (const char* script : {"submit.sh", "ftlens-scan.sbatch", "ftlens-merge.sbatch"}) {
+    const fs::path path = fs::path(FTLENS_SOURCE_DIR) / "contrib/slurm" / script;
+    CAPTURE(path);
+    REQUIRE(fs::exists(path));
+    CHECK((fs::status(path).permissions() & fs::perms::owner_exec) != fs::perms::none);
+    CHECK(shell("bash -n " + path.string()).exit_code == 0);
+  }
+}

@@ -137,3 +137,40 @@ TEST_CASE("model.trace end is the last event of any CPU") {
   CHECK(f.rec.spans[0].end == 9000000000);  // CPU0's task is open until the trace end
   CHECK(f.model.cpu(5) == nullptr);
 }
+
+TEST_CASE("model.an event repeated exactly right after itself is dropped and counted; the same event later is not") {
+  Fixture f;
+  std::vector<bool> used;
+  const char* text =
+      "  a-10 [000] ..... 1.000000: workqueue_execute_start: work struct 0000000000000001: function f\n"
+      "  a-10 [000] ..... 1.000000: workqueue_execute_start: work struct 0000000000000001: function f\n"
+      "  a-10 [000] ..... 1.000000: workqueue_execute_end: work struct 0000000000000001: function f\n"
+      "  a-10 [000] ..... 2.000000: workqueue_execute_start: work struct 0000000000000001: function f\n";
+  REQUIRE(testing::feed_text(f.pool, text, [&](const Event& e) { used.push_back(f.model.apply(e)); }) == 0);
+  CHECK(used == std::vector<bool>{true, false, true, true});
+  CHECK(f.model.stats().get(ModelStat::duplicate_events) == 1);
+  CHECK(f.model.stats().get(ModelStat::work_start_while_open) == 0);  // the duplicate never reached the work model
+  CHECK(f.rec.work.size() == 1);
+}
+
+TEST_CASE("model.lost events become a data gap on their CPU from its last event to its next one") {
+  Fixture f;
+  f.run(
+      "  a-10 [001] ..... 1.000000: workqueue_execute_start: work struct 0000000000000001: function f\n"
+      "  b-20 [000] ..... 1.500000: workqueue_execute_start: work struct 0000000000000002: function g\n"
+      "CPU:1 [LOST 7 EVENTS]\n"
+      "CPU:1 [LOST 3 EVENTS]\n"
+      "  a-10 [001] ..... 3.000000: workqueue_execute_end: work struct 0000000000000001: function f\n"
+      "CPU:0 [LOST 5 EVENTS]\n");
+  REQUIRE(f.model.data_gaps().size() == 2);
+  const DataGap& cpu1 = f.model.data_gaps()[0];
+  CHECK(cpu1.cpu == 1);
+  CHECK(cpu1.from == 1'000'000'000);
+  CHECK(cpu1.to == 3'000'000'000);
+  CHECK(cpu1.lost == 10);
+  const DataGap& cpu0 = f.model.data_gaps()[1];  // no event after it: open to the trace end
+  CHECK(cpu0.cpu == 0);
+  CHECK(cpu0.from == 1'500'000'000);
+  CHECK(cpu0.to == 3'000'000'000);
+  CHECK(cpu0.lost == 5);
+}

@@ -48,6 +48,8 @@ TEST_CASE("text parser.headers, events, markers and bad lines are each accounted
   CHECK(info.header_lines == 3);
   CHECK(info.events == 4);
   CHECK(info.skipped_lines == 1);
+  CHECK(info.marker_lines == 2);
+  CHECK(info.unaccounted_lines() == 0);
   CHECK(info.malformed_payloads == 1);
   CHECK(info.lost_events == 42);
   CHECK(info.fraction_digits == 6);
@@ -190,4 +192,19 @@ TEST_CASE("text parser.trace-cmd report header and systrace HTML are recognised"
   CHECK(b.info().events == 1);
   CHECK(b.info().has_tgid);
   CHECK(html.issues.empty());
+  CHECK(b.info().unaccounted_lines() == 0);
+}
+
+TEST_CASE("text parser.an HTML line holding both the script tag and trace text is counted once") {
+  StringPool pool;
+  Collect html;
+  FtraceTextParser parser(pool, html);
+  parser.feed("<html>\n<script class=\"trace-data\"># tracer: nop\n"
+              "  bash-1 [000] .... 1.000000: tracing_mark_write: B|1|x</script>\n   </script>\n");
+  parser.finish();
+  CHECK(parser.info().lines == 4);
+  CHECK(parser.info().events == 1);
+  CHECK(parser.info().header_lines == 1);  // "# tracer"
+  CHECK(parser.info().log_lines == 2);     // <html>, and the closing tag outside any block
+  CHECK(parser.info().unaccounted_lines() == 0);
 }

@@ -1,0 +1,53 @@
+// The event fan-out of one analysis: every event goes to the model, then to
+// the detectors (and the Perfetto writer, when there is one); the model's
+// spans go to the detectors and the writer. analyze() and the fuzzers drive
+// the same pipeline, so what is fuzzed is what ships.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "detectors/detector.h"
+#include "exporters/analysis_result.h"
+#include "model/system_model.h"
+#include "parser/text_trace_parser.h"
+
+namespace ftlens {
+
+class PerfettoJsonWriter;
+
+// Findings whose time window (on their CPU, or anywhere for findings without
+// one) contains a stretch where the ring buffer lost events cannot be sure of
+// their details: they say so in their message and details.confidence = "low".
+void mark_findings_near_data_gaps(std::vector<Finding>& findings, const std::vector<DataGap>& gaps, TimeNs trace_end);
+
+class Pipeline final : public EventSink, public TimelineListener {
+ public:
+  static constexpr size_t kListedIssues = 10;
+
+  Pipeline(std::vector<std::unique_ptr<Detector>>& detectors, PerfettoJsonWriter* perfetto)
+      : model_(this), detectors_(detectors), perfetto_(perfetto) {}
+
+  void on_event(const Event& event) override;
+  void on_malformed(const ParseIssue& issue) override;
+  void on_log_line(uint64_t line, TimeNs at, std::string_view text) override;
+  void on_task_span(const TaskSpan& span, const SystemModel& model) override;
+  void on_work_done(const WorkItem& item, TimeNs end, const SystemModel& model) override;
+  void on_handler_span(const HandlerSpan& span, const SystemModel& model) override;
+  void on_wakeup_served(const WaitingTask& task, int32_t cpu, TimeNs at, const SystemModel& model) override;
+
+  // Closes the model, collects every detector's findings into `result`
+  // (sorted by severity then start, numbered F1.., grouped by cause) and
+  // fills the model's part of it (time range, CPUs, stats, first issues).
+  void finish(AnalysisResult& result);
+
+  SystemModel& model() { return model_; }
+
+ private:
+  SystemModel model_;
+  std::vector<std::unique_ptr<Detector>>& detectors_;
+  PerfettoJsonWriter* perfetto_;
+  std::vector<ParseIssue> issues_;
+};
+
+}  // namespace ftlens

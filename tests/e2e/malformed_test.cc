@@ -1,0 +1,196 @@
+// The malformed-input corpus (tests/malformed/, made by make_corpus.py from a
+// real recording): each case has one exact outcome. Either exit 2 with one
+// line that names the file (and the line or offset), or exit 0 with what was
+// skipped, lost or repaired counted in the report; and every JSON written,
+// report and Perfetto, parses.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "e2e/cli_runner.h"
+
+using namespace ftlens::testing;
+
+namespace {
+
+const std::string kCorpus = std::string(FTLENS_SOURCE_DIR) + "/tests/malformed/";
+
+struct Outcome {
+  Run run;
+  nlohmann::json report;  // null when no report was written
+};
+
+// Analyzes a corpus file with a low work threshold (the windows are 0.1 s
+// long), writing both JSON outputs, and checks what every case must hold.
+Outcome analyze(const std::string& path, const std::string& extra = "") {
+  const std::string report = scratch("malformed.json"), perfetto = scratch("malformed.perfetto.json");
+  std::filesystem::remove(report);
+  std::filesystem::remove(perfetto);
+  Outcome o;
+  o.run = run_ftlens("analyze " + path + " --report " + report + " --perfetto " + perfetto +
+                     " --set unterminated-work.warning=1ms " + extra);
+  REQUIRE(o.run.exit_code >= 0);  // not killed by a signal
+  if (o.run.exit_code == 2) {
+    CHECK(std::count(o.run.err.begin(), o.run.err.end(), '\n') == 1);
+    CHECK(o.run.err.find(path) != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(report));  // no half report a nightly job could take as valid
+    return o;
+  }
+  REQUIRE(std::filesystem::exists(report));
+  o.report = nlohmann::json::parse(slurp(report), nullptr, false);
+  CHECK_FALSE(o.report.is_discarded());
+  CHECK_FALSE(nlohmann::json::parse(slurp(perfetto), nullptr, false).is_discarded());
+  const auto& in = o.report["input"];
+  if (in["format"] != "trace-dat")  // every line is one thing: header, event, marker, skipped or log
+    CHECK(in["lines"].get<uint64_t>() == in["header_lines"].get<uint64_t>() + in["events"].get<uint64_t>() +
+                                             in["marker_lines"].get<uint64_t>() + in["skipped_lines"].get<uint64_t>() +
+                                             in["log_lines"].get<uint64_t>());
+  return o;
+}
+
+Outcome analyze_case(const std::string& name, const std::string& extra = "") { return analyze(kCorpus + name, extra); }
+
+void write_file(const std::string& path, const std::string& content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+}  // namespace
+
+TEST_CASE("malformed.an empty file, a file of headers only and binary junk named .txt are refused in one line") {
+  CHECK(analyze_case("empty.txt").run.err.find("empty input") != std::string::npos);
+  CHECK(analyze_case("only_headers.txt").run.err.find("no ftrace events found") != std::string::npos);
+  Outcome junk = analyze_case("binary_garbage.txt");
+  CHECK(junk.run.exit_code == 2);
+  CHECK(junk.run.err.find("binary data") != std::string::npos);
+}
+
+TEST_CASE("malformed.the reference window reads cleanly, so every other case differs from it by its defect only") {
+  Outcome ref = analyze_case("reference_window_light30.txt");
+  REQUIRE(ref.run.exit_code == 0);
+  CHECK(ref.report["input"]["events"] == 400);
+  CHECK(ref.report["input"]["skipped_lines"] == 0);
+  CHECK(ref.report["stats"]["duplicate_events"] == 0);
+  CHECK(ref.report["stats"]["timestamps_backwards"] == 0);
+  CHECK(ref.report["findings"].empty());
+}
+
+TEST_CASE("malformed.NUL bytes: in a comm kept, in a payload the header kept, in a timestamp the line skipped at its line") {
+  Outcome o = analyze_case("nul_bytes_in_lines.txt");
+  REQUIRE(o.run.exit_code == 0);
+  CHECK(o.report["input"]["events"] == 399);
+  CHECK(o.report["input"]["skipped_lines"] == 1);
+  CHECK(o.report["input"]["malformed_payloads"] == 1);
+  REQUIRE(o.report["input"]["first_skipped"].size() == 2);
+  CHECK(o.report["input"]["first_skipped"][0]["line"] == 43);
+  CHECK(o.report["input"]["first_skipped"][0]["reason"] == "timestamp is not seconds[.fraction]");
+  CHECK(o.report["input"]["first_skipped"][1]["line"] == 56);
+}
+
+TEST_CASE("malformed.CRLF line endings read exactly like LF") {
+  Outcome crlf = analyze_case("crlf_line_endings.txt");
+  Outcome lf = analyze_case("reference_window_light30.txt");
+  REQUIRE(crlf.run.exit_code == 0);
+  CHECK(crlf.report["input"]["events"] == lf.report["input"]["events"]);
+  CHECK(crlf.report["input"]["skipped_lines"] == 0);
+  CHECK(crlf.report["stats"] == lf.report["stats"]);
+}
+
+TEST_CASE("malformed.a timestamp going backwards on one CPU is counted, not fatal") {
+  Outcome o = analyze_case("timestamps_backwards_cpu1.txt");
+  REQUIRE(o.run.exit_code == 0);
+  CHECK(o.report["input"]["events"] == 400);
+  CHECK(o.report["stats"]["timestamps_backwards"] == 1);
+}
+
+TEST_CASE("malformed.events repeated by the transport are dropped and counted, and change nothing else") {
+  Outcome dup = analyze_case("duplicate_events_x5.txt");
+  Outcome ref = analyze_case("reference_window_light30.txt");
+  REQUIRE(dup.run.exit_code == 0);
+  CHECK(dup.report["input"]["events"] == 405);  // read
+  CHECK(dup.report["stats"]["duplicate_events"] == 5);  // and dropped
+  nlohmann::json stats = dup.report["stats"];
+  stats["duplicate_events"] = 0;
+  CHECK(stats == ref.report["stats"]);
+  CHECK(dup.report["findings"] == ref.report["findings"]);
+}
+
+TEST_CASE("malformed.lost events inside a stuck work item: the finding says its confidence is low") {
+  Outcome o = analyze_case("lost_events_in_stuck_span_cpu1.txt");
+  REQUIRE(o.run.exit_code == 0);
+  CHECK(o.report["input"]["lost_events"] == 120);
+  CHECK(o.report["input"]["marker_lines"] == 1);
+  REQUIRE(o.report["findings"].size() == 1);
+  const auto& f = o.report["findings"][0];
+  CHECK(f["detector"] == "unterminated-work");
+  CHECK(f["details"]["confidence"] == "low");
+  CHECK(f["details"]["data_gaps"]["lost_events"] == 120);
+  CHECK(f["message"].get<std::string>().find("low confidence: 120 events lost on CPU1") != std::string::npos);
+}
+
+TEST_CASE("malformed.an event on a CPU beyond #P is analyzed and warned about") {
+  Outcome o = analyze_case("cpu_beyond_declared_p2.txt");
+  REQUIRE(o.run.exit_code == 0);
+  CHECK(o.report["input"]["cpus"] == nlohmann::json::array({0, 1, 7}));
+  CHECK(o.report["input"]["warning"].get<std::string>().find("events on CPU 7 although the trace declares 2 CPUs") !=
+        std::string::npos);
+}
+
+TEST_CASE("malformed.hostile comms reach the findings as valid JSON and never drive the terminal") {
+  Outcome o = analyze_case("hostile_comms.txt");
+  REQUIRE(o.run.exit_code == 0);
+  REQUIRE(o.report["findings"].size() == 1);
+  // Quote, backslash and ESC survive as JSON escapes; the invalid byte 0xff becomes U+FFFD.
+  CHECK(o.report["findings"][0]["comm"] == "kw\"\\\x1b\xef\xbf\xbd");
+  Run summary = run_ftlens("analyze " + kCorpus + "hostile_comms.txt --set unterminated-work.warning=1ms");
+  CHECK(summary.out.find('\x1b') == std::string::npos);
+  CHECK(summary.out.find("kw\"\\\\x1b") != std::string::npos);
+}
+
+TEST_CASE("malformed.a 4 MB line is skipped and counted, the lines around it are read") {
+  const std::string ref = slurp(kCorpus + "reference_window_light30.txt");
+  const size_t cut = ref.find('\n', ref.size() / 2) + 1;
+  const std::string path = scratch("one_4mb_line.txt");
+  write_file(path, ref.substr(0, cut) + std::string(4 << 20, 'x') + "\n" + ref.substr(cut));
+  Outcome o = analyze(path);
+  REQUIRE(o.run.exit_code == 0);
+  CHECK(o.report["input"]["events"] == 400);
+  CHECK(o.report["input"]["long_lines"] == 1);
+  CHECK(o.report["input"]["skipped_lines"] == 1);
+  CHECK(o.report["input"]["first_skipped"][0]["reason"] == "line longer than 1 MiB");
+}
+
+TEST_CASE("malformed.trace.dat cut at any of 40 offsets: exit 2 naming the file, or 0 with a warning; never a crash") {
+  for (const char* name : {"real_small_v7.dat", "real_small_v7_raw.dat", "real_small_v6.dat"}) {
+    const std::string whole = slurp(std::string(FTLENS_TRACES) + "/" + name);
+    for (size_t i = 1; i <= 40; ++i) {
+      const size_t size = whole.size() * i / 41;
+      CAPTURE(name);
+      CAPTURE(size);
+      const std::string path = scratch("cut.dat");
+      write_file(path, whole.substr(0, size));
+      Outcome o = analyze(path);
+      CHECK((o.run.exit_code == 0 || o.run.exit_code == 2));
+      if (o.run.exit_code == 2) CHECK(o.run.err.rfind("ftlens: " + path + ": ", 0) == 0);
+      CHECK(o.run.out.find("is empty") == std::string::npos);  // libtracecmd's printf kept off our stdout
+    }
+  }
+  // Cut inside the event data of v6: the header is whole, the CPU index points past the end.
+  const std::string v6 = slurp(std::string(FTLENS_TRACES) + "/real_small_v6.dat");
+  const std::string path = scratch("cut_v6_data.dat");
+  write_file(path, v6.substr(0, v6.size() - 6000));
+  Outcome o = analyze(path);
+  CHECK(o.run.exit_code == 2);
+  CHECK(o.run.err.find("event data is truncated or corrupt: File possibly truncated. Need at least 86016, but file size is 80016") !=
+        std::string::npos);
+}
+
+TEST_CASE("malformed.a corrupt compressed block in trace.dat is reported, and findings on that CPU are low confidence") {
+  Outcome o = analyze_case("corrupt_zstd_block_cpu1_v7.dat");
+  REQUIRE(o.run.exit_code == 0);
+  CHECK(o.report["input"]["warning"].get<std::string>().find("975 records on CPU 1 have event ids the file defines no format") !=
+        std::string::npos);
+  for (const auto& f : o.report["findings"])
+    if (f["cpu"] == 1) CHECK(f["details"]["confidence"] == "low");
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Cuts the real recordings in traces/ into small seed inputs, one folder per
+fuzz target, so that the fuzzers start from real lines of every shape and not
+from nothing. Small pieces (a header and a few dozen lines) keep each run
+fast; the fuzzer finds the rest.
+
+Usage: make_seeds.py TRACES_DIR MALFORMED_DIR OUT_DIR
+"""
+import gzip
+import os
+import subprocess
+import sys
+
+LINES_PER_SEED = 40
+SEEDS_PER_FILE = 12
+# A full recording carries the kernel's symbol table and every event format
+# (~300 ms to open): only the small recordings are fuzzed as files, the big
+# ones give report-text seeds.
+MAX_DAT_SEED = 256 * 1024
+
+
+def windows(lines, header):
+    """A header plus evenly spaced runs of lines."""
+    body = [l for l in lines if not l.startswith(b'#')]
+    if not body:
+        return []
+    step = max(1, len(body) // SEEDS_PER_FILE)
+    out = []
+    for start in range(0, len(body), step):
+        out.append(b''.join(header + body[start:start + LINES_PER_SEED]))
+        if len(out) == SEEDS_PER_FILE:
+            break
+    return out
+
+
+def read_lines(path):
+    with open(path, 'rb') as f:
+        return f.read().splitlines(keepends=True)
+
+
+def write(folder, name, data):
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), 'wb') as f:
+        f.write(data)
+
+
+def main():
+    traces, malformed, out = sys.argv[1:4]
+    kernel, report, dmesg, html, any_file, dat = (os.path.join(out, t) for t in
+                                                  ('kernel_text', 'report_text', 'dmesg_dump', 'systrace_html',
+                                                   'any_file', 'trace_dat'))
+    for name in sorted(os.listdir(traces)):
+        path = os.path.join(traces, name)
+        stem = os.path.splitext(name)[0]
+        if name.endswith('.dat'):
+            data = open(path, 'rb').read()
+            if len(data) <= MAX_DAT_SEED:
+                write(dat, name, data)
+                write(any_file, name, data)
+            text = subprocess.run(['trace-cmd', 'report', path], capture_output=True).stdout
+            latency = subprocess.run(['trace-cmd', 'report', '-l', path], capture_output=True).stdout
+            for i, seed in enumerate(windows(text.splitlines(keepends=True), [])):
+                write(report, f'{stem}_{i:02}', seed)
+            for i, seed in enumerate(windows(latency.splitlines(keepends=True), [])[:4]):
+                write(report, f'{stem}_latency_{i:02}', seed)
+        elif name.endswith('.html'):
+            lines = read_lines(path)
+            start = next(i for i, l in enumerate(lines) if l.startswith(b'# tracer'))
+            for i, seed in enumerate(windows(lines[start:], [])):
+                write(html, f'{stem}_{i:02}', seed)
+            write(any_file, name, b''.join(lines[:5] + lines[start - 1:start + LINES_PER_SEED]) + b'</script>\n</html>\n')
+        elif name.startswith('derived_dmesg'):
+            lines = read_lines(path)
+            inside = [l for l in lines if b'Dumping ftrace' not in l]
+            for i, seed in enumerate(windows(inside, [])):
+                write(dmesg, f'{stem}_{i:02}', seed)
+            write(any_file, name, b''.join(lines[:LINES_PER_SEED * 2]))
+        elif name.endswith('.txt'):
+            lines = read_lines(path)
+            header = [l for l in lines[:20] if l.startswith(b'#')]
+            seeds = windows(lines, header)
+            for i, seed in enumerate(seeds):
+                write(kernel, f'{stem}_{i:02}', seed)
+            write(any_file, stem + '.txt', seeds[0])
+            write(any_file, stem + '.txt.gz', gzip.compress(seeds[1], mtime=0))
+            zst = subprocess.run(['zstd', '-q', '-c'], input=seeds[2], capture_output=True).stdout
+            if zst:
+                write(any_file, stem + '.txt.zst', zst)
+    for name in sorted(os.listdir(malformed)) if os.path.isdir(malformed) else []:
+        path = os.path.join(malformed, name)
+        data = open(path, 'rb').read()
+        if len(data) > 64 * 1024:
+            continue
+        for folder in (kernel, report, dmesg, html, any_file):
+            write(folder, 'malformed_' + name, data)
+        if name.endswith('.dat'):
+            write(dat, 'malformed_' + name, data)
+
+
+if __name__ == '__main__':
+    main()
