@@ -30,6 +30,15 @@ uint8_t decode_irq_flags(std::string_view flags) {
   return out;
 }
 
+// The first byte that is not a space or tab (npos if none). Not
+// find_first_not_of(" \t"): that calls memchr on the two-byte set once per
+// leading byte, and trace lines start with up to 20 blanks.
+size_t first_non_blank(std::string_view line) {
+  for (size_t i = 0; i < line.size(); ++i)
+    if (line[i] != ' ' && line[i] != '\t') return i;
+  return std::string_view::npos;
+}
+
 template <typename Int>
 bool parse_whole(std::string_view s, Int* out) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
@@ -165,7 +174,7 @@ void FtraceTextParser::detect_mode(std::string_view line) {
 void FtraceTextParser::handle_line(std::string_view line) {
   ++info_.lines;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  size_t first = line.find_first_not_of(" \t");
+  size_t first = first_non_blank(line);
   if (first == std::string_view::npos) {
     ++info_.header_lines;
     return;
@@ -243,7 +252,7 @@ void FtraceTextParser::handle_html_line(std::string_view line) {
   size_t end = line.find("</script>");
   std::string_view content = line.substr(0, end);
   if (end != std::string_view::npos) in_script_ = false;
-  size_t first = content.find_first_not_of(" \t");
+  size_t first = first_non_blank(content);
   if (first == std::string_view::npos) {
     ++info_.header_lines;  // the tags themselves
     return;
@@ -257,7 +266,7 @@ void FtraceTextParser::handle_html_line(std::string_view line) {
 }
 
 void FtraceTextParser::handle_trace_line(std::string_view line) {
-  size_t first = line.find_first_not_of(" \t");
+  size_t first = first_non_blank(line);
   if (first == std::string_view::npos) {
     ++info_.header_lines;
     return;
@@ -294,11 +303,13 @@ void FtraceTextParser::handle_trace_line(std::string_view line) {
     report(static_cast<size_t>(cols.timestamp.data() - line.data()), "timestamp is not seconds[.fraction]");
     return;
   }
-  if (info_.fraction_digits < 0) {
+  if (info_.fraction_digits < 0) {  // the first event says what the columns are
     info_.fraction_digits = ts->fraction_digits;
     info_.has_irq_flags = !cols.irq_flags.empty();
+    info_.has_tgid = cols.tgid >= 0 || line.find(") [") != std::string_view::npos;
+  } else if (cols.tgid >= 0) {
+    info_.has_tgid = true;
   }
-  if (cols.tgid >= 0 || line.find(") [") != std::string_view::npos) info_.has_tgid = true;
 
   Event event;
   event.ts = ts->ns;
