@@ -1,6 +1,5 @@
 #include "timestamp.h"
 
-#include <charconv>  // from_chars
 #include <cstdio>    // snprintf
 #include <limits>
 
@@ -10,30 +9,29 @@ namespace {
 constexpr int64_t kPow10[10] = {1,      10,      100,      1000,      10000,
                                 100000, 1000000, 10000000, 100000000, 1000000000};
 
-bool all_digits(std::string_view s) {
-  for (char c : s)
-    if (c < '0' || c > '9') return false;
-  return !s.empty();
-}
 }  // namespace
 
+// One pass over the digits, no from_chars: this runs once per trace line.
 std::optional<ParsedTimestamp> parse_timestamp(std::string_view text) {
-  size_t dot = text.find('.');
-  std::string_view secs = text.substr(0, dot);
-  std::string_view frac = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
-  if (!all_digits(secs)) return std::nullopt;
-  if (dot != std::string_view::npos && (!all_digits(frac) || frac.size() > 9)) return std::nullopt;
-
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  const size_t n = text.size();
+  size_t i = 0;
   int64_t whole = 0;
-  auto [p, ec] = std::from_chars(secs.data(), secs.data() + secs.size(), whole);
-  if (ec != std::errc{} || p != secs.data() + secs.size()) return std::nullopt;
-  if (dot == std::string_view::npos) return ParsedTimestamp{whole, 0};
-
+  for (; i < n && text[i] >= '0' && text[i] <= '9'; ++i) {
+    if (whole > (kMax - 9) / 10) return std::nullopt;
+    whole = whole * 10 + (text[i] - '0');
+  }
+  if (i == 0) return std::nullopt;
+  if (i == n) return ParsedTimestamp{whole, 0};  // a counter clock: raw ticks
+  if (text[i] != '.') return std::nullopt;
+  const size_t digits = n - i - 1;
+  if (digits == 0 || digits > 9 || whole > kMax / kPow10[9] - 1) return std::nullopt;
   int64_t part = 0;
-  std::from_chars(frac.data(), frac.data() + frac.size(), part);
-  const int digits = static_cast<int>(frac.size());
-  if (whole > std::numeric_limits<int64_t>::max() / kPow10[9] - 1) return std::nullopt;
-  return ParsedTimestamp{whole * kPow10[9] + part * kPow10[9 - digits], digits};
+  for (++i; i < n; ++i) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    part = part * 10 + (text[i] - '0');
+  }
+  return ParsedTimestamp{whole * kPow10[9] + part * kPow10[9 - digits], static_cast<int>(digits)};
 }
 
 std::string format_timestamp(int64_t ns, int fraction_digits) {
