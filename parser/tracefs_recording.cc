@@ -8,6 +8,7 @@ extern "C" {
 }
 
 #include <fcntl.h>
+#include <sys/file.h>  // flock
 #include <unistd.h>
 
 #include <algorithm>
@@ -110,6 +111,7 @@ std::vector<std::string> recording_events(std::string_view preset_or_list) {
 }
 
 struct TracefsRecording::State {
+  int lock_fd = -1;
   RecordingOptions options;
   std::string dir;
   bool restored = false;
@@ -182,6 +184,7 @@ struct TracefsRecording::State {
     remove_cpu_files();
     if (kbuf) kbuffer_free(kbuf);
     if (tep) tep_free(tep);
+    if (lock_fd >= 0) close(lock_fd);  // releases the flock
   }
 };
 
@@ -199,7 +202,16 @@ std::unique_ptr<TracefsRecording> TracefsRecording::start(const RecordingOptions
     *error = "tracefs is not mounted and could not be mounted (mount -t tracefs nodev /sys/kernel/tracing)";
     return nullptr;
   }
+  // The top ring buffer is one per machine: two recorders would steal each
+  // other's pages and each restore the other's half-changed state.
+  const int lock_fd = open("/run/ftlens-record.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd >= 0 && flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    close(lock_fd);
+    *error = "another ftlens record is running on this machine (/run/ftlens-record.lock)";
+    return nullptr;
+  }
   auto state = std::make_unique<State>();
+  state->lock_fd = lock_fd;
   state->options = options;
   state->dir = dir;
   state->saved_on = read_file("tracing_on");

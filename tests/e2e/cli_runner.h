@@ -2,6 +2,7 @@
 #pragma once
 
 #include <sys/wait.h>
+#include <unistd.h>  // getpid
 
 #include <cstdlib>
 #include <filesystem>
@@ -25,8 +26,11 @@ inline std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+// Per process: two test runs at once (two checkouts, a sanitizer build) must
+// not read each other's outputs.
 inline std::string scratch(const std::string& name) {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / "ftlens_e2e";
+  static const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("ftlens_e2e_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return (dir / name).string();
 }

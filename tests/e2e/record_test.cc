@@ -143,13 +143,18 @@ TEST_CASE("record.--live reports a CPU hogged by a real-time task while it is ho
   CHECK(rec.err.find(", 0 events lost") != std::string::npos);
 }
 
-TEST_CASE("record.clear errors: unknown events, no such preset, not root") {
+TEST_CASE("record.clear errors: unknown events, a second recorder, no such preset, not root") {
   SKIP_WITHOUT_TRACEFS();
   const TracingState before = TracingState::read();
   Run none = run_ftlens("record -o " + scratch("none.dat") + " --seconds 1 --events nosuch:event,other:thing");
   CHECK(none.exit_code == 2);
   CHECK(none.err.find("event nosuch:event does not exist on this kernel; skipped") != std::string::npos);
   CHECK(none.err.find("ftlens: record: none of the requested events exists on this kernel\n") != std::string::npos);
+  CHECK(TracingState::read() == before);
+  Run two = shell(std::string(FTLENS_BINARY) + " record -o " + scratch("first.dat") + " --seconds 2 2>/dev/null & sleep 0.7; " +
+                  FTLENS_BINARY + " record -o " + scratch("second.dat") + " --seconds 1; rc=$?; wait; exit $rc");
+  CHECK(two.exit_code == 2);
+  CHECK(two.err == "ftlens: record: another ftlens record is running on this machine (/run/ftlens-record.lock)\n");
   CHECK(TracingState::read() == before);
   Run preset = run_ftlens("record --events heavy");
   CHECK(preset.exit_code == 2);
