@@ -43,10 +43,40 @@ int tracecmd_read_headers(tracecmd_input* handle, int state);
 tep_record* tracecmd_read_cpu_last(tracecmd_input* handle, int cpu);
 }
 
+// The fixed start of a trace.dat: magic, version string, endianness, the
+// size of a long and the page size. libtracecmd divides by the page size
+// without checking it (a zero there is a SIGFPE, found by fuzz_trace_dat:
+// regressions/trace_dat/page_size_zero_divides_in_libtracecmd), so what it
+// would trust is checked first. Returns "" or what is wrong.
+std::string check_file_header(int fd) {
+  unsigned char head[64];
+  const ssize_t n = pread(fd, head, sizeof head, 0);
+  if (n < 10 || std::memcmp(head, "\x17\x08\x44tracing", 10) != 0) return "no trace.dat magic";
+  size_t at = 10;
+  while (at < static_cast<size_t>(n) && head[at] != 0) ++at;  // version string, e.g. "7"
+  if (at + 7 > static_cast<size_t>(n)) return "truncated file header";
+  const bool big_endian = head[at + 1] != 0;
+  const unsigned long_size = head[at + 2];
+  uint32_t page_size = 0;
+  for (int i = 0; i < 4; ++i) {
+    const unsigned byte = head[at + 3 + static_cast<size_t>(big_endian ? i : 3 - i)];
+    page_size = page_size << 8 | byte;
+  }
+  if (long_size != 4 && long_size != 8) return "size of long is " + std::to_string(long_size) + ", not 4 or 8";
+  if (page_size < 1024 || page_size > (1u << 24) || (page_size & (page_size - 1)) != 0)
+    return "page size " + std::to_string(page_size) + " is not a power of two from 1 KiB to 16 MiB";
+  return "";
+}
+
 tracecmd_input* open_trace_dat(const std::string& path, std::string* error) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = path + ": cannot open: " + std::strerror(errno);
+    return nullptr;
+  }
+  if (std::string bad = check_file_header(fd); !bad.empty()) {
+    close(fd);
+    *error = path + ": not a readable trace.dat (" + bad + ")";
     return nullptr;
   }
   tracecmd_input* handle = tracecmd_alloc_fd(fd, TRACECMD_FL_LOAD_NO_PLUGINS);

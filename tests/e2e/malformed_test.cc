@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 
 #include "e2e/cli_runner.h"
 
@@ -193,4 +194,21 @@ TEST_CASE("malformed.a corrupt compressed block in trace.dat is reported, and fi
         std::string::npos);
   for (const auto& f : o.report["findings"])
     if (f["cpu"] == 1) CHECK(f["details"]["confidence"] == "low");
+}
+
+TEST_CASE("malformed.a trace.dat header with page size 0 or a long of 11 bytes is refused before libtracecmd divides by it") {
+  const std::string v7 = slurp(std::string(FTLENS_TRACES) + "/real_small_v7.dat");
+  REQUIRE(v7.compare(10, 2, std::string("7\0", 2)) == 0);  // magic, "7\0", endian, long size, page size
+  std::string zero_page = v7;
+  zero_page.replace(14, 4, std::string(4, '\0'));
+  std::string odd_long = v7;
+  odd_long[13] = 11;
+  for (const auto& [name, bytes, reason] : {std::tuple{"page0.dat", zero_page, "page size 0 is not a power of two"},
+                                            std::tuple{"long11.dat", odd_long, "size of long is 11, not 4 or 8"}}) {
+    const std::string path = scratch(name);
+    write_file(path, bytes);
+    Outcome o = analyze(path);
+    CHECK(o.run.exit_code == 2);  // not 136 (SIGFPE inside libtracecmd)
+    CHECK(o.run.err.find(reason) != std::string::npos);
+  }
 }
