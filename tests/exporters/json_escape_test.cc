@@ -39,3 +39,10 @@ TEST_CASE("json escape.every byte string gives JSON that parses back") {
   REQUIRE_FALSE(parsed.is_discarded());
   CHECK(parsed.get<std::string>().substr(0, 32).size() == 32);
 }
+
+TEST_CASE("json escape.bytes 0xF5-0xFF never start a sequence, even when continuation bytes follow") {
+  std::string out;
+  append_json_string(out, "a\xfb\xa3\x84z\xf8\x88\x80\x80\xff");
+  CHECK(out == "\"a\\ufffd\\ufffd\\ufffdz\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"");
+  CHECK_FALSE(nlohmann::json::parse(out, nullptr, false).is_discarded());
+}

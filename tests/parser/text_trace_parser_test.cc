@@ -208,3 +208,17 @@ TEST_CASE("text parser.an HTML line holding both the script tag and trace text i
   CHECK(parser.info().log_lines == 2);     // <html>, and the closing tag outside any block
   CHECK(parser.info().unaccounted_lines() == 0);
 }
+
+TEST_CASE("text parser.a dmesg dump stamp too large for nanoseconds is a skipped line, not an overflow") {
+  StringPool pool;
+  Collect sink;
+  FtraceTextParser parser(pool, sink);
+  parser.feed("[  100.000000] Dumping ftrace buffer:\n[  100.000000] ---------------------------------\n"
+              "[  100.000000]   <idle>-0         1d.h3. 100000000000000092us : sched_waking: comm=x pid=2 prio=120 target_cpu=001\n"
+              "[  100.000000]   <idle>-0         1d.h3.    3us : sched_waking: comm=x pid=2 prio=120 target_cpu=001\n");
+  parser.finish();
+  CHECK(parser.info().events == 1);
+  CHECK(parser.info().skipped_lines == 1);
+  REQUIRE(sink.issues.size() == 1);
+  CHECK(sink.issues[0].line == 3);
+}
