@@ -178,6 +178,23 @@ struct TracefsRecording::State {
     }
   }
 
+  // Appends a page read from `cpu` to its file and, live, decodes it.
+  bool store_page(int cpu, int size) {
+    if (write(files[static_cast<size_t>(cpu)], page.data(), static_cast<size_t>(size)) != size) return false;
+    ++stats.pages;
+    stats.bytes += static_cast<uint64_t>(size);
+    decode_page(cpu, static_cast<size_t>(size));
+    return true;
+  }
+
+  // Hands the events decoded since the last call on in time order.
+  void flush_batch() {
+    if (!decoder || batch.events.empty()) return;
+    std::stable_sort(batch.events.begin(), batch.events.end(), [](const Event& a, const Event& b) { return a.ts < b.ts; });
+    for (const Event& e : batch.events) sink->on_event(e);
+    batch.events.clear();
+  }
+
   ~State() {
     close_readers();
     restore();
@@ -292,22 +309,13 @@ size_t TracefsRecording::poll() {
     // Bounded, so that one busy CPU cannot starve the others' turn.
     for (int i = 0; i < 256; ++i) {
       int n = tracefs_cpu_read(reader, s.page.data(), true);
-      if (n <= 0) break;
-      if (write(s.files[static_cast<size_t>(cpu)], s.page.data(), static_cast<size_t>(n)) != n) break;
+      if (n <= 0 || !s.store_page(cpu, n)) break;
       ++pages;
-      ++s.stats.pages;
-      s.stats.bytes += static_cast<uint64_t>(n);
-      s.decode_page(cpu, static_cast<size_t>(n));
     }
   }
-  if (s.decoder && !s.batch.events.empty()) {
-    // Comms of tasks that appeared since the last look.
-    tracefs_load_cmdlines(s.dir.c_str(), s.tep);
-    std::stable_sort(s.batch.events.begin(), s.batch.events.end(),
-                     [](const Event& a, const Event& b) { return a.ts < b.ts; });
-    for (const Event& e : s.batch.events) s.sink->on_event(e);
-    s.batch.events.clear();
-  }
+  // Comms of tasks that appeared since the last look.
+  if (s.decoder && !s.batch.events.empty()) tracefs_load_cmdlines(s.dir.c_str(), s.tep);
+  s.flush_batch();
   return pages;
 }
 
@@ -321,19 +329,10 @@ std::string TracefsRecording::finish() {
     tracefs_cpu* reader = s.readers[static_cast<size_t>(cpu)];
     if (!reader) continue;
     int n;
-    while ((n = tracefs_cpu_flush(reader, s.page.data())) > 0) {
-      if (write(s.files[static_cast<size_t>(cpu)], s.page.data(), static_cast<size_t>(n)) != n) break;
-      ++s.stats.pages;
-      s.stats.bytes += static_cast<uint64_t>(n);
-      s.decode_page(cpu, static_cast<size_t>(n));
+    while ((n = tracefs_cpu_flush(reader, s.page.data())) > 0 && s.store_page(cpu, n)) {
     }
   }
-  if (s.decoder && !s.batch.events.empty()) {
-    std::stable_sort(s.batch.events.begin(), s.batch.events.end(),
-                     [](const Event& a, const Event& b) { return a.ts < b.ts; });
-    for (const Event& e : s.batch.events) s.sink->on_event(e);
-    s.batch.events.clear();
-  }
+  s.flush_batch();
   for (int cpu = 0; cpu < s.cpus; ++cpu) {
     const uint64_t now = lost_on_cpu(cpu), before = s.lost_at_start[static_cast<size_t>(cpu)];
     s.stats.lost_events += now > before ? now - before : 0;
