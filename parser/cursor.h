@@ -1,11 +1,18 @@
 // Bounds-checked reading of a string_view: every read advances the view and
 // reports failure instead of reading past the end.
+//
+// Keys are string literals and are nearly always right at the cursor (the
+// payload grammars read fields in the order the kernel prints them), so the
+// literal forms check "starts with" first with a compile-time length, which
+// the compiler turns into a couple of integer compares, and only then search.
 #pragma once
 
-#include <charconv>  // from_chars
 #include <cstdint>
+#include <cstring>  // memcmp
 #include <optional>
 #include <string_view>
+
+#include "byte_scan.h"
 
 namespace ftlens {
 
@@ -22,22 +29,29 @@ class Cursor {
     rest_.remove_prefix(i);
   }
   // Consumes `literal` if the text starts with it.
-  bool expect(std::string_view literal) {
-    if (!rest_.starts_with(literal)) return false;
-    rest_.remove_prefix(literal.size());
+  template <size_t N>
+  bool expect(const char (&literal)[N]) {
+    if (!starts_with(literal)) return false;
+    rest_.remove_prefix(N - 1);
     return true;
   }
   // Consumes everything up to and including the first `literal`.
-  bool skip_past(std::string_view literal) {
-    size_t at = rest_.find(literal);
+  template <size_t N>
+  bool skip_past(const char (&literal)[N]) {
+    if (starts_with(literal)) {
+      rest_.remove_prefix(N - 1);
+      return true;
+    }
+    size_t at = find(literal);
     if (at == std::string_view::npos) return false;
-    rest_.remove_prefix(at + literal.size());
+    rest_.remove_prefix(at + N - 1);
     return true;
   }
   // Returns the text before the first `literal` (which stays unread), or
   // nullopt when it does not occur.
-  std::optional<std::string_view> read_until(std::string_view literal) {
-    size_t at = rest_.find(literal);
+  template <size_t N>
+  std::optional<std::string_view> read_until(const char (&literal)[N]) {
+    size_t at = find(literal);
     if (at == std::string_view::npos) return std::nullopt;
     std::string_view out = rest_.substr(0, at);
     rest_.remove_prefix(at);
@@ -45,31 +59,62 @@ class Cursor {
   }
   // Returns the text up to the next space (or all of it).
   std::string_view read_token() {
-    size_t at = rest_.find(' ');
+    size_t at = find_byte(rest_, 0, ' ');
     std::string_view out = rest_.substr(0, at);
-    rest_.remove_prefix(out.size());
+    rest_.remove_prefix(at);
     return out;
   }
+  // An optionally negative decimal that fits int64.
   std::optional<int64_t> read_int() {
-    int64_t value = 0;
-    auto [p, ec] = std::from_chars(rest_.data(), rest_.data() + rest_.size(), value);
-    if (ec != std::errc{}) return std::nullopt;
-    rest_.remove_prefix(static_cast<size_t>(p - rest_.data()));
-    return value;
+    size_t i = 0;
+    const bool negative = !rest_.empty() && rest_[0] == '-';
+    if (negative) i = 1;
+    const size_t first_digit = i;
+    uint64_t value = 0;
+    for (; i < rest_.size() && rest_[i] >= '0' && rest_[i] <= '9'; ++i) {
+      if (i - first_digit >= 19) return std::nullopt;  // 20 digits may not fit; no trace field is that long
+      value = value * 10 + static_cast<uint64_t>(rest_[i] - '0');
+    }
+    if (i == first_digit || value > static_cast<uint64_t>(INT64_MAX) + (negative ? 1 : 0)) return std::nullopt;
+    rest_.remove_prefix(i);
+    return negative ? static_cast<int64_t>(0 - value) : static_cast<int64_t>(value);
   }
   // Hex with or without "0x", as %p prints it ("0xd8c3cb7c", "0000000010064415"),
   // and trace-cmd's "(nil)" for a null pointer.
   std::optional<uint64_t> read_hex() {
     if (expect("(nil)")) return 0;
     expect("0x");
+    size_t i = 0;
     uint64_t value = 0;
-    auto [p, ec] = std::from_chars(rest_.data(), rest_.data() + rest_.size(), value, 16);
-    if (ec != std::errc{}) return std::nullopt;
-    rest_.remove_prefix(static_cast<size_t>(p - rest_.data()));
+    for (; i < rest_.size(); ++i) {
+      const char c = rest_[i];
+      unsigned digit;
+      if (c >= '0' && c <= '9') digit = static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f') digit = static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') digit = static_cast<unsigned>(c - 'A' + 10);
+      else break;
+      if (i >= 16) return std::nullopt;  // over 64 bits
+      value = value << 4 | digit;
+    }
+    if (i == 0) return std::nullopt;
+    rest_.remove_prefix(i);
     return value;
   }
 
  private:
+  template <size_t N>
+  bool starts_with(const char (&literal)[N]) const {
+    return rest_.size() >= N - 1 && std::memcmp(rest_.data(), literal, N - 1) == 0;
+  }
+
+  template <size_t N>
+  size_t find(const char (&literal)[N]) const {
+    static_assert(N > 1, "an empty literal is found everywhere");
+    for (size_t at = find_byte(rest_, 0, literal[0]); at + N - 1 <= rest_.size(); at = find_byte(rest_, at + 1, literal[0]))
+      if (std::memcmp(rest_.data() + at, literal, N - 1) == 0) return at;
+    return std::string_view::npos;
+  }
+
   std::string_view rest_;
 };
 

@@ -12,8 +12,9 @@
 
 #include <charconv>
 #include <cstdint>  // from_chars
-#include <cstring>   // memchr
+#include <cstring>   // memcpy
 
+#include "byte_scan.h"
 #include "ftrace_line.h"
 
 namespace ftlens {
@@ -46,20 +47,31 @@ bool parse_int(std::string_view s, int32_t* out) {
   return true;
 }
 
-// Position of '[' of the first " [digits]" group, or npos.
-size_t find_cpu_column(std::string_view line) {
-  size_t from = 0;
+// Position of '[' of the first " [digits]" group, or npos; `*close` gets
+// the position of its ']'.
+size_t find_cpu_column(std::string_view line, size_t from, size_t* close) {
   while (from < line.size()) {
-    const void* hit = std::memchr(line.data() + from, '[', line.size() - from);
-    if (!hit) return std::string_view::npos;
-    size_t at = static_cast<size_t>(static_cast<const char*>(hit) - line.data());
+    const size_t at = find_byte(line, from, '[');
+    if (at == line.size()) return std::string_view::npos;
     size_t i = at + 1;
     while (i < line.size() && is_digit(line[i])) ++i;
-    if (at > 0 && line[at - 1] == ' ' && i > at + 1 && i < line.size() && line[i] == ']') return at;
+    if (at > 0 && line[at - 1] == ' ' && i > at + 1 && i < line.size() && line[i] == ']') {
+      *close = i;
+      return at;
+    }
     from = at + 1;
   }
   return std::string_view::npos;
 }
+
+// Leading blanks of a trace line: comms are right-aligned in 16 columns.
+size_t skip_blanks(std::string_view line, size_t i) {
+  for (i = skip_spaces(line, i); i < line.size() && line[i] == '\t'; i = skip_spaces(line, i + 1)) {
+  }
+  return i;
+}
+
+size_t token_end(std::string_view line, size_t i) { return find_byte(line, i, ' '); }
 
 // "comm-pid" (trimmed `head`, a view into `line`): split at the last '-',
 // since comms may hold dashes.
@@ -76,9 +88,8 @@ TokenizeError split_comm_pid(std::string_view line, std::string_view head, const
 // with no event name; that is kept as event "function" with the whole rest as
 // payload.
 TokenizeError split_event(std::string_view line, size_t pos, FtraceLine* out) {
-  while (pos < line.size() && line[pos] == ' ') ++pos;
-  size_t name_end = pos;
-  while (name_end < line.size() && line[name_end] != ':' && line[name_end] != ' ') ++name_end;
+  pos = skip_spaces(line, pos);
+  const size_t name_end = find_either(line, pos, ':', ' ');
   if (name_end < line.size() && line[name_end] == ':') {
     if (name_end == pos) return {"empty event name", pos};
     out->event_name = line.substr(pos, name_end - pos);
@@ -93,47 +104,39 @@ TokenizeError split_event(std::string_view line, size_t pos, FtraceLine* out) {
 }  // namespace
 
 TokenizeError tokenize_ftrace_line(std::string_view line, FtraceLine* out) {
-  const size_t bracket = find_cpu_column(line);
+  // One forward pass: this runs once per line of every text trace.
+  const size_t first = skip_blanks(line, 0);
+  size_t close = 0;
+  const size_t bracket = find_cpu_column(line, first, &close);
   if (bracket == std::string_view::npos) return {"no [cpu] column", 0};
 
-  std::string_view head = trim(line.substr(0, bracket));
+  size_t head_end = bracket;
+  while (head_end > first && (line[head_end - 1] == ' ' || line[head_end - 1] == '\t')) --head_end;
+  std::string_view head = line.substr(first, head_end - first);
   out->tgid = -1;
   if (!head.empty() && head.back() == ')') {
     size_t open = head.rfind('(');
-    if (open == std::string_view::npos) return {"unbalanced ')' in tgid column", head.size() - 1};
+    if (open == std::string_view::npos) return {"unbalanced ')' in tgid column", first + head.size() - 1};
     std::string_view tgid = trim(head.substr(open + 1, head.size() - open - 2));
     if (!tgid.empty() && tgid.front() != '-' && !parse_int(tgid, &out->tgid))
-      return {"tgid column is not a number", open + 1};
+      return {"tgid column is not a number", first + open + 1};
     head = trim(head.substr(0, open));
   }
   if (TokenizeError err = split_comm_pid(line, head, "expected comm-pid before [cpu]", out)) return err;
-
-  size_t close = line.find(']', bracket);
   if (!parse_int(line.substr(bracket + 1, close - bracket - 1), &out->cpu)) return {"cpu is not a number", bracket + 1};
 
-  // After "[cpu]": optional irq-flags token, then "secs.frac:".
-  size_t pos = close + 1;
-  auto skip_spaces = [&] {
-    while (pos < line.size() && line[pos] == ' ') ++pos;
-  };
-  auto token_end = [&](size_t from) {
-    size_t e = line.find(' ', from);
-    return e == std::string_view::npos ? line.size() : e;
-  };
-  skip_spaces();
-  size_t end = token_end(pos);
-  std::string_view token = line.substr(pos, end - pos);
+  // After "[cpu]": an optional irq-flags token, then "secs.frac:".
+  size_t pos = skip_spaces(line, close + 1);
+  size_t end = token_end(line, pos);
   out->irq_flags = {};
-  if (token.empty() || !is_digit(token.front())) {
+  if (end == pos || !is_digit(line[pos])) {
     // irqs-off is never a digit ('d', 'D', 'X', '.'), so a leading digit means no flags column.
-    out->irq_flags = token;
-    pos = end;
-    skip_spaces();
-    end = token_end(pos);
-    token = line.substr(pos, end - pos);
+    out->irq_flags = line.substr(pos, end - pos);
+    pos = skip_spaces(line, end);
+    end = token_end(line, pos);
   }
-  if (token.size() < 2 || token.back() != ':') return {"expected timestamp followed by ':'", pos};
-  out->timestamp = token.substr(0, token.size() - 1);
+  if (end - pos < 2 || line[end - 1] != ':') return {"expected timestamp followed by ':'", pos};
+  out->timestamp = line.substr(pos, end - pos - 1);
 
   return split_event(line, end, out);
 }

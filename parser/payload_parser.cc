@@ -18,7 +18,9 @@ std::optional<int32_t> as_i32(std::optional<int64_t> v) {
 }
 
 // "key=value" where the value ends at the next space; `key` includes '='.
-bool int_field(Cursor& c, std::string_view key, int32_t* out) {
+// Keys are literals (templates) so that Cursor compares them at a known length.
+template <size_t N>
+bool int_field(Cursor& c, const char (&key)[N], int32_t* out) {
   if (!c.skip_past(key)) return false;
   auto v = as_i32(c.read_int());
   if (!v) return false;
@@ -27,7 +29,8 @@ bool int_field(Cursor& c, std::string_view key, int32_t* out) {
 }
 
 // A comm value may hold spaces, so it ends where the next known key starts.
-bool comm_field(Cursor& c, std::string_view key, std::string_view next_key, StringPool& pool, StrId* out) {
+template <size_t N, size_t M>
+bool comm_field(Cursor& c, const char (&key)[N], const char (&next_key)[M], StringPool& pool, StrId* out) {
   if (!c.skip_past(key)) return false;
   auto comm = c.read_until(next_key);
   if (!comm) return false;
@@ -35,7 +38,8 @@ bool comm_field(Cursor& c, std::string_view key, std::string_view next_key, Stri
   return true;
 }
 
-bool symbol_field(Cursor& c, std::string_view key, StringPool& pool, StrId* out) {
+template <size_t N>
+bool symbol_field(Cursor& c, const char (&key)[N], StringPool& pool, StrId* out) {
   if (!c.skip_past(key)) return false;
   *out = pool.intern(c.read_token());
   return true;
@@ -44,7 +48,8 @@ bool symbol_field(Cursor& c, std::string_view key, StringPool& pool, StrId* out)
 // A kernel function as %ps/%pS or trace-cmd print it ("ttwu_queue_wakelist",
 // "ttwu_queue_wakelist+0x11d/0x150", "tick_nohz_handler/0x0"): the name only,
 // so that every input format gives the same symbol.
-bool function_field(Cursor& c, std::string_view key, StringPool& pool, StrId* out) {
+template <size_t N>
+bool function_field(Cursor& c, const char (&key)[N], StringPool& pool, StrId* out) {
   if (!c.skip_past(key)) return false;
   std::string_view token = c.read_token();
   *out = pool.intern(token.substr(0, token.find_first_of("+/")));

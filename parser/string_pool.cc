@@ -8,10 +8,39 @@ namespace {
 constexpr size_t kChunkBytes = 64 * 1024;
 }
 
-StringPool::StringPool() { views_.emplace_back(); ids_.emplace(std::string_view{}, kNoStr); }
+StringPool::StringPool() : table_(1024) {
+  segments_[0] = std::make_unique<std::string_view[]>(kSegmentSize);
+  size_ = 1;  // id 0: the empty string
+}
+
+// Eight bytes at a time: comms and symbols are 5-40 bytes, and this runs for
+// every comm and symbol field of every event that misses the parser's caches.
+uint32_t StringPool::hash_of(std::string_view text) {
+  uint64_t h = 0x9E3779B97F4A7C15ULL ^ text.size();
+  const char* p = text.data();
+  size_t n = text.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    h = (h ^ word) * 0xFF51AFD7ED558CCDULL;
+    h ^= h >> 32;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, p, n);
+  h = (h ^ tail) * 0xC4CEB9FE1A85EC53ULL;
+  h ^= h >> 29;
+  return static_cast<uint32_t>(h);
+}
 
 StrId StringPool::intern(std::string_view text) {
-  if (auto it = ids_.find(text); it != ids_.end()) return it->second;
+  if (text.empty()) return kNoStr;
+  const uint32_t hash = hash_of(text);
+  const size_t mask = table_.size() - 1;
+  size_t i = hash & mask;
+  for (; table_[i].id != kNoStr; i = (i + 1) & mask)
+    if (table_[i].hash == hash && view(table_[i].id) == text) return table_[i].id;
+
+  if (size_ == kMaxSegments * kSegmentSize) return kNoStr;
   if (chunks_.empty() || chunk_used_ + text.size() > chunks_.back().size()) {
     chunks_.emplace_back(std::max(kChunkBytes, text.size()), '\0');
     chunk_used_ = 0;
@@ -19,11 +48,27 @@ StrId StringPool::intern(std::string_view text) {
   char* dst = chunks_.back().data() + chunk_used_;
   std::memcpy(dst, text.data(), text.size());
   chunk_used_ += text.size();
-  std::string_view stored(dst, text.size());
-  auto id = static_cast<StrId>(views_.size());
-  views_.push_back(stored);
-  ids_.emplace(stored, id);
+
+  const auto id = static_cast<StrId>(size_);
+  auto& segment = segments_[id >> kSegmentBits];
+  if (!segment) segment = std::make_unique<std::string_view[]>(kSegmentSize);
+  segment[id & (kSegmentSize - 1)] = std::string_view(dst, text.size());
+  ++size_;
+  table_[i] = Slot{hash, id};
+  if (size_ * 2 > table_.size()) grow_table();
   return id;
+}
+
+void StringPool::grow_table() {
+  std::vector<Slot> bigger(table_.size() * 2);
+  const size_t mask = bigger.size() - 1;
+  for (const Slot& slot : table_) {
+    if (slot.id == kNoStr) continue;
+    size_t i = slot.hash & mask;
+    while (bigger[i].id != kNoStr) i = (i + 1) & mask;
+    bigger[i] = slot;
+  }
+  table_ = std::move(bigger);
 }
 
 }  // namespace ftlens

@@ -1,12 +1,14 @@
 // Interns comms, event names and kernel symbols so that events carry 4-byte
-// ids instead of strings and per-event work never allocates.
+// ids instead of strings and per-event work never allocates. Stored strings
+// and the id -> view table never move once written: growing copies nothing.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace ftlens {
@@ -21,15 +23,31 @@ class StringPool {
   StringPool& operator=(const StringPool&) = delete;
 
   StrId intern(std::string_view text);
-  std::string_view view(StrId id) const { return views_[id]; }
-  size_t size() const { return views_.size(); }
+  std::string_view view(StrId id) const { return segments_[id >> kSegmentBits][id & (kSegmentSize - 1)]; }
+  size_t size() const { return size_; }
 
  private:
+  static constexpr unsigned kSegmentBits = 12;
+  static constexpr size_t kSegmentSize = size_t{1} << kSegmentBits;
+  // 2^26 ids; a trace with more distinct strings than that is hostile, and
+  // its further strings all read as empty rather than grow without bound.
+  static constexpr size_t kMaxSegments = 16384;
+
+  struct Slot {
+    uint32_t hash = 0;
+    StrId id = kNoStr;  // kNoStr: empty slot (the empty string is never looked up here)
+  };
+
+  static uint32_t hash_of(std::string_view text);
+  void grow_table();
+
   // Chunks never move once allocated, so views into them stay valid.
   std::deque<std::string> chunks_;
   size_t chunk_used_ = 0;
-  std::vector<std::string_view> views_;
-  std::unordered_map<std::string_view, StrId> ids_;
+  std::array<std::unique_ptr<std::string_view[]>, kMaxSegments> segments_;
+  size_t size_ = 0;
+  // Open addressing, linear probing, at most half full.
+  std::vector<Slot> table_;
 };
 
 }  // namespace ftlens

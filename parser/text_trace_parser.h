@@ -78,6 +78,8 @@ class FtraceTextParser {
   void handle_dmesg_line(std::string_view line);
   void handle_html_line(std::string_view line);
   void handle_trace_line(std::string_view line);
+  // `first`: the position of the line's first non-blank byte (npos if none).
+  void handle_trace_line(std::string_view line, size_t first);
   bool handle_marker(std::string_view line);
   void report(size_t column, const char* reason);
   // Counts and reports a line over kMaxLineBytes; none of it is kept.

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "parser/string_pool.h"
 #include "parser/trace_reader.h"
@@ -65,4 +66,84 @@ TEST_CASE("reader.text trace larger than one chunk is read completely") {
   CHECK(r.bytes == content.size());
   CHECK(sink.events == content.size() / line.size());
   CHECK(r.text.events == sink.events);
+}
+
+namespace {
+
+// Every callback as one line of text, so two runs compare as vectors.
+struct Transcript final : EventSink {
+  StringPool& pool;
+  std::vector<std::string> lines;
+  explicit Transcript(StringPool& p) : pool(p) {}
+  void on_event(const Event& e) override {
+    lines.push_back("event " + std::to_string(e.ts) + " cpu" + std::to_string(e.cpu) + " " +
+                    std::string(pool.view(e.comm)) + "-" + std::to_string(e.pid) + " " +
+                    std::string(pool.view(e.name)) + " next=" + std::string(pool.view(e.next.comm)) + " [" +
+                    std::string(e.payload) + "]");
+  }
+  void on_malformed(const ParseIssue& issue) override {
+    lines.push_back("malformed line " + std::to_string(issue.line) + " col " + std::to_string(issue.column) + ": " +
+                    issue.reason);
+  }
+  void on_log_line(uint64_t line, TimeNs at, std::string_view text) override {
+    lines.push_back("log line " + std::to_string(line) + " at " + std::to_string(at) + ": " + std::string(text));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("reader.a multi-megabyte trace read in chunks gives the sink exactly what one whole-buffer parse gives") {
+  // Lines of many lengths, so that lines are cut at every kind of place
+  // between chunks; malformed lines and lost-event markers among them.
+  std::string content = "# tracer: nop\n#\n";
+  for (int i = 0; content.size() < 3 * (1 << 20); ++i) {
+    const std::string secs = std::to_string(100 + i / 1000000) + "." + std::to_string(1000000 + i % 1000000).substr(1);
+    const std::string pad(static_cast<size_t>(i % 37), 'x');
+    if (i % 997 == 0) content += "  broken line without columns " + pad + "\n";
+    if (i % 1499 == 0) content += "CPU:1 [LOST " + std::to_string(i) + " EVENTS]\n";
+    content += "  task" + pad + "-" + std::to_string(i % 50) + " [00" + std::to_string(i % 2) + "] d..2. " + secs +
+               ": sched_switch: prev_comm=a" + pad + " prev_pid=" + std::to_string(i % 50) +
+               " prev_prio=120 prev_state=S ==> next_comm=b" + pad + " next_pid=7 next_prio=120\n";
+  }
+  content += "  tail-1 [000] d..2. 999.000000: x: no newline at the end";
+
+  StringPool inline_pool;
+  Transcript expected(inline_pool);
+  FtraceTextParser parser(inline_pool, expected);
+  parser.feed(content);
+  parser.finish();
+
+  StringPool pool;
+  Transcript got(pool);
+  auto r = read_trace(temp_file("background", content), {}, pool, got);
+  REQUIRE(r.ok);
+  REQUIRE(got.lines.size() == expected.lines.size());
+  for (size_t i = 0; i < got.lines.size(); ++i) REQUIRE(got.lines[i] == expected.lines[i]);
+  CHECK(r.text.lines == parser.info().lines);
+  CHECK(r.text.skipped_lines == parser.info().skipped_lines);
+  CHECK(r.text.marker_lines == parser.info().marker_lines);
+  CHECK(r.text.lost_events == parser.info().lost_events);
+  CHECK(r.text.skipped_lines > 0);
+}
+
+TEST_CASE("reader.kernel log lines of a large dmesg keep their line numbers and text across chunks") {
+  std::string content;
+  for (int i = 0; content.size() < 2 * (1 << 20) + 4321; ++i)
+    content += "[  " + std::to_string(10 + i / 1000) + "." + std::to_string(100000 + i % 1000) + "] log line " +
+               std::string(static_cast<size_t>(i % 53), 'y') + " number " + std::to_string(i) + "\n";
+  content += "[  99.000000] Dumping ftrace buffer:\n[  99.000000] ---------------------------------\n"
+             "[  99.000001] <idle>-0 [001] d.h1. 98.000001: irq_handler_entry: irq=1 name=x\n"
+             "[  99.000002] ---------------------------------\n";
+  StringPool inline_pool;
+  Transcript expected(inline_pool);
+  FtraceTextParser parser(inline_pool, expected);
+  parser.feed(content);
+  parser.finish();
+  StringPool pool;
+  Transcript got(pool);
+  auto r = read_trace(temp_file("background_dmesg", content), {}, pool, got);
+  REQUIRE(r.ok);
+  CHECK(r.format == "dmesg");
+  CHECK(got.lines == expected.lines);
+  CHECK(got.lines.size() > 20000);
 }
