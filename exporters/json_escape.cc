@@ -18,12 +18,23 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   return len;
 }
 
+bool needs_no_escape(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (size_t i = 0; i < text.size();) {
+    // Comms and symbols are nearly always plain printable ASCII: append runs
+    // of it at once.
+    size_t plain = i;
+    while (plain < text.size() && needs_no_escape(static_cast<unsigned char>(text[plain]))) ++plain;
+    if (plain > i) {
+      out.append(text.data() + i, plain - i);
+      i = plain;
+      if (i == text.size()) break;
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
       size_t len = utf8_sequence(text, i);

@@ -1,6 +1,7 @@
 #include "exporters/perfetto_json.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 
 #include "detectors/describe.h"
@@ -76,18 +77,26 @@ void PerfettoJsonWriter::flush_if_large() {
   buf_.clear();
 }
 
+void PerfettoJsonWriter::append_int(int64_t value) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+  buf_.append(digits, static_cast<size_t>(end - digits));
+}
+
 // Microseconds with the nanoseconds kept as three decimals.
 void PerfettoJsonWriter::append_ts(TimeNs ns) {
   if (ns < 0) {
     buf_ += '-';
     ns = -ns;
   }
-  buf_ += std::to_string(ns / 1000);
+  char digits[32];
+  auto [end, ec] = std::to_chars(digits, digits + 24, ns / 1000);
   const auto frac = static_cast<int>(ns % 1000);
-  buf_ += '.';
-  buf_ += static_cast<char>('0' + frac / 100);
-  buf_ += static_cast<char>('0' + frac / 10 % 10);
-  buf_ += static_cast<char>('0' + frac % 10);
+  end[0] = '.';
+  end[1] = static_cast<char>('0' + frac / 100);
+  end[2] = static_cast<char>('0' + frac / 10 % 10);
+  end[3] = static_cast<char>('0' + frac % 10);
+  buf_.append(digits, static_cast<size_t>(end + 4 - digits));
 }
 
 void PerfettoJsonWriter::ensure_cpu_track(int32_t cpu) {
@@ -116,19 +125,22 @@ void PerfettoJsonWriter::ensure_cpu_track(int32_t cpu) {
   }
 }
 
-void PerfettoJsonWriter::slice(int32_t pid, int32_t tid, std::string_view name, TimeNs start, TimeNs end,
-                               const std::string& args_json) {
+// Writes everything of an "X" event before its name; the caller appends the
+// name (a JSON string) and calls close_slice.
+void PerfettoJsonWriter::open_slice(int32_t pid, int32_t tid, TimeNs start, TimeNs end) {
   begin_event();
   buf_ += "{\"ph\":\"X\",\"pid\":";
-  buf_ += std::to_string(pid);
+  append_int(pid);
   buf_ += ",\"tid\":";
-  buf_ += std::to_string(tid);
+  append_int(tid);
   buf_ += ",\"ts\":";
   append_ts(start);
   buf_ += ",\"dur\":";
   append_ts(std::max<TimeNs>(0, end - start));
   buf_ += ",\"name\":";
-  append_json_string(buf_, name);
+}
+
+void PerfettoJsonWriter::close_slice(std::string_view args_json) {
   if (!args_json.empty()) {
     buf_ += ",\"args\":";
     buf_ += args_json;
@@ -137,18 +149,27 @@ void PerfettoJsonWriter::slice(int32_t pid, int32_t tid, std::string_view name, 
   flush_if_large();
 }
 
+void PerfettoJsonWriter::slice(int32_t pid, int32_t tid, std::string_view name, TimeNs start, TimeNs end,
+                               std::string_view args_json) {
+  open_slice(pid, tid, start, end);
+  append_json_string(buf_, name);
+  close_slice(args_json);
+}
+
 void PerfettoJsonWriter::on_task_span(const TaskSpan& span, const SystemModel&) {
   if (span.idle() || !wanted_cpu(span.cpu)) return;
   TimeNs start = span.start, end = span.end;
   if (!clip(&start, &end)) return;
   ensure_cpu_track(span.cpu);
+  std::string_view args;
+  if (!span.end_seen) args = span.repaired ? "{\"ended_by\":\"repair\"}" : "{\"unterminated\":true}";
+  open_slice(kCpuPidBase + span.cpu, kRunningTid, start, end);
+  append_task_name(span.comm, span.pid);
+  close_slice(args);
+  if (!options_.by_task) return;
   std::string name(strings_.view(span.comm));
   name += '-';
   name += std::to_string(span.pid);
-  std::string args;
-  if (!span.end_seen) args = span.repaired ? "{\"ended_by\":\"repair\"}" : "{\"unterminated\":true}";
-  slice(kCpuPidBase + span.cpu, kRunningTid, name, start, end, args);
-  if (!options_.by_task) return;
   const int32_t group = span.tgid > 0 ? span.tgid : span.pid;
   const int32_t pid = kTaskPidBase + group;
   if (named_tasks_.insert(-static_cast<int64_t>(group) - 1).second) {
@@ -175,15 +196,27 @@ void PerfettoJsonWriter::on_handler_span(const HandlerSpan& span, const SystemMo
   TimeNs start = span.start, end = span.end;
   if (!clip(&start, &end)) return;
   ensure_cpu_track(span.cpu);
-  std::string name;
   const std::string_view label = strings_.view(span.name);
-  if (span.kind == HandlerSpan::Kind::kIrq) name = "irq " + std::to_string(span.number) + " " + std::string(label);
-  else if (span.kind == HandlerSpan::Kind::kSoftirq) name = std::string(label.empty() ? "softirq" : label);
-  else name = std::string(handler_kind_name(span.kind)) + " " + std::string(label);
-  std::string args = "{\"kind\":\"" + std::string(handler_kind_name(span.kind)) + "\"";
-  if (!span.end_seen) args += ",\"unterminated\":true";
-  args += '}';
-  slice(kCpuPidBase + span.cpu, span.hard() ? kHardirqTid : kSoftirqTid, name, start, end, args);
+  const std::string_view kind = handler_kind_name(span.kind);
+  open_slice(kCpuPidBase + span.cpu, span.hard() ? kHardirqTid : kSoftirqTid, start, end);
+  // "irq 36 virtio1-req.0", "RCU" (softirq), "hrtimer tick_nohz_handler"
+  name_.clear();
+  if (span.kind == HandlerSpan::Kind::kSoftirq) {
+    name_ = label.empty() ? std::string_view("softirq") : label;
+  } else {
+    name_ = kind;
+    name_ += ' ';
+    if (span.kind == HandlerSpan::Kind::kIrq) {
+      name_ += std::to_string(span.number);
+      name_ += ' ';
+    }
+    name_ += label;
+  }
+  append_json_string(buf_, name_);
+  buf_ += ",\"args\":{\"kind\":\"";
+  buf_ += kind;
+  buf_ += span.end_seen ? "\"}" : "\",\"unterminated\":true}";
+  close_slice({});
 }
 
 // A wakeup arrow: from the waker's slice at the wakeup to the wakee's slice
@@ -193,16 +226,25 @@ void PerfettoJsonWriter::on_wakeup_served(const WaitingTask& task, int32_t cpu, 
     return;
   ensure_cpu_track(cpu);
   ensure_cpu_track(task.waker_cpu);
-  const std::string id = std::to_string(next_flow_id_++);
+  const uint64_t id = next_flow_id_++;
   begin_event();
-  buf_ += "{\"ph\":\"s\",\"cat\":\"wakeup\",\"name\":\"wakeup\",\"id\":" + id +
-          ",\"pid\":" + std::to_string(kCpuPidBase + task.waker_cpu) +
-          ",\"tid\":" + std::to_string(task.waker_in_irq ? kHardirqTid : kRunningTid) + ",\"ts\":";
+  buf_ += "{\"ph\":\"s\",\"cat\":\"wakeup\",\"name\":\"wakeup\",\"id\":";
+  append_int(static_cast<int64_t>(id));
+  buf_ += ",\"pid\":";
+  append_int(kCpuPidBase + task.waker_cpu);
+  buf_ += ",\"tid\":";
+  append_int(task.waker_in_irq ? kHardirqTid : kRunningTid);
+  buf_ += ",\"ts\":";
   append_ts(task.woken);
   buf_ += '}';
   begin_event();
-  buf_ += "{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"wakeup\",\"name\":\"wakeup\",\"id\":" + id +
-          ",\"pid\":" + std::to_string(kCpuPidBase + cpu) + ",\"tid\":" + std::to_string(kRunningTid) + ",\"ts\":";
+  buf_ += "{\"ph\":\"f\",\"bp\":\"e\",\"cat\":\"wakeup\",\"name\":\"wakeup\",\"id\":";
+  append_int(static_cast<int64_t>(id));
+  buf_ += ",\"pid\":";
+  append_int(kCpuPidBase + cpu);
+  buf_ += ",\"tid\":";
+  append_int(kRunningTid);
+  buf_ += ",\"ts\":";
   append_ts(at);
   buf_ += '}';
   flush_if_large();
@@ -210,10 +252,22 @@ void PerfettoJsonWriter::on_wakeup_served(const WaitingTask& task, int32_t cpu, 
 
 void PerfettoJsonWriter::counter(int32_t cpu, TimeNs ts, uint32_t value) {
   begin_event();
-  buf_ += "{\"ph\":\"C\",\"pid\":" + std::to_string(kCpuPidBase + cpu) + ",\"name\":\"waiting tasks\",\"ts\":";
+  buf_ += "{\"ph\":\"C\",\"pid\":";
+  append_int(kCpuPidBase + cpu);
+  buf_ += ",\"name\":\"waiting tasks\",\"ts\":";
   append_ts(ts);
-  buf_ += ",\"args\":{\"woken, not yet run\":" + std::to_string(value) + "}}";
+  buf_ += ",\"args\":{\"woken, not yet run\":";
+  append_int(value);
+  buf_ += "}}";
   flush_if_large();
+}
+
+// "comm-pid" as a JSON string.
+void PerfettoJsonWriter::append_task_name(StrId comm, int32_t pid) {
+  append_json_string(buf_, strings_.view(comm));
+  buf_.back() = '-';  // over the closing quote
+  append_int(pid);
+  buf_ += '"';
 }
 
 void PerfettoJsonWriter::after_event(const Event& e, const SystemModel& model) {

@@ -55,9 +55,13 @@ class PerfettoJsonWriter final : public TimelineListener {
   bool in_window(TimeNs ts) const;
   void begin_event();
   void flush_if_large();
+  void append_int(int64_t value);
   void append_ts(TimeNs ns);
+  void append_task_name(StrId comm, int32_t pid);
   void ensure_cpu_track(int32_t cpu);
-  void slice(int32_t pid, int32_t tid, std::string_view name, TimeNs start, TimeNs end, const std::string& args_json);
+  void open_slice(int32_t pid, int32_t tid, TimeNs start, TimeNs end);
+  void close_slice(std::string_view args_json);
+  void slice(int32_t pid, int32_t tid, std::string_view name, TimeNs start, TimeNs end, std::string_view args_json);
   void write_work(const WorkItem& item, TimeNs end, bool unterminated);
   void counter(int32_t cpu, TimeNs ts, uint32_t value);
 
@@ -65,6 +69,7 @@ class PerfettoJsonWriter final : public TimelineListener {
   const StringPool& strings_;
   TimelineOptions options_;
   std::string buf_;
+  std::string name_;  // scratch for slice names, reused so that no slice allocates
   bool first_event_ = true;
   uint64_t bytes_ = 0;
   uint64_t next_flow_id_ = 1;
