@@ -96,6 +96,61 @@ void BM_Payload_SchedSwitch_SpiritX3(benchmark::State& state) {
 }
 BENCHMARK(BM_Payload_SchedSwitch_SpiritX3);
 
+// One payload per grammar, each a real line from the recordings in traces/ and
+// ../shared/traces (ipi_raise/ipi_entry as the arm64 kernel prints them).
+struct GrammarSample {
+  const char* event;
+  const char* payload;
+};
+constexpr GrammarSample kGrammarSamples[] = {
+    {"sched_switch", "prev_comm=record_real.sh prev_pid=2646 prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120"},
+    {"sched_waking", "comm=record_real.sh pid=2666 prio=120 target_cpu=001"},
+    {"sched_migrate_task", "comm=rcu_preempt pid=15 prio=120 orig_cpu=1 dest_cpu=0"},
+    {"sched_process_fork", "comm=record_real.sh pid=2646 child_comm=record_real.sh child_pid=2666"},
+    {"sched_process_exit", "comm=seq pid=2669 prio=120 group_dead=true"},
+    {"workqueue_queue_work", "work struct=0000000016f23494 function=blk_mq_run_work_fn workqueue=kblockd req_cpu=256 cpu=0"},
+    {"workqueue_activate_work", "work struct 0000000016f23494 function=blk_mq_run_work_fn"},
+    {"workqueue_execute_start", "work struct 0000000016f23494: function blk_mq_run_work_fn"},
+    {"irq_handler_entry", "irq=36 name=virtio1-req.0"},
+    {"irq_handler_exit", "irq=36 ret=handled"},
+    {"softirq_raise", "vec=4 [action=BLOCK]"},
+    {"hrtimer_expire_entry", "hrtimer=00000000967062d1 function=tick_nohz_handler now=210932046646"},
+    {"hrtimer_expire_exit", "hrtimer=00000000967062d1"},
+    {"timer_expire_entry", "timer=00000000835b4087 function=blk_stat_timer_fn now=4294944986 baseclk=4294944985"},
+    {"ipi_send_cpu", "cpu=1 callsite=wakeup_preempt+0x55/0xa0 callback=0x0"},
+    {"ipi_send_cpumask", "cpumask=00000000,00000001 callsite=smp_call_function_many_cond+0x308/0x370 callback=generic_smp_call_function_interrupt+0x0/0x10"},
+    {"ipi_raise", "target_mask=00000000,00000002 (Rescheduling interrupts)"},
+    {"ipi_entry", "(Rescheduling interrupts)"},
+    {"csd_queue_cpu", "cpu=0 callsite=ttwu_queue_wakelist+0x11d/0x150 func=sched_ttwu_pending csd=000000000c01802b"},
+    {"csd_function_entry", "func=flush_tlb_func, csd=0000000000000000"},
+    {"contention_begin", "00000000d4f03774 (flags=SPIN|MUTEX)"},
+    {"contention_end", "00000000d4f03774 (ret=0)"},
+    {"cpuhp_enter", "cpu: 0001 target: 144 step: 236 (cpuhp_kick_ap_work)"},
+    {"cpuhp_exit", "cpu: 0001  state: 234 step: 235 ret: 0"},
+};
+
+// The grammar as the parser runs it, comms and symbols interned.
+void BM_Payload(benchmark::State& state, const GrammarSample& sample) {
+  const std::string text = sample.payload;
+  const std::string_view payload = opaque(text);
+  ftlens::StringPool pool;
+  const ftlens::EventType type = ftlens::event_type_from_name(sample.event);
+  ftlens::Event event;
+  for (auto _ : state) {
+    event.type = type;
+    bool ok = ftlens::parse_payload(payload, pool, &event);
+    if (!ok) state.SkipWithError("the sample does not parse");
+    benchmark::DoNotOptimize(event);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(payload.size()));
+}
+
+const bool kGrammarsRegistered = [] {
+  for (const GrammarSample& sample : kGrammarSamples)
+    benchmark::RegisterBenchmark((std::string("BM_Payload/") + sample.event).c_str(), BM_Payload, sample);
+  return true;
+}();
+
 }  // namespace
 
 BENCHMARK_MAIN();
