@@ -4,7 +4,9 @@
 #include <trace-cmd.h>
 
 #include <fcntl.h>     // open
-#include <sys/mman.h>  // memfd_create
+#include <sys/mman.h>  // memfd_create, madvise
+#include <sys/stat.h>
+#include <sys/sysmacros.h>  // makedev
 #include <unistd.h>    // close, dup, dup2, pread
 
 #include <array>
@@ -26,8 +28,60 @@ namespace ftlens {
 namespace {
 
 
+// libtracecmd 3.1.6 maps the data of an uncompressed trace.dat (v6) in
+// windows that stay mapped as it reads on, so the file's pages pile up in our
+// resident set: 40 MiB for a 17 MB file, 69 MiB for 44 MB. They are clean,
+// read-only private mappings of the file, so dropping them is always safe:
+// the next touch of such a page reads it again from the page cache. Every so
+// many records the mapped pages of the trace file are dropped, which keeps
+// memory flat in the size of the file.
+class MappedFilePages {
+ public:
+  explicit MappedFilePages(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+      dev_ = st.st_dev;
+      ino_ = st.st_ino;
+      known_ = true;
+    }
+  }
+
+  void drop() const {
+    if (!known_) return;
+    std::FILE* maps = std::fopen("/proc/self/maps", "re");
+    if (!maps) return;
+    char line[512];
+    while (std::fgets(line, sizeof line, maps)) {
+      unsigned long start = 0, end = 0, offset = 0, inode = 0;
+      unsigned major = 0, minor = 0;
+      char perms[8] = {};
+      if (std::sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &start, &end, perms, &offset, &major, &minor, &inode) != 7)
+        continue;
+      // Only read-only private mappings of our file: never anything written to.
+      if (inode != ino_ || makedev(major, minor) != dev_ || perms[1] != '-' || perms[3] != 'p') continue;
+      ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+    }
+    std::fclose(maps);
+  }
+
+ private:
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+  bool known_ = false;
+};
+
+struct RecordLoop {
+  RecordDecoder& decoder;
+  const MappedFilePages& pages;
+  uint64_t records = 0;
+};
+
 int record_callback(tracecmd_input*, tep_record* record, int, void* data) {
-  return static_cast<RecordDecoder*>(data)->on_record(record);
+  // 32k records are ~1 MB of file: the resident share of it stays small.
+  constexpr uint64_t kDropEvery = 32 * 1024;
+  auto* loop = static_cast<RecordLoop*>(data);
+  if (++loop->records % kDropEvery == 0) loop->pages.drop();
+  return loop->decoder.on_record(record);
 }
 
 // libtracecmd's own open (tracecmd_open) closes the handle when preparing the
@@ -160,7 +214,9 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   result.instance = instance;
   result.cpus = tep_get_cpus(tracecmd_get_tep(handle));
   RecordDecoder reader(tracecmd_get_tep(handle), pool, sink);
-  if (tracecmd_iterate_events(handle, nullptr, 0, record_callback, &reader) < 0 && reader.events() == 0) {
+  const MappedFilePages file_pages(path);
+  RecordLoop loop{reader, file_pages};
+  if (tracecmd_iterate_events(handle, nullptr, 0, record_callback, &loop) < 0 && reader.events() == 0) {
     result.error = path + ": cannot read the event data (truncated or corrupt)";
     return result;
   }
