@@ -10,7 +10,7 @@ namespace ftlens {
 
 void Pipeline::on_event(const Event& event) {
   if (!model_.apply(event)) return;
-  for (auto& d : detectors_) d->on_event(event, model_);
+  for (Detector* d : by_type_[static_cast<size_t>(event.type)]) d->on_event(event, model_);
   if (perfetto_) perfetto_->after_event(event, model_);
 }
 

@@ -4,6 +4,7 @@
 // the same pipeline, so what is fuzzed is what ships.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -26,7 +27,11 @@ class Pipeline final : public EventSink, public TimelineListener {
   static constexpr size_t kListedIssues = 10;
 
   Pipeline(std::vector<std::unique_ptr<Detector>>& detectors, PerfettoJsonWriter* perfetto)
-      : model_(this), detectors_(detectors), perfetto_(perfetto) {}
+      : model_(this), detectors_(detectors), perfetto_(perfetto) {
+    for (size_t type = 0; type < by_type_.size(); ++type)
+      for (auto& d : detectors_)
+        if (d->wants(static_cast<EventType>(type))) by_type_[type].push_back(d.get());
+  }
 
   void on_event(const Event& event) override;
   void on_malformed(const ParseIssue& issue) override;
@@ -46,6 +51,8 @@ class Pipeline final : public EventSink, public TimelineListener {
  private:
   SystemModel model_;
   std::vector<std::unique_ptr<Detector>>& detectors_;
+  // Per event type, the detectors that want it, in report order.
+  std::array<std::vector<Detector*>, static_cast<size_t>(EventType::kCount_)> by_type_;
   PerfettoJsonWriter* perfetto_;
   std::vector<ParseIssue> issues_;
 };

@@ -2,6 +2,8 @@
 // the model's closed spans, never text, and reports Findings at the end.
 #pragma once
 
+#include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -18,13 +20,28 @@ struct DetectorContext {
   const StringPool& strings;
 };
 
+// A set of event types, bit i for EventType i: which events a detector's
+// on_event needs. The pipeline calls on_event for those only, so a detector
+// that works from the model's spans costs nothing per event.
+using EventTypeMask = uint64_t;
+static_assert(static_cast<size_t>(EventType::kCount_) <= 64, "EventTypeMask has a bit per EventType");
+inline constexpr EventTypeMask kAllEventTypes = ~EventTypeMask{0};
+constexpr EventTypeMask event_types(std::initializer_list<EventType> types) {
+  EventTypeMask mask = 0;
+  for (EventType t : types) mask |= EventTypeMask{1} << static_cast<unsigned>(t);
+  return mask;
+}
+
 class Detector : public TimelineListener {
  public:
   // The CONTRACT.md id, also the prefix of its options ("non-preempted").
   virtual std::string_view id() const = 0;
   // The detector's thresholds, bound to its config struct.
   virtual std::vector<Option> options() = 0;
-  // After the model has applied `event`.
+  // The event types on_event needs (default: every event).
+  virtual EventTypeMask wanted_events() const { return kAllEventTypes; }
+  bool wants(EventType type) const { return (wanted_events() >> static_cast<unsigned>(type)) & 1U; }
+  // After the model has applied `event`, for the types in wanted_events().
   virtual void on_event(const Event&, const SystemModel&) {}
   // A kernel log line (dmesg input or --dmesg), printk time in ns or -1.
   virtual void on_log_line(TimeNs /*at*/, std::string_view /*text*/) {}

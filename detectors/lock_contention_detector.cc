@@ -28,6 +28,9 @@ class LockContentionDetector final : public Detector {
   explicit LockContentionDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "lock-contention"; }
+  EventTypeMask wanted_events() const override {
+    return event_types({EventType::kContentionBegin, EventType::kContentionEnd});
+  }
   std::vector<Option> options() override {
     return {{"warning", "contention_begin to contention_end (or trace end) on one task -> warning", &config_.warning},
             {"error", "... -> error", &config_.error}};

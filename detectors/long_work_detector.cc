@@ -22,6 +22,8 @@ class LongWorkDetector final : public Detector {
   explicit LongWorkDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "long-work"; }
+  // Works from the model's spans only.
+  EventTypeMask wanted_events() const override { return 0; }
   std::vector<Option> options() override {
     return {{"warning", "work item runtime (execute_start to execute_end) -> warning", &config_.warning},
             {"error", "work item runtime -> error", &config_.error}};

@@ -31,6 +31,8 @@ class NonPreemptedDetector final : public Detector {
   explicit NonPreemptedDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "non-preempted"; }
+  // Works from the model's spans only.
+  EventTypeMask wanted_events() const override { return 0; }
   std::vector<Option> options() override {
     return {{"warning", "span length that is reported as warning when a woken task waited >= starved", &config_.warning},
             {"starved", "wait of a woken task that makes a warning-length span worth reporting", &config_.starved},

@@ -24,6 +24,8 @@ class UnterminatedWorkDetector final : public Detector {
   explicit UnterminatedWorkDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "unterminated-work"; }
+  // Works from the model's spans only.
+  EventTypeMask wanted_events() const override { return 0; }
   std::vector<Option> options() override {
     return {{"warning", "open at least this long at the trace end -> warning (shorter: info, a cut-off)", &config_.warning},
             {"error", "open at least this long at the trace end -> error", &config_.error}};

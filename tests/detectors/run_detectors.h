@@ -35,7 +35,7 @@ struct DetectorRun final : TimelineListener {
   std::vector<Finding>& run(std::string_view text) {
     REQUIRE(feed_text(pool, text, [&](const Event& e) {
               model.apply(e);
-              detector->on_event(e, model);
+              if (detector->wants(e.type)) detector->on_event(e, model);
             }) == 0);
     model.finish();
     detector->finish(model);
