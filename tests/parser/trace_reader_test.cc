@@ -75,6 +75,7 @@ struct Transcript final : EventSink {
   StringPool& pool;
   std::vector<std::string> lines;
   explicit Transcript(StringPool& p) : pool(p) {}
+  Transcript(const Transcript&) = delete;
   void on_event(const Event& e) override {
     lines.push_back("event " + std::to_string(e.ts) + " cpu" + std::to_string(e.cpu) + " " +
                     std::string(pool.view(e.comm)) + "-" + std::to_string(e.pid) + " " +
@@ -87,6 +88,23 @@ struct Transcript final : EventSink {
   }
   void on_log_line(uint64_t line, TimeNs at, std::string_view text) override {
     lines.push_back("log line " + std::to_string(line) + " at " + std::to_string(at) + ": " + std::string(text));
+  }
+};
+
+// The same text parsed twice: once as one buffer, once through read_trace
+// from a file (1 MiB reads, lines cut between them).
+struct WholeVersusChunked {
+  StringPool whole_pool, chunked_pool;
+  Transcript whole{whole_pool}, chunked{chunked_pool};
+  TextTraceInfo whole_info;
+  ReadResult read;
+
+  WholeVersusChunked(const std::string& name, const std::string& content) {
+    FtraceTextParser parser(whole_pool, whole);
+    parser.feed(content);
+    parser.finish();
+    whole_info = parser.info();
+    read = read_trace(temp_file(name, content), {}, chunked_pool, chunked);
   }
 };
 
@@ -107,23 +125,15 @@ TEST_CASE("reader.a multi-megabyte trace read in chunks gives the sink exactly w
   }
   content += "  tail-1 [000] d..2. 999.000000: x: no newline at the end";
 
-  StringPool inline_pool;
-  Transcript expected(inline_pool);
-  FtraceTextParser parser(inline_pool, expected);
-  parser.feed(content);
-  parser.finish();
-
-  StringPool pool;
-  Transcript got(pool);
-  auto r = read_trace(temp_file("background", content), {}, pool, got);
-  REQUIRE(r.ok);
-  REQUIRE(got.lines.size() == expected.lines.size());
-  for (size_t i = 0; i < got.lines.size(); ++i) REQUIRE(got.lines[i] == expected.lines[i]);
-  CHECK(r.text.lines == parser.info().lines);
-  CHECK(r.text.skipped_lines == parser.info().skipped_lines);
-  CHECK(r.text.marker_lines == parser.info().marker_lines);
-  CHECK(r.text.lost_events == parser.info().lost_events);
-  CHECK(r.text.skipped_lines > 0);
+  WholeVersusChunked run("chunked", content);
+  REQUIRE(run.read.ok);
+  REQUIRE(run.chunked.lines.size() == run.whole.lines.size());
+  for (size_t i = 0; i < run.chunked.lines.size(); ++i) REQUIRE(run.chunked.lines[i] == run.whole.lines[i]);
+  CHECK(run.read.text.lines == run.whole_info.lines);
+  CHECK(run.read.text.skipped_lines == run.whole_info.skipped_lines);
+  CHECK(run.read.text.marker_lines == run.whole_info.marker_lines);
+  CHECK(run.read.text.lost_events == run.whole_info.lost_events);
+  CHECK(run.read.text.skipped_lines > 0);
 }
 
 TEST_CASE("reader.kernel log lines of a large dmesg keep their line numbers and text across chunks") {
@@ -134,16 +144,9 @@ TEST_CASE("reader.kernel log lines of a large dmesg keep their line numbers and 
   content += "[  99.000000] Dumping ftrace buffer:\n[  99.000000] ---------------------------------\n"
              "[  99.000001] <idle>-0 [001] d.h1. 98.000001: irq_handler_entry: irq=1 name=x\n"
              "[  99.000002] ---------------------------------\n";
-  StringPool inline_pool;
-  Transcript expected(inline_pool);
-  FtraceTextParser parser(inline_pool, expected);
-  parser.feed(content);
-  parser.finish();
-  StringPool pool;
-  Transcript got(pool);
-  auto r = read_trace(temp_file("background_dmesg", content), {}, pool, got);
-  REQUIRE(r.ok);
-  CHECK(r.format == "dmesg");
-  CHECK(got.lines == expected.lines);
-  CHECK(got.lines.size() > 20000);
+  WholeVersusChunked run("chunked_dmesg", content);
+  REQUIRE(run.read.ok);
+  CHECK(run.read.format == "dmesg");
+  CHECK(run.chunked.lines == run.whole.lines);
+  CHECK(run.chunked.lines.size() > 20000);
 }
