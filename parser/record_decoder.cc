@@ -293,12 +293,6 @@ class RecordDecoder::Impl {
         e->source_cpu = number32(f[3], r);
         e->target_cpu = number32(f[4], r);
         break;
-      case EventType::kWorkActivate:
-      case EventType::kWorkStart:
-      case EventType::kWorkEnd:
-        e->address = static_cast<uint64_t>(number(f[0], r, 0));
-        e->function = symbol(f[1], r);
-        break;
       case EventType::kIrqEntry:
         e->number = number(f[0], r);
         e->function = intern_text(f[1], r);
@@ -314,7 +308,10 @@ class RecordDecoder::Impl {
         if (e->number >= 0 && static_cast<size_t>(e->number) < kSoftirqNames.size())
           e->function = pool_.intern(kSoftirqNames[static_cast<size_t>(e->number)]);
         break;
-      case EventType::kHrtimerEntry:
+      case EventType::kWorkActivate:  // work, function
+      case EventType::kWorkStart:
+      case EventType::kWorkEnd:
+      case EventType::kHrtimerEntry:  // hrtimer/timer, function
       case EventType::kTimerEntry:
         e->address = static_cast<uint64_t>(number(f[0], r, 0));
         e->function = symbol(f[1], r);
