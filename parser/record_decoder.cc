@@ -87,13 +87,10 @@ class RecordDecoder::Impl {
       last_ts_[static_cast<size_t>(record->cpu)] = static_cast<TimeNs>(record->ts);
     }
     if (record->missed_events != 0) {
-      Event lost;
-      lost.type = EventType::kLostEvents;
-      lost.cpu = record->cpu;
       // -1: the kernel knows events were lost but not how many.
-      lost.number = record->missed_events > 0 ? record->missed_events : 1;
-      lost_events_ += static_cast<uint64_t>(lost.number);
-      sink_.on_event(lost);
+      const int64_t missed = record->missed_events > 0 ? record->missed_events : 1;
+      lost_events_ += static_cast<uint64_t>(missed);
+      emit_lost(record->cpu, static_cast<TimeNs>(record->ts), missed);
     }
     const int id = tep_data_type(tep_, record);
     const EventLayout* layout = resolve(id);
@@ -143,17 +140,22 @@ class RecordDecoder::Impl {
     return cpu >= 0 && static_cast<size_t>(cpu) < last_ts_.size() ? last_ts_[static_cast<size_t>(cpu)] : -1;
   }
   // Tells the sink that `cpu` lost events after its last record read.
-  void report_truncated_cpu(int cpu, TimeNs at) {
+  void report_truncated_cpu(int cpu, TimeNs at) { emit_lost(cpu, at, 0); }  // how many is unknown
+  uint64_t lost_events() const { return lost_events_; }
+
+ private:
+  // A lost-events marker at `at`, the time of the record it precedes: the
+  // live recorder sorts a poll's events by time, and a marker without one
+  // would be sorted before that CPU's earlier events.
+  void emit_lost(int cpu, TimeNs at, int64_t count) {
     Event lost;
     lost.type = EventType::kLostEvents;
     lost.cpu = cpu;
     lost.ts = at;
-    lost.number = 0;  // how many is unknown
+    lost.number = count;
     sink_.on_event(lost);
   }
-  uint64_t lost_events() const { return lost_events_; }
 
- private:
   const EventLayout* resolve(int id) {
     if (id < 0 || id > 1 << 20) return nullptr;
     auto index = static_cast<size_t>(id);

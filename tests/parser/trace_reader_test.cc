@@ -1,10 +1,13 @@
 #include <doctest/doctest.h>
+#include <traceevent/event-parse.h>
 
+#include <array>
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "parser/record_decoder.h"
 #include "parser/string_pool.h"
 #include "parser/trace_reader.h"
 
@@ -149,4 +152,35 @@ TEST_CASE("reader.kernel log lines of a large dmesg keep their line numbers and 
   CHECK(run.read.format == "dmesg");
   CHECK(run.chunked.lines == run.whole.lines);
   CHECK(run.chunked.lines.size() > 20000);
+}
+
+TEST_CASE("reader.a lost-events marker from a binary record carries that record's time") {
+  // The live recorder sorts a poll's events by time; a marker at time 0
+  // would move before the events its CPU had before the loss.
+  tep_handle* tep = tep_alloc();
+  REQUIRE(tep);
+  StringPool pool;
+  struct Events final : EventSink {
+    std::vector<Event> seen;
+    void on_event(const Event& e) override { seen.push_back(e); }
+    void on_malformed(const ParseIssue&) override {}
+  } sink;
+  {
+    RecordDecoder decoder(tep, pool, sink);
+    std::array<unsigned char, 16> data{};
+    tep_record record{};
+    record.ts = 1234567;
+    record.cpu = 1;
+    record.data = data.data();
+    record.size = static_cast<int>(data.size());
+    record.missed_events = 5;
+    decoder.on_record(&record);
+    CHECK(decoder.lost_events() == 5);
+  }
+  tep_free(tep);
+  REQUIRE_FALSE(sink.seen.empty());
+  CHECK(sink.seen[0].type == EventType::kLostEvents);
+  CHECK(sink.seen[0].cpu == 1);
+  CHECK(sink.seen[0].number == 5);
+  CHECK(sink.seen[0].ts == 1234567);
 }
