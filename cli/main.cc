@@ -150,9 +150,22 @@ std::optional<nlohmann::json> read_baseline(const std::string& path) {
   if (path.empty()) return baseline;
   std::ifstream in(path);
   baseline = nlohmann::json::parse(in, nullptr, false);
-  if (!in || baseline.is_discarded() || !baseline.contains("traces")) {
+  if (!in || baseline.is_discarded() || !baseline.contains("traces") || !baseline["traces"].is_array()) {
     std::fprintf(stderr, "ftlens: %s: not a scan report (no \"traces\")\n", path.c_str());
     return std::nullopt;
+  }
+  // What the comparison reads: each trace's path and its findings'
+  // fingerprints (older reports may lack the rest).
+  for (const auto& t : baseline["traces"]) {
+    bool ok = t.is_object() && (!t.contains("path") || t["path"].is_string()) &&
+              (!t.contains("findings") || t["findings"].is_array());
+    if (ok && t.contains("findings"))
+      for (const auto& f : t["findings"]) ok = ok && f.is_object() && (!f.contains("fingerprint") || f["fingerprint"].is_string());
+    if (!ok) {
+      std::fprintf(stderr, "ftlens: %s: not a scan report (a trace entry with a path, findings or fingerprint of the wrong type)\n",
+                   path.c_str());
+      return std::nullopt;
+    }
   }
   return baseline;
 }

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <fstream>
 
+#include "exporters/scan_report.h"
+
 namespace ftlens {
 
 std::optional<Shard> parse_shard(std::string_view text) {
@@ -71,6 +73,14 @@ MergedEntries merge_shard_entries(const std::vector<std::string>& part_paths) {
     }
     part_of_index[static_cast<size_t>(index)] = path;
     for (size_t i = 0; i < positions.size(); ++i) {
+      if (!positions[i].is_number_integer()) {
+        out.error = path + ": malformed \"shard\" section (a position that is not an integer)";
+        return out;
+      }
+      if (std::string wrong = check_trace_entry(part["traces"][i]); !wrong.empty()) {
+        out.error = path + ": " + wrong;
+        return out;
+      }
       const int64_t at = positions[i].get<int64_t>();
       if (at < 0 || at >= found || filled[static_cast<size_t>(at)]) {
         out.error = path + ": trace position " + std::to_string(at) + " is out of range or held by another shard";

@@ -2,7 +2,10 @@
 // compressed one, a damaged one and files that are not traces.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <string>
 
 #include "e2e/cli_runner.h"
@@ -177,6 +180,38 @@ TEST_CASE("scan.merge refuses a missing shard, a shard given twice, parts of ano
     CAPTURE(bad);
     CHECK(run_ftlens("scan " + dir + " --shard " + bad).exit_code == 2);
   }
+}
+
+TEST_CASE("scan.a damaged shard report or baseline is a one-line error naming the file, not a crash") {
+  const std::string dir = make_archive("night_shards_damaged");
+  const std::string part = scratch("damaged1.json");
+  REQUIRE(run_ftlens("scan " + dir + " --shard 1/1 --report " + part).exit_code == 0);
+  json report = read_json(part);
+  REQUIRE(!report["traces"].empty());
+
+  // The part with one field damaged, written out and merged.
+  auto merge_damaged = [&](const std::string& name, const std::function<void(json&)>& damage) {
+    json damaged = report;
+    damage(damaged);
+    std::ofstream(scratch(name)) << damaged.dump();
+    return run_ftlens("merge " + scratch(name) + " -o " + scratch("m.json"));
+  };
+  Run r1 = merge_damaged("bad_position.json", [](json& r) { r["shard"]["positions"][0] = "first"; });
+  CHECK(r1.exit_code == 2);
+  CHECK(r1.err == "ftlens: merge: " + scratch("bad_position.json") +
+                      ": malformed \"shard\" section (a position that is not an integer)\n");
+  Run r2 = merge_damaged("bad_entry.json", [](json& r) { r["traces"][0]["ok"] = "yes"; });
+  CHECK(r2.exit_code == 2);
+  CHECK(r2.err == "ftlens: merge: " + scratch("bad_entry.json") +
+                      ": a trace entry without a string \"path\" and a boolean \"ok\"\n");
+
+  json bad_baseline = report;
+  bad_baseline["traces"][0]["findings"] = json::array({json{{"fingerprint", 7}}});
+  std::ofstream(scratch("bad_baseline.json")) << bad_baseline.dump();
+  Run r3 = run_ftlens("scan " + dir + " --baseline " + scratch("bad_baseline.json"));
+  CHECK(r3.exit_code == 2);
+  CHECK(r3.err.find("ftlens: " + scratch("bad_baseline.json") + ": not a scan report") == 0);
+  CHECK(std::count(r3.err.begin(), r3.err.end(), '\n') == 1);
 }
 
 TEST_CASE("scan.the Slurm array job over the fixtures gives the local scan's report (skipped when Slurm cannot start)") {
