@@ -60,4 +60,13 @@ inline size_t skip_spaces(std::string_view s, size_t from) {
   return from;
 }
 
+// Position of the first byte at or after `from` that is neither a space nor
+// a tab, or s.size(). Trace lines start with up to 20 blanks (comms are
+// right-aligned in 16 columns).
+inline size_t skip_blanks(std::string_view s, size_t from) {
+  for (from = skip_spaces(s, from); from < s.size() && s[from] == '\t'; from = skip_spaces(s, from + 1)) {
+  }
+  return from;
+}
+
 }  // namespace ftlens

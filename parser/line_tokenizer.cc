@@ -63,13 +63,6 @@ size_t find_cpu_column(std::string_view line, size_t from, size_t* close) {
   return std::string_view::npos;
 }
 
-// Leading blanks of a trace line: comms are right-aligned in 16 columns.
-size_t skip_blanks(std::string_view line, size_t i) {
-  for (i = skip_spaces(line, i); i < line.size() && line[i] == '\t'; i = skip_spaces(line, i + 1)) {
-  }
-  return i;
-}
-
 size_t token_end(std::string_view line, size_t i) { return find_byte(line, i, ' '); }
 
 // "comm-pid" (trimmed `head`, a view into `line`): split at the last '-',

@@ -4,6 +4,7 @@
 #include <cstring>   // memchr
 #include <limits>
 
+#include "byte_scan.h"
 #include "ftrace_line.h"
 #include "line_tokenizer.h"
 #include "payload_parser.h"
@@ -31,21 +32,10 @@ uint8_t decode_irq_flags(std::string_view flags) {
   return out;
 }
 
-// The first byte that is not a space or tab (npos if none). Trace lines start
-// with up to 20 blanks (comms are right-aligned): eight at a time, not
-// find_first_not_of(" \t"), which calls memchr once per leading byte.
+// The first byte that is not a space or tab (npos if none).
 size_t first_non_blank(std::string_view line) {
-  constexpr uint64_t kEightSpaces = 0x2020202020202020ULL;
-  size_t i = 0;
-  while (i + 8 <= line.size()) {
-    uint64_t word;
-    std::memcpy(&word, line.data() + i, 8);
-    if (word != kEightSpaces) break;
-    i += 8;
-  }
-  for (; i < line.size(); ++i)
-    if (line[i] != ' ' && line[i] != '\t') return i;
-  return std::string_view::npos;
+  const size_t first = skip_blanks(line, 0);
+  return first == line.size() ? std::string_view::npos : first;
 }
 
 template <typename Int>

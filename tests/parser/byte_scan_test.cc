@@ -19,7 +19,7 @@ size_t naive_find(const std::string& s, size_t from, char a, char b) {
 TEST_CASE("byte scan finds the first match at every offset, in words and in the tail, like a byte loop") {
   // Bytes next to the searched ones (c-1, c+1, 0x80|c) are what a word trick
   // gets wrong when its borrows leak; they are frequent here on purpose.
-  const std::string alphabet = std::string(" :!;\x9f\xa0\xbaxyz0") + '\0';
+  const std::string alphabet = std::string(" :!;\t\x9f\xa0\xbaxyz0") + '\0';
   std::mt19937 rng(7);
   for (int round = 0; round < 4000; ++round) {
     std::string s(static_cast<size_t>(rng() % 40), 'a');
@@ -31,6 +31,9 @@ TEST_CASE("byte scan finds the first match at every offset, in words and in the 
       size_t spaces = from;
       while (spaces < s.size() && s[spaces] == ' ') ++spaces;
       REQUIRE(skip_spaces(s, from) == spaces);
+      size_t blanks = from;
+      while (blanks < s.size() && (s[blanks] == ' ' || s[blanks] == '\t')) ++blanks;
+      REQUIRE(skip_blanks(s, from) == blanks);
     }
   }
 }
