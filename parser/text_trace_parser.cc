@@ -298,9 +298,12 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
     // "12345us": microseconds since the buffer started. A stamp too large to
     // be nanoseconds in int64 is damage (found by fuzz_dmesg_dump: signed
     // overflow, regressions/dmesg_dump/usecs_stamp_overflows_ns).
-    if (ts->ns > std::numeric_limits<int64_t>::max() / 1000) ts.reset();
-    else ts->ns *= 1000;
-    if (ts) ts->fraction_digits = 6;
+    if (ts->ns > std::numeric_limits<int64_t>::max() / 1000) {
+      ts.reset();
+    } else {
+      ts->ns *= 1000;
+      ts->fraction_digits = 6;
+    }
   }
   if (!ts) {
     ++info_.skipped_lines;
