@@ -95,6 +95,8 @@ extern "C" {
 tracecmd_input* tracecmd_alloc_fd(int fd, int flags);
 int tracecmd_read_headers(tracecmd_input* handle, int state);
 tep_record* tracecmd_read_cpu_last(tracecmd_input* handle, int cpu);
+int tracecmd_cpus(tracecmd_input* handle);
+size_t tracecmd_get_cpu_file_size(tracecmd_input* handle, int cpu);
 }
 
 // The fixed start of a trace.dat: magic, version string, endianness, the
@@ -161,12 +163,24 @@ tracecmd_input* open_trace_dat(const std::string& path, std::string* error) {
 // each CPU tells whether the iteration reached it; a CPU that stopped short
 // gets a lost-events marker at the point it stopped, so the model and every
 // finding there know the view is incomplete. Returns those CPUs, "1,3".
-std::string check_cpus_complete(tracecmd_input* handle, RecordDecoder& reader, int cpus) {
+//
+// tracecmd_read_cpu_last does not check its CPU against the buffer's table
+// (libtracecmd 3.1.6; tracecmd_read_cpu_first does): a buffer option that
+// lists fewer CPUs than the file's CPU count, as a corrupt file can, makes it
+// read past the table (found by fuzz_trace_dat: regressions/trace_dat/
+// buffer_lists_fewer_cpus_than_cpu_count). tracecmd_get_cpu_file_size does
+// check, and says -1 for a CPU the table does not hold. The table's slot is
+// not the CPU number when CPUs are sparse; the record says which CPU it is.
+std::string check_cpus_complete(tracecmd_input* handle, RecordDecoder& reader) {
   std::string truncated;
-  for (int cpu = 0; cpu < cpus; ++cpu) {
-    tep_record* last = tracecmd_read_cpu_last(handle, cpu);
+  const int slots = tracecmd_cpus(handle);
+  for (int slot = 0; slot < slots; ++slot) {
+    const size_t bytes = tracecmd_get_cpu_file_size(handle, slot);
+    if (bytes == 0 || bytes == static_cast<size_t>(-1)) continue;
+    tep_record* last = tracecmd_read_cpu_last(handle, slot);
     if (!last) continue;
     const auto last_ts = static_cast<TimeNs>(last->ts);
+    const int cpu = last->cpu;
     tracecmd_free_record(last);
     const TimeNs seen = reader.last_ts(cpu);
     if (seen >= last_ts) continue;
@@ -220,7 +234,7 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
     result.error = path + ": cannot read the event data (truncated or corrupt)";
     return result;
   }
-  result.truncated_cpus = check_cpus_complete(handle, reader, result.cpus);
+  result.truncated_cpus = check_cpus_complete(handle, reader);
   result.unknown_records = reader.unknown_ids();
   result.corrupt_cpus = reader.corrupt_cpus();
   result.events = reader.events();

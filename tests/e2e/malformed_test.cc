@@ -196,6 +196,19 @@ TEST_CASE("malformed.a corrupt compressed block in trace.dat is reported, and fi
     if (f["cpu"] == 1) CHECK(f["details"]["confidence"] == "low");
 }
 
+TEST_CASE("malformed.a trace.dat whose buffer holds data for CPU 0 of 2 is read for CPU 0, and CPU 1 is known to be silent") {
+  Outcome o = analyze_case("buffer_lists_one_of_two_cpus_v7.dat");
+  REQUIRE(o.run.exit_code == 0);
+  CHECK(o.report["input"]["declared_cpus"] == 2);
+  CHECK(o.report["input"]["cpus"] == nlohmann::json::array({0}));
+  CHECK(o.report["input"]["events"] == 136);
+  // The reschedule IPI sent to CPU 1 is never answered there: the finding a
+  // hard-locked CPU 1, which records nothing, would give.
+  bool ipi_to_cpu1 = false;
+  for (const auto& f : o.report["findings"]) ipi_to_cpu1 |= f["detector"] == "ipi-unanswered" && f["cpu"] == 1;
+  CHECK(ipi_to_cpu1);
+}
+
 TEST_CASE("malformed.a trace.dat header with page size 0 or a long of 11 bytes is refused before libtracecmd divides by it") {
   const std::string v7 = slurp(std::string(FTLENS_TRACES) + "/real_small_v7.dat");
   REQUIRE(v7.compare(10, 2, std::string("7\0", 2)) == 0);  // magic, "7\0", endian, long size, page size

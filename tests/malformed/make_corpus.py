@@ -122,6 +122,19 @@ def main():
     dat[len(dat) - 400] ^= 0xff
     write('corrupt_zstd_block_cpu1_v7.dat', bytes(dat))
 
+    # A trace.dat whose top buffer lists data for CPU 0 only while the file
+    # counts 2 CPUs: the BUFFER option's CPU count (after the empty instance
+    # name, the clock and the page size) set from 2 to 1. trace-cmd 3.2 and
+    # later write such files (the count is of "CPUs with trace data");
+    # libtracecmd 3.1.6 then reads past its CPU table when asked for CPU 1.
+    with open(os.path.join(TRACES, 'real_small_v7.dat'), 'rb') as f:
+        dat = bytearray(f.read())
+    top_buffer = b'\0local\0' + (4096).to_bytes(4, 'little') + (2).to_bytes(4, 'little')
+    assert dat.count(top_buffer) == 1, 'the top BUFFER option is not where it was'
+    at = dat.find(top_buffer) + len(top_buffer) - 4
+    dat[at:at + 4] = (1).to_bytes(4, 'little')
+    write('buffer_lists_one_of_two_cpus_v7.dat', bytes(dat))
+
 
 if __name__ == '__main__':
     main()
