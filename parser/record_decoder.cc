@@ -92,7 +92,9 @@ class RecordDecoder::Impl {
       lost_events_ += static_cast<uint64_t>(missed);
       emit_lost(record->cpu, static_cast<TimeNs>(record->ts), missed);
     }
-    const int id = tep_data_type(tep_, record);
+    // Shorter than the common fields (type, flags, preempt count, pid): a
+    // damaged page; libtraceevent would read past the record for its id.
+    const int id = record->size >= kCommonFieldsBytes ? tep_data_type(tep_, record) : -1;
     const EventLayout* layout = resolve(id);
     if (!layout) {
       // An id the file defines no format for: the page holds garbage (a
@@ -141,6 +143,16 @@ class RecordDecoder::Impl {
   }
   // Tells the sink that `cpu` lost events after its last record read.
   void report_truncated_cpu(int cpu, TimeNs at) { emit_lost(cpu, at, 0); }  // how many is unknown
+  std::string report_all_cpus_truncated() {
+    std::string cpus;
+    for (size_t cpu = 0; cpu < last_ts_.size(); ++cpu) {
+      if (last_ts_[cpu] < 0) continue;
+      report_truncated_cpu(static_cast<int>(cpu), last_ts_[cpu]);
+      if (!cpus.empty()) cpus += ',';
+      cpus += std::to_string(cpu);
+    }
+    return cpus;
+  }
   uint64_t lost_events() const { return lost_events_; }
 
  private:
@@ -185,7 +197,9 @@ class RecordDecoder::Impl {
 
   static int64_t number(const tep_format_field* field, const tep_record* record, int64_t fallback = -1) {
     unsigned long long value = 0;
-    if (!field || tep_read_number_field(const_cast<tep_format_field*>(field), record->data, &value) != 0)
+    // A damaged format can place a field past the end of the record.
+    if (!field || !inside(field, record) ||
+        tep_read_number_field(const_cast<tep_format_field*>(field), record->data, &value) != 0)
       return fallback;
     // Sign-extend fields narrower than 64 bits that the format declares signed.
     if ((field->flags & TEP_FIELD_IS_SIGNED) && field->size > 0 && field->size < 8) {
@@ -194,6 +208,10 @@ class RecordDecoder::Impl {
       if (value & sign) value |= ~((sign << 1) - 1);
     }
     return static_cast<int64_t>(value);
+  }
+  static bool inside(const tep_format_field* field, const tep_record* record) {
+    return field->offset >= 0 && field->size >= 0 && record->size >= 0 &&
+           static_cast<int64_t>(field->offset) + field->size <= record->size;
   }
   static int32_t number32(const tep_format_field* field, const tep_record* record) {
     return static_cast<int32_t>(number(field, record));
@@ -206,7 +224,7 @@ class RecordDecoder::Impl {
     size_t offset = static_cast<size_t>(field->offset), size = static_cast<size_t>(field->size);
     if (field->flags & TEP_FIELD_IS_DYNAMIC) {
       unsigned long long loc = 0;
-      if (tep_read_number_field(const_cast<tep_format_field*>(field), record->data, &loc) != 0) return {};
+      if (!inside(field, record) || tep_read_number_field(const_cast<tep_format_field*>(field), record->data, &loc) != 0) return {};
       size = static_cast<size_t>(loc >> 16);
       offset = static_cast<size_t>(loc & 0xffff);
       if (field->flags & TEP_FIELD_IS_RELATIVE) offset += static_cast<size_t>(field->offset + field->size);
@@ -382,6 +400,7 @@ class RecordDecoder::Impl {
   uint64_t lost_events_ = 0;
   uint64_t unknown_ids_ = 0;
   static constexpr int kMaxTrackedCpus = 4096;
+  static constexpr int kCommonFieldsBytes = 8;
   std::vector<TimeNs> last_ts_;
   std::vector<bool> corrupt_cpus_;
 };
@@ -397,5 +416,6 @@ uint64_t RecordDecoder::unknown_ids() const { return decoder_->unknown_ids(); }
 std::string RecordDecoder::corrupt_cpus() const { return decoder_->corrupt_cpus(); }
 TimeNs RecordDecoder::last_ts(int cpu) const { return decoder_->last_ts(cpu); }
 void RecordDecoder::report_truncated_cpu(int cpu, TimeNs at) { decoder_->report_truncated_cpu(cpu, at); }
+std::string RecordDecoder::report_all_cpus_truncated() { return decoder_->report_all_cpus_truncated(); }
 
 }  // namespace ftlens

@@ -38,6 +38,8 @@ class RecordDecoder {
   TimeNs last_ts(int cpu) const;     // of the last record on `cpu`; -1 if none
   // Tells the sink that `cpu` lost events after its last record.
   void report_truncated_cpu(int cpu, TimeNs at);
+  // The same for every CPU that had records, at its last one; returns them, "0,1".
+  std::string report_all_cpus_truncated();
 
  private:
   class Impl;

@@ -20,6 +20,7 @@
 
 #include "parser/event.h"
 #include "parser/captured_output.h"
+#include "parser/library_fault_guard.h"
 #include "parser/record_decoder.h"
 #include "parser/string_pool.h"
 
@@ -77,6 +78,7 @@ struct RecordLoop {
 };
 
 int record_callback(tracecmd_input*, tep_record* record, int, void* data) {
+  const OwnCodeScope ours;  // a fault from here on is ftlens's, never caught
   // 32k records are ~1 MB of file: the resident share of it stays small.
   constexpr uint64_t kDropEvery = 32 * 1024;
   auto* loop = static_cast<RecordLoop*>(data);
@@ -124,8 +126,18 @@ std::string check_file_header(int fd) {
   return "";
 }
 
-tracecmd_input* open_trace_dat(const std::string& path, std::string* error) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// What the file looked like to a library call that faulted (see
+// library_fault_guard.h): the file is damaged at that point.
+std::string damaged(const std::string& path, const char* where, int signal) {
+  return path + ": trace.dat is damaged in " + where + " (libtracecmd/libtraceevent crashed with " +
+         fault_signal_name(signal) + " reading it)";
+}
+
+// On success the handle owns the file's descriptor, also returned in *fd. On
+// a fault the handle is abandoned (its state cannot be trusted, not even to
+// close it) and the descriptor is closed.
+tracecmd_input* open_trace_dat(const std::string& path, int* fd_out, std::string* error) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = path + ": cannot open: " + std::strerror(errno);
     return nullptr;
@@ -135,26 +147,44 @@ tracecmd_input* open_trace_dat(const std::string& path, std::string* error) {
     *error = path + ": not a readable trace.dat (" + bad + ")";
     return nullptr;
   }
-  tracecmd_input* handle = tracecmd_alloc_fd(fd, TRACECMD_FL_LOAD_NO_PLUGINS);
+  tracecmd_input* handle = nullptr;
+  int headers = -1;
+  auto read_headers = [&] {
+    handle = tracecmd_alloc_fd(fd, TRACECMD_FL_LOAD_NO_PLUGINS);
+    if (handle) headers = tracecmd_read_headers(handle, 0);
+  };
+  if (const int fault = run_guarded_library_call(read_headers)) {
+    close(fd);
+    *error = damaged(path, "its headers (event formats, symbols or options)", fault);
+    return nullptr;
+  }
   if (!handle) {
     close(fd);
     *error = path + ": not a readable trace.dat (bad magic, truncated file header or unsupported version)";
     return nullptr;
   }
-  if (tracecmd_read_headers(handle, 0) < 0) {
+  if (headers < 0) {
     tracecmd_close(handle);  // closes fd
     *error = path + ": not a readable trace.dat (truncated or corrupt headers: event formats, symbols or options)";
     return nullptr;
   }
   CapturedOutput said;
-  if (tracecmd_init_data(handle) < 0) {
+  int init = -1;
+  auto init_data = [&] { init = tracecmd_init_data(handle); };
+  const int fault = run_guarded_library_call(init_data);
+  if (fault || init < 0) {
     close(fd);  // the handle is leaked, see above; its descriptor is not
     std::string why = said.restore();
+    if (fault) {
+      *error = damaged(path, "its first page of a CPU", fault);
+      return nullptr;
+    }
     if (why.find("File possibly truncated") == std::string::npos)
       why = why.empty() ? "a CPU's first page cannot be read" : "a CPU's first page cannot be read (" + why + ")";
     *error = path + ": trace.dat event data is truncated or corrupt: " + why;
     return nullptr;
   }
+  *fd_out = fd;
   return handle;
 }
 
@@ -171,24 +201,34 @@ tracecmd_input* open_trace_dat(const std::string& path, std::string* error) {
 // buffer_lists_fewer_cpus_than_cpu_count). tracecmd_get_cpu_file_size does
 // check, and says -1 for a CPU the table does not hold. The table's slot is
 // not the CPU number when CPUs are sparse; the record says which CPU it is.
-std::string check_cpus_complete(tracecmd_input* handle, RecordDecoder& reader) {
-  std::string truncated;
+// Each library call runs under the fault guard on its own, so that what is
+// ftlens's (the markers sent down the pipeline) never runs under it. Returns
+// false if libtracecmd faulted: the CPUs after that one are not checked.
+bool check_cpus_complete(tracecmd_input* handle, RecordDecoder& reader, std::string* truncated) {
   const int slots = tracecmd_cpus(handle);
   for (int slot = 0; slot < slots; ++slot) {
-    const size_t bytes = tracecmd_get_cpu_file_size(handle, slot);
-    if (bytes == 0 || bytes == static_cast<size_t>(-1)) continue;
-    tep_record* last = tracecmd_read_cpu_last(handle, slot);
-    if (!last) continue;
-    const auto last_ts = static_cast<TimeNs>(last->ts);
-    const int cpu = last->cpu;
-    tracecmd_free_record(last);
+    bool found = false;
+    TimeNs last_ts = 0;
+    int cpu = 0;
+    auto read_last = [&] {
+      const size_t bytes = tracecmd_get_cpu_file_size(handle, slot);
+      if (bytes == 0 || bytes == static_cast<size_t>(-1)) return;
+      tep_record* last = tracecmd_read_cpu_last(handle, slot);
+      if (!last) return;
+      found = true;
+      last_ts = static_cast<TimeNs>(last->ts);
+      cpu = last->cpu;
+      tracecmd_free_record(last);
+    };
+    if (run_guarded_library_call(read_last) != 0) return false;
+    if (!found) continue;
     const TimeNs seen = reader.last_ts(cpu);
     if (seen >= last_ts) continue;
     reader.report_truncated_cpu(cpu, seen);
-    if (!truncated.empty()) truncated += ',';
-    truncated += std::to_string(cpu);
+    if (!truncated->empty()) *truncated += ',';
+    *truncated += std::to_string(cpu);
   }
-  return truncated;
+  return true;
 }
 
 struct HandleCloser {
@@ -205,21 +245,34 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   // libtracecmd reports problems on stderr itself; we say them once, ourselves.
   tracecmd_set_loglevel(TEP_LOG_NONE);
   tep_set_loglevel(TEP_LOG_NONE);
-  std::unique_ptr<tracecmd_input, HandleCloser> top(open_trace_dat(path, &result.error));
+  int fd = -1;
+  std::unique_ptr<tracecmd_input, HandleCloser> top(open_trace_dat(path, &fd, &result.error));
   if (!top) return result;
-  tracecmd_input* handle = top.get();
   std::unique_ptr<tracecmd_input, HandleCloser> sub;
-  const int buffers = tracecmd_buffer_instances(handle);
-  for (int i = 0; i < buffers; ++i) {
-    const char* name = tracecmd_buffer_instance_name(handle, i);
-    if (!name) continue;
-    if (!result.instances.empty()) result.instances += ",";
-    result.instances += name;
-    if (instance == name) {
-      sub.reset(tracecmd_buffer_instance_handle(handle, i));
-      handle = sub.get();
+  // After a fault inside libtracecmd its handles cannot be trusted, not even
+  // to be closed: they are let go, and only the file descriptor is closed.
+  auto abandon = [&] {
+    (void)top.release();
+    (void)sub.release();
+    close(fd);
+  };
+  tracecmd_input* handle = top.get();
+  auto open_instance = [&] {
+    const int buffers = tracecmd_buffer_instances(handle);
+    for (int i = 0; i < buffers; ++i) {
+      const char* name = tracecmd_buffer_instance_name(handle, i);
+      if (!name) continue;
+      if (!result.instances.empty()) result.instances += ",";
+      result.instances += name;
+      if (instance == name) sub.reset(tracecmd_buffer_instance_handle(handle, i));
     }
+  };
+  if (const int fault = run_guarded_library_call(open_instance)) {
+    abandon();
+    result.error = damaged(path, "its buffer instances", fault);
+    return result;
   }
+  if (sub) handle = sub.get();
   if (!instance.empty() && !sub) {
     result.error = path + ": no buffer instance named '" + instance + "'" +
                    (result.instances.empty() ? " (the file has only the top buffer)" : " (it has: " + result.instances + ")");
@@ -230,11 +283,25 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   RecordDecoder reader(tracecmd_get_tep(handle), pool, sink);
   const MappedFilePages file_pages(path);
   RecordLoop loop{reader, file_pages};
-  if (tracecmd_iterate_events(handle, nullptr, 0, record_callback, &loop) < 0 && reader.events() == 0) {
+  int iterated = 0;
+  auto iterate = [&] { iterated = tracecmd_iterate_events(handle, nullptr, 0, record_callback, &loop); };
+  const int fault = run_guarded_library_call(iterate);
+  if (fault) {
+    abandon();
+    if (reader.events() == 0) {
+      result.error = damaged(path, "its event data", fault);
+      return result;
+    }
+    // What was read up to the damaged page stands; every CPU may have lost
+    // what came after it, so each gets a lost-events marker at its last record.
+    result.read_fault = fault_signal_name(fault);
+    result.truncated_cpus = reader.report_all_cpus_truncated();
+  } else if (iterated < 0 && reader.events() == 0) {
     result.error = path + ": cannot read the event data (truncated or corrupt)";
     return result;
+  } else {
+    if (!check_cpus_complete(handle, reader, &result.truncated_cpus)) abandon();  // the rest stands
   }
-  result.truncated_cpus = check_cpus_complete(handle, reader);
   result.unknown_records = reader.unknown_ids();
   result.corrupt_cpus = reader.corrupt_cpus();
   result.events = reader.events();

@@ -23,6 +23,9 @@ struct TraceDatResult {
   std::string truncated_cpus; // CPUs whose data stopped before the file's last record for them, "1,3"
   uint64_t unknown_records = 0;  // records with event ids the file defines no format for
   std::string corrupt_cpus;   // CPUs that had such records
+  // The signal ("SIGSEGV") with which libtracecmd/libtraceevent crashed on a
+  // damaged page, after some events were read; "" if reading went to the end.
+  std::string read_fault;
 };
 
 // Reads the top buffer, or the instance named `instance`.

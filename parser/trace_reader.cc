@@ -178,7 +178,11 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
       result.lost_events = dat.lost_events;
       result.declared_cpus = dat.cpus;
       result.instances = dat.instances;
-      if (!dat.truncated_cpus.empty())
+      if (!dat.read_fault.empty())
+        result.warning = name + ": reading stopped at a damaged page (libtracecmd/libtraceevent crashed with " +
+                         dat.read_fault + " on it) after " + std::to_string(dat.events) +
+                         " events; what follows it is missing on every CPU and findings there are marked low confidence";
+      else if (!dat.truncated_cpus.empty())
         result.warning = name + ": the data of CPU " + dat.truncated_cpus +
                          " stops before the file's last event for it (a damaged block); events after that point "
                          "are missing and findings there are marked low confidence";

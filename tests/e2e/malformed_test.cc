@@ -209,6 +209,18 @@ TEST_CASE("malformed.a trace.dat whose buffer holds data for CPU 0 of 2 is read 
   CHECK(ipi_to_cpu1);
 }
 
+TEST_CASE("malformed.a trace.dat whose event formats crash libtraceevent is refused in one line, not with a signal") {
+  // Inputs from fuzz_trace_dat: a NULL dereference and a strcmp of NULL inside
+  // tep_parse_event. The fault guard ends the library call; analyze() above
+  // checks there was no signal, one stderr line and no report.
+  for (const char* name : {"event_format_parse_crashes_libtraceevent_1", "event_format_parse_crashes_libtraceevent_2"}) {
+    Outcome o = analyze(std::string(FTLENS_SOURCE_DIR) + "/tests/fuzz/regressions/trace_dat/" + name);
+    CHECK(o.run.exit_code == 2);
+    CHECK(o.run.err.find("trace.dat is damaged in its headers (event formats, symbols or options) "
+                         "(libtracecmd/libtraceevent crashed with SIGSEGV reading it)") != std::string::npos);
+  }
+}
+
 TEST_CASE("malformed.a trace.dat header with page size 0 or a long of 11 bytes is refused before libtracecmd divides by it") {
   const std::string v7 = slurp(std::string(FTLENS_TRACES) + "/real_small_v7.dat");
   REQUIRE(v7.compare(10, 2, std::string("7\0", 2)) == 0);  // magic, "7\0", endian, long size, page size

@@ -77,6 +77,33 @@ TEST_CASE("scan.a directory: traces found by content, analyzed in parallel, a ba
   CHECK(read_json(scratch("scan1.json"))["traces"] == j["traces"]);
 }
 
+TEST_CASE("scan.a trace.dat that crashes libtraceevent is one failed entry; the traces around it are analyzed") {
+  // The damaged event format makes libtraceevent 1.7.1 dereference NULL
+  // (found by fuzz_trace_dat); before the fault guard it ended the whole scan.
+  const std::string dir = scratch("night_with_crasher");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(kTraces + "/real_small_v7.dat", dir + "/before.dat");
+  fs::copy_file(std::string(FTLENS_SOURCE_DIR) + "/tests/fuzz/regressions/trace_dat/event_format_parse_crashes_libtraceevent_1",
+                dir + "/crasher.dat");
+  fs::copy_file(kTraces + "/real_small_v6.dat", dir + "/zafter.dat");
+  const std::string report = scratch("scan_crasher.json");
+  for (const char* jobs : {"1", "2"}) {
+    Run r = run_ftlens(std::string("scan ") + dir + " -j " + jobs + " --report " + report);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    json j = read_json(report);
+    CHECK(j["scan"]["traces"] == 3);
+    CHECK(j["scan"]["failed"] == 1);
+    const json* crasher = trace_entry(j, "crasher.dat");
+    REQUIRE(crasher);
+    CHECK((*crasher)["error"].get<std::string>().find("is damaged in its headers") != std::string::npos);
+    CHECK((*crasher)["error"].get<std::string>().find("crashed with SIGSEGV") != std::string::npos);
+    CHECK((*trace_entry(j, "before.dat"))["input"]["events"] == 285);
+    CHECK((*trace_entry(j, "zafter.dat"))["ok"] == true);
+  }
+}
+
 TEST_CASE("scan.against last night's baseline: new, fixed and still-present findings; --fail-on new") {
   const std::string dir = make_archive("night2");
   const std::string base = scratch("base.json");
