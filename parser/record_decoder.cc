@@ -79,7 +79,11 @@ std::array<const char*, kMaxFields> field_names(EventType type) {
 
 class RecordDecoder::Impl {
  public:
-  Impl(tep_handle* tep, StringPool& pool, EventSink& sink) : tep_(tep), pool_(pool), sink_(sink) {}
+  Impl(tep_handle* tep, StringPool& pool, EventSink& sink) : tep_(tep), pool_(pool), sink_(sink) {
+    const int formats = tep_get_events_count(tep_);
+    for (int i = 0; i < formats; ++i)
+      if (const tep_event* event = tep_get_event(tep_, i)) max_defined_id_ = std::max(max_defined_id_, event->id);
+  }
 
   int on_record(tep_record* record) {
     if (record->cpu >= 0 && record->cpu < kMaxTrackedCpus) {
@@ -169,7 +173,9 @@ class RecordDecoder::Impl {
   }
 
   const EventLayout* resolve(int id) {
-    if (id < 0 || id > 1 << 20) return nullptr;
+    // Beyond the highest id the file defines there is nothing to resolve (a
+    // garbage id from a damaged page must not size the table: 64 bytes each).
+    if (id < 0 || id > max_defined_id_) return nullptr;
     auto index = static_cast<size_t>(id);
     if (index >= layouts_.size()) layouts_.resize(index + 1);
     EventLayout& layout = layouts_[index];
@@ -401,6 +407,7 @@ class RecordDecoder::Impl {
   uint64_t unknown_ids_ = 0;
   static constexpr int kMaxTrackedCpus = 4096;
   static constexpr int kCommonFieldsBytes = 8;
+  int max_defined_id_ = -1;
   std::vector<TimeNs> last_ts_;
   std::vector<bool> corrupt_cpus_;
 };
