@@ -12,14 +12,17 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>   // snprintf
+#include <cstdlib>  // getenv
 #include <cstring>  // memchr, strlen, strerror
 #include <memory>   // unique_ptr
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "parser/event.h"
 #include "parser/captured_output.h"
+#include "parser/flyrecord_reader.h"
 #include "parser/library_fault_guard.h"
 #include "parser/record_decoder.h"
 #include "parser/string_pool.h"
@@ -133,6 +136,16 @@ std::string damaged(const std::string& path, const char* where, int signal) {
          fault_signal_name(signal) + " reading it)";
 }
 
+// A handle let go after a fault still owns its event formats, symbols and
+// command lines (1-2 MiB): freed, under the guard, since a fault inside
+// libtraceevent's parser leaves them in a state tep_free may not expect. If
+// freeing faults too, they stay leaked.
+void free_abandoned_formats(tracecmd_input* handle) {
+  if (!handle) return;
+  auto free_formats = [handle] { tep_free(tracecmd_get_tep(handle)); };
+  (void)run_guarded_library_call(free_formats);
+}
+
 // On success the handle owns the file's descriptor, also returned in *fd. On
 // a fault the handle is abandoned (its state cannot be trusted, not even to
 // close it) and the descriptor is closed.
@@ -155,6 +168,7 @@ tracecmd_input* open_trace_dat(const std::string& path, int* fd_out, std::string
   };
   if (const int fault = run_guarded_library_call(read_headers)) {
     close(fd);
+    free_abandoned_formats(handle);
     *error = damaged(path, "its headers (event formats, symbols or options)", fault);
     return nullptr;
   }
@@ -175,10 +189,8 @@ tracecmd_input* open_trace_dat(const std::string& path, int* fd_out, std::string
   if (fault || init < 0) {
     close(fd);  // the handle is leaked, see above; its descriptor is not
     // Its event formats, symbols and printk strings are most of it (0.37 MiB
-    // a file before this; a scan meets many damaged files): freed, since the
-    // handle is never used again. Not after a fault, which may have left
-    // them half built.
-    if (!fault) tep_free(tracecmd_get_tep(handle));
+    // a file before this; a scan meets many damaged files).
+    free_abandoned_formats(handle);
     std::string why = said.restore();
     if (fault) {
       *error = damaged(path, "its first page of a CPU", fault);
@@ -257,7 +269,7 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   // After a fault inside libtracecmd its handles cannot be trusted, not even
   // to be closed: they are let go, and only the file descriptor is closed.
   auto abandon = [&] {
-    (void)top.release();
+    free_abandoned_formats(top.release());  // an instance's handle shares them
     (void)sub.release();
     close(fd);
   };
@@ -286,11 +298,29 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   result.instance = instance;
   result.cpus = tep_get_cpus(tracecmd_get_tep(handle));
   RecordDecoder reader(tracecmd_get_tep(handle), pool, sink);
-  const MappedFilePages file_pages(path);
-  RecordLoop loop{reader, file_pages};
-  int iterated = 0;
-  auto iterate = [&] { iterated = tracecmd_iterate_events(handle, nullptr, 0, record_callback, &loop); };
-  const int fault = run_guarded_library_call(iterate);
+  // Compressed v7 data is read by flyrecord_reader, not by libtracecmd's
+  // iteration (see flyrecord_reader.h for why). FTLENS_TRACE_DAT_READER=
+  // libtracecmd makes libtracecmd read it, to compare the two.
+  const char* forced = std::getenv("FTLENS_TRACE_DAT_READER");
+  const bool libtracecmd_only = forced && std::string_view(forced) == "libtracecmd";
+  FlyrecordLayout layout;
+  if (libtracecmd_only)
+    layout.not_handled = "FTLENS_TRACE_DAT_READER=libtracecmd";
+  else
+    layout = read_flyrecord_layout(fd, instance);
+  const bool own_reader = layout.not_handled.empty();
+  int fault = 0, iterated = 0;
+  if (own_reader) {
+    // Not under the fault guard: it checks every page and record before
+    // kbuffer or the decoder reads them (and a jump out of it would skip
+    // its destructors).
+    result.truncated_cpus = read_flyrecord(fd, layout, tracecmd_get_tep(handle), reader).truncated_cpus;
+  } else {
+    const MappedFilePages file_pages(path);
+    RecordLoop loop{reader, file_pages};
+    auto iterate = [&] { iterated = tracecmd_iterate_events(handle, nullptr, 0, record_callback, &loop); };
+    fault = run_guarded_library_call(iterate);
+  }
   if (fault) {
     abandon();
     if (reader.events() == 0) {
@@ -304,7 +334,7 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   } else if (iterated < 0 && reader.events() == 0) {
     result.error = path + ": cannot read the event data (truncated or corrupt)";
     return result;
-  } else {
+  } else if (!own_reader) {
     if (!check_cpus_complete(handle, reader, &result.truncated_cpus)) abandon();  // the rest stands
   }
   result.unknown_records = reader.unknown_ids();

@@ -184,8 +184,8 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
                          " events; what follows it is missing on every CPU and findings there are marked low confidence";
       else if (!dat.truncated_cpus.empty())
         result.warning = name + ": the data of CPU " + dat.truncated_cpus +
-                         " stops before the file's last event for it (a damaged block); events after that point "
-                         "are missing and findings there are marked low confidence";
+                         " breaks off at a damaged block (it does not decompress, or a page or record in it is "
+                         "malformed); events after it are missing and findings there are marked low confidence";
       if (dat.unknown_records > 0) {
         if (!result.warning.empty()) result.warning += "; ";
         result.warning += name + ": " + std::to_string(dat.unknown_records) + " records on CPU " + dat.corrupt_cpus +

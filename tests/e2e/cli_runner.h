@@ -47,9 +47,10 @@ inline Run shell(const std::string& command) {
   return r;
 }
 
-// `run_ftlens ARGS [< stdin_file]`, killed after 120 s so that a hang fails.
-inline Run run_ftlens(const std::string& args, const std::string& stdin_file = "") {
-  std::string cmd = "timeout 120 " + std::string(FTLENS_BINARY) + " " + args;
+// `[NAME=VALUE...] run_ftlens ARGS [< stdin_file]`, killed after 120 s so
+// that a hang fails.
+inline Run run_ftlens(const std::string& args, const std::string& stdin_file = "", const std::string& environment = "") {
+  std::string cmd = (environment.empty() ? "" : environment + " ") + "timeout 120 " + std::string(FTLENS_BINARY) + " " + args;
   if (!stdin_file.empty()) cmd += " <" + stdin_file;
   return shell(cmd);
 }

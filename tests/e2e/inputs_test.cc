@@ -165,6 +165,27 @@ TEST_CASE("inputs.truncated and bit-flipped trace.dat files: exit 0 with what wa
   CHECK(partial >= 1);
 }
 
+TEST_CASE("inputs.compressed trace.dat v7 read by ftlens's own reader gives libtracecmd's report, byte for byte") {
+  // parser/flyrecord_reader.h reads the flyrecord data itself (memory flat in
+  // the file's size); FTLENS_TRACE_DAT_READER=libtracecmd reads it the old way.
+  std::vector<std::string> files = {std::string(FTLENS_TRACES) + "/real_small_v7.dat",
+                                    std::string(FTLENS_TRACES) + "/real_light30.dat"};
+  for (const Recording& r : recordings()) files.push_back(r.dat);
+  int compared = 0;
+  for (const std::string& file : files) {
+    CAPTURE(file);
+    const std::string own = scratch("own_reader.json"), old = scratch("libtracecmd_reader.json");
+    Run a = run_ftlens("analyze " + file + kSensitive + " --report " + own);
+    Run b = run_ftlens("analyze " + file + kSensitive + " --report " + old, "", "FTLENS_TRACE_DAT_READER=libtracecmd");
+    REQUIRE(a.exit_code == b.exit_code);
+    REQUIRE(a.exit_code != 2);
+    CHECK(slurp(own) == slurp(old));
+    CHECK(read_json(own)["input"]["events"].get<int64_t>() > 0);
+    ++compared;
+  }
+  CHECK(compared >= 2);
+}
+
 TEST_CASE("inputs.trace.dat buffer instances: the top buffer by default, a missing name is an error") {
   Run r = run_ftlens("analyze " + std::string(FTLENS_TRACES) + "/real_light30.dat --instance nosuch");
   CHECK(r.exit_code == 2);
