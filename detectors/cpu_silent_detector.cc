@@ -109,9 +109,10 @@ class CpuSilentDetector final : public Detector {
     uint64_t ipis_after_last_event = 0;
   };
 
-  // A negative CPU (an unknown target) goes to a slot no CPU reads.
+  // A negative CPU (an unknown target), or one past any machine the model
+  // keeps (a damaged record's garbage), goes to a slot no CPU reads.
   PerCpu& at(int32_t cpu) {
-    if (cpu < 0) return discarded_ = PerCpu{};
+    if (cpu < 0 || cpu >= SystemModel::kMaxCpus) return discarded_ = PerCpu{};
     if (static_cast<size_t>(cpu) >= cpus_.size()) cpus_.resize(static_cast<size_t>(cpu) + 1);
     return cpus_[static_cast<size_t>(cpu)];
   }

@@ -127,6 +127,14 @@ TEST_CASE("cpu-silent.a CPU that stops while a task runs is an error; idle or of
     REQUIRE(found.size() == 1);
     CHECK(found[0].severity == Severity::kError);
   }
+  SUBCASE("an IPI or hotplug step for a CPU number no machine has (a damaged record) is ignored, not a table that size") {
+    DetectorRun run("cpu-silent");
+    CHECK(run.run("  <idle>-0 [000] d..1. 1.000000: x: y\n"
+                  "  b-2 [001] d..3. 2.000000: ipi_send_cpu: cpu=2147483647 callsite=x callback=0x0\n"
+                  "  k-1 [001] ..... 2.100000: cpuhp_enter: cpu: 2000000000 target: 0 step: 24 (x)\n"
+                  "  b-2 [001] ..... 30.000000: x: y\n")
+              .size() == 1);  // CPU 0 idle and quiet: info only
+  }
   SUBCASE("taken offline") {
     DetectorRun run("cpu-silent");
     CHECK(run.run("  spin-9 [000] ..... 1.000000: x: y\n"
