@@ -193,7 +193,7 @@ tracecmd_input* open_trace_dat(const std::string& path, int* fd_out, std::string
     free_abandoned_formats(handle);
     std::string why = said.restore();
     if (fault) {
-      *error = damaged(path, "its first page of a CPU", fault);
+      *error = damaged(path, "a CPU's first page", fault);
       return nullptr;
     }
     if (why.find("File possibly truncated") == std::string::npos)
@@ -218,6 +218,7 @@ tracecmd_input* open_trace_dat(const std::string& path, int* fd_out, std::string
 // buffer_lists_fewer_cpus_than_cpu_count). tracecmd_get_cpu_file_size does
 // check, and says -1 for a CPU the table does not hold. The table's slot is
 // not the CPU number when CPUs are sparse; the record says which CPU it is.
+//
 // Each library call runs under the fault guard on its own, so that what is
 // ftlens's (the markers sent down the pipeline) never runs under it. Returns
 // false if libtracecmd faulted: the CPUs after that one are not checked.
