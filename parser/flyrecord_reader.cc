@@ -209,7 +209,8 @@ struct CpuCursor {
   uint64_t next_chunk = 0;  // file offset of the next chunk's header
   uint64_t data_end = 0;    // end of the CPU's data in the file
   uint32_t chunks_left = 0;
-  std::vector<char> chunk;
+  std::unique_ptr<char[]> chunk;
+  size_t chunk_capacity = 0;
   size_t chunk_bytes = 0;
   size_t next_page = 0;
   const char* page = nullptr;
@@ -316,7 +317,7 @@ class FlyrecordMerger {
     const size_t header_bytes = 8 + layout_.long_size;
     for (;;) {
       if (c.next_page + layout_.page_size > c.chunk_bytes && !load_chunk(c)) return false;
-      c.page = c.chunk.data() + c.next_page;
+      c.page = c.chunk.get() + c.next_page;
       c.next_page += layout_.page_size;
       FieldReader page(reinterpret_cast<const unsigned char*>(c.page), header_bytes);
       page.skip(8);
@@ -351,13 +352,26 @@ class FlyrecordMerger {
       return false;
     }
     compressed_.resize(compressed);
-    // kbuffer reads an event's header (up to 12 bytes) before it knows the
-    // event does not fit: zeroed slack past the last page keeps that read
-    // inside the buffer, and the record is then refused by its size.
-    c.chunk.resize(bytes + kChunkSlack);
-    std::fill(c.chunk.end() - kChunkSlack, c.chunk.end(), '\0');
-    const bool ok = read_at(fd_, compressed_.data(), compressed, from) && dctx_ &&
-                    ZSTD_decompressDCtx(dctx_, c.chunk.data(), bytes, compressed_.data(), compressed) == bytes;
+    // A frame that says how much it holds must hold the chunk's size
+    // (trace-cmd's frames do not say; then the decompression checks it).
+    bool ok = read_at(fd_, compressed_.data(), compressed, from) && dctx_;
+    if (ok) {
+      const unsigned long long holds = ZSTD_getFrameContentSize(compressed_.data(), compressed);
+      ok = holds == bytes || holds == ZSTD_CONTENTSIZE_UNKNOWN;
+    }
+    if (ok) {
+      // Not zero-filled: a size damaged into hundreds of MiB costs only what
+      // the frame really decompresses to. kbuffer reads an event's header (up
+      // to 12 bytes) before it knows the event does not fit: zeroed slack
+      // past the last page keeps that read inside the buffer, and the record
+      // is then refused by its size.
+      if (c.chunk_capacity < bytes + kChunkSlack) {
+        c.chunk.reset(new char[bytes + kChunkSlack]);
+        c.chunk_capacity = bytes + kChunkSlack;
+      }
+      std::fill(c.chunk.get() + bytes, c.chunk.get() + bytes + kChunkSlack, '\0');
+      ok = ZSTD_decompressDCtx(dctx_, c.chunk.get(), bytes, compressed_.data(), compressed) == bytes;
+    }
     if (!ok) {
       c.damaged = true;
       return false;

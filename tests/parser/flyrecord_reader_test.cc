@@ -207,6 +207,15 @@ TEST_CASE("a chunk count larger than the chunks there, or a chunk past the CPU's
   CHECK(r.read.records == 2);
 }
 
+TEST_CASE("a chunk whose stated size disagrees with its zstd frame is damage, found before the buffer is sized") {
+  std::string bad = chunk(page(2000, {{0, 2}}));
+  bad.replace(4, 4, le(200u << 20, 4));  // 200 MiB of pages, says the chunk header; the frame holds one page
+  const std::string file = trace_dat({{0, {chunk(page(1000, {{0, 1}})), bad}}});
+  Reading r(file);
+  CHECK(r.read.truncated_cpus == "0");
+  CHECK(r.timeline() == Timeline{"0@1000", "lost 0@1000"});
+}
+
 TEST_CASE("files whose timestamps libtracecmd would adjust, or whose options are compressed, are left to libtracecmd") {
   const std::vector<CpuData> data = {{0, {chunk(page(1000, {{0, 1}}))}}};
   const std::string offset_option = le(7, 2) + le(4, 4) + std::string("100\0", 4);
