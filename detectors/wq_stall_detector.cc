@@ -91,6 +91,9 @@ class WqStallDetector final : public Detector {
 
   int32_t pool_of_queue(const Event& e) const {
     if (e.site != kNoStr && unbound_workqueues_.contains(e.site)) return kUnboundPool;
+    // No CPU's pool: WORK_CPU_UNBOUND (NR_CPUS on some kernels), or a
+    // damaged record's garbage (which would also overflow the key).
+    if (e.target_cpu < 0 || e.target_cpu >= SystemModel::kMaxCpus) return kUnboundPool;
     return pool_key(e.target_cpu, e.site != kNoStr && highpri_workqueues_.contains(e.site));
   }
 

@@ -40,6 +40,15 @@ TEST_CASE("wq-stall.a pool with pending work that starts nothing past the watchd
   CHECK(f.message.find("pool cpus=2") != std::string::npos);
 }
 
+TEST_CASE("wq-stall.work queued for a CPU number past any machine waits in the unbound pool, not in CPU 2147483647's") {
+  DetectorRun run("wq-stall");
+  auto& found = run.run(queue("10.000000", "00000000000000a1", "vmstat_update", 2147483647) +
+                        "  a-5 [000] d.s2. 50.000000: x: y\n");
+  REQUIRE(found.size() == 1);
+  CHECK_FALSE(found[0].cpu.has_value());
+  CHECK(found[0].details["pool"]["unbound"] == true);
+}
+
 TEST_CASE("wq-stall.progress ends the stall; a short wait is nothing") {
   DetectorRun run("wq-stall");
   auto& found = run.run(queue("10.000000", "00000000000000a1", "vmstat_update", 1) +
