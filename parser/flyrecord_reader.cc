@@ -254,8 +254,8 @@ class FlyrecordMerger {
   FlyrecordMerger(const FlyrecordMerger&) = delete;
   FlyrecordMerger& operator=(const FlyrecordMerger&) = delete;
 
-  FlyrecordRead run(RecordDecoder& decoder) {
-    FlyrecordRead read;
+  uint64_t run(RecordDecoder& decoder) {
+    uint64_t records = 0;
     // Earliest first; on a tie, the CPU listed first (libtracecmd's order).
     using Key = std::pair<unsigned long long, size_t>;
     std::priority_queue<Key, std::vector<Key>, std::greater<>> next;
@@ -286,7 +286,7 @@ class FlyrecordMerger {
         c.damaged = true;  // an event length that runs off its page
       } else {
         decoder.on_record(&record);
-        ++read.records;
+        ++records;
         last_delivered = static_cast<TimeNs>(c.ts);
         if (advance_record(c)) next.emplace(c.ts, i);
       }
@@ -295,12 +295,7 @@ class FlyrecordMerger {
         decoder.report_truncated_cpu(c.cpu, at >= 0 ? at : last_delivered);
       }
     }
-    for (const CpuCursor& c : cursors_) {
-      if (!c.damaged) continue;
-      if (!read.truncated_cpus.empty()) read.truncated_cpus += ',';
-      read.truncated_cpus += std::to_string(c.cpu);
-    }
-    return read;
+    return records;
   }
 
  private:
@@ -393,7 +388,7 @@ class FlyrecordMerger {
 
 }  // namespace
 
-FlyrecordRead read_flyrecord(int fd, const FlyrecordLayout& layout, tep_handle* tep, RecordDecoder& decoder) {
+uint64_t read_flyrecord(int fd, const FlyrecordLayout& layout, tep_handle* tep, RecordDecoder& decoder) {
   FlyrecordMerger merger(fd, layout, tep);
   return merger.run(decoder);
 }

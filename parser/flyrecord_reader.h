@@ -39,14 +39,10 @@ struct FlyrecordLayout {
 // buffer named `instance` ("" for the top one).
 FlyrecordLayout read_flyrecord_layout(int fd, const std::string& instance);
 
-struct FlyrecordRead {
-  uint64_t records = 0;
-  std::string truncated_cpus;  // "1,3": CPUs whose data is damaged part-way (a chunk that does not decompress, a bad page)
-};
-
-// Hands every record of every CPU to `decoder`, merged by time. A CPU whose
-// data turns out damaged stops there with a lost-events marker at its last
-// record; the others go on.
-FlyrecordRead read_flyrecord(int fd, const FlyrecordLayout& layout, tep_handle* tep, RecordDecoder& decoder);
+// Hands every record of every CPU to `decoder`, merged by time; returns how
+// many. A CPU whose data turns out damaged part-way (a chunk that does not
+// decompress, a bad page or record) stops there: the decoder reports it
+// truncated at its last record. The others go on.
+uint64_t read_flyrecord(int fd, const FlyrecordLayout& layout, tep_handle* tep, RecordDecoder& decoder);
 
 }  // namespace ftlens

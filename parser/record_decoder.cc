@@ -105,11 +105,8 @@ class RecordDecoder::Impl {
       // damaged block that still decompressed). Mark the CPU's view as
       // incomplete there rather than trust what the page says.
       ++unknown_ids_;
-      if (record->cpu >= 0 && record->cpu < kMaxTrackedCpus) {
-        corrupt_cpus_.resize(std::max(corrupt_cpus_.size(), static_cast<size_t>(record->cpu) + 1));
-        corrupt_cpus_[static_cast<size_t>(record->cpu)] = true;
-      }
-      report_truncated_cpu(record->cpu, static_cast<TimeNs>(record->ts));
+      mark(corrupt_cpus_, record->cpu);
+      emit_lost(record->cpu, static_cast<TimeNs>(record->ts), 0);  // how many is unknown
       return 0;
     }
     Event e;
@@ -131,31 +128,20 @@ class RecordDecoder::Impl {
 
   uint64_t events() const { return events_; }
   uint64_t unknown_ids() const { return unknown_ids_; }
-  // "1,3": CPUs with records of undefined event ids.
-  std::string corrupt_cpus() const {
-    std::string out;
-    for (size_t cpu = 0; cpu < corrupt_cpus_.size(); ++cpu)
-      if (corrupt_cpus_[cpu]) {
-        if (!out.empty()) out += ',';
-        out += std::to_string(cpu);
-      }
-    return out;
-  }
+  std::string corrupt_cpus() const { return cpu_list(corrupt_cpus_); }
+  std::string truncated_cpus() const { return cpu_list(truncated_cpus_); }
   // The time of the last record read on `cpu`; -1 when none was.
   TimeNs last_ts(int cpu) const {
     return cpu >= 0 && static_cast<size_t>(cpu) < last_ts_.size() ? last_ts_[static_cast<size_t>(cpu)] : -1;
   }
   // Tells the sink that `cpu` lost events after its last record read.
-  void report_truncated_cpu(int cpu, TimeNs at) { emit_lost(cpu, at, 0); }  // how many is unknown
-  std::string report_all_cpus_truncated() {
-    std::string cpus;
-    for (size_t cpu = 0; cpu < last_ts_.size(); ++cpu) {
-      if (last_ts_[cpu] < 0) continue;
-      report_truncated_cpu(static_cast<int>(cpu), last_ts_[cpu]);
-      if (!cpus.empty()) cpus += ',';
-      cpus += std::to_string(cpu);
-    }
-    return cpus;
+  void report_truncated_cpu(int cpu, TimeNs at) {
+    mark(truncated_cpus_, cpu);
+    emit_lost(cpu, at, 0);  // how many is unknown
+  }
+  void report_all_cpus_truncated() {
+    for (size_t cpu = 0; cpu < last_ts_.size(); ++cpu)
+      if (last_ts_[cpu] >= 0) report_truncated_cpu(static_cast<int>(cpu), last_ts_[cpu]);
   }
   uint64_t lost_events() const { return lost_events_; }
 
@@ -163,6 +149,22 @@ class RecordDecoder::Impl {
   // A lost-events marker at `at`, the time of the record it precedes: the
   // live recorder sorts a poll's events by time, and a marker without one
   // would be sorted before that CPU's earlier events.
+  static void mark(std::vector<bool>& cpus, int cpu) {
+    if (cpu < 0 || cpu >= kMaxTrackedCpus) return;
+    cpus.resize(std::max(cpus.size(), static_cast<size_t>(cpu) + 1));
+    cpus[static_cast<size_t>(cpu)] = true;
+  }
+  // "1,3"
+  static std::string cpu_list(const std::vector<bool>& cpus) {
+    std::string out;
+    for (size_t cpu = 0; cpu < cpus.size(); ++cpu)
+      if (cpus[cpu]) {
+        if (!out.empty()) out += ',';
+        out += std::to_string(cpu);
+      }
+    return out;
+  }
+
   void emit_lost(int cpu, TimeNs at, int64_t count) {
     Event lost;
     lost.type = EventType::kLostEvents;
@@ -410,6 +412,7 @@ class RecordDecoder::Impl {
   int max_defined_id_ = -1;
   std::vector<TimeNs> last_ts_;
   std::vector<bool> corrupt_cpus_;
+  std::vector<bool> truncated_cpus_;
 };
 
 
@@ -423,6 +426,7 @@ uint64_t RecordDecoder::unknown_ids() const { return decoder_->unknown_ids(); }
 std::string RecordDecoder::corrupt_cpus() const { return decoder_->corrupt_cpus(); }
 TimeNs RecordDecoder::last_ts(int cpu) const { return decoder_->last_ts(cpu); }
 void RecordDecoder::report_truncated_cpu(int cpu, TimeNs at) { decoder_->report_truncated_cpu(cpu, at); }
-std::string RecordDecoder::report_all_cpus_truncated() { return decoder_->report_all_cpus_truncated(); }
+void RecordDecoder::report_all_cpus_truncated() { decoder_->report_all_cpus_truncated(); }
+std::string RecordDecoder::truncated_cpus() const { return decoder_->truncated_cpus(); }
 
 }  // namespace ftlens

@@ -38,8 +38,9 @@ class RecordDecoder {
   TimeNs last_ts(int cpu) const;     // of the last record on `cpu`; -1 if none
   // Tells the sink that `cpu` lost events after its last record.
   void report_truncated_cpu(int cpu, TimeNs at);
-  // The same for every CPU that had records, at its last one; returns them, "0,1".
-  std::string report_all_cpus_truncated();
+  // The same for every CPU that had records, at its last one.
+  void report_all_cpus_truncated();
+  std::string truncated_cpus() const;  // "1,3": the CPUs reported so
 
  private:
   class Impl;

@@ -209,7 +209,7 @@ tracecmd_input* open_trace_dat(const std::string& path, int* fd_out, std::string
 // stop reading that CPU without a word. The last record the file holds for
 // each CPU tells whether the iteration reached it; a CPU that stopped short
 // gets a lost-events marker at the point it stopped, so the model and every
-// finding there know the view is incomplete. Returns those CPUs, "1,3".
+// finding there know the view is incomplete.
 //
 // tracecmd_read_cpu_last does not check its CPU against the buffer's table
 // (libtracecmd 3.1.6; tracecmd_read_cpu_first does): a buffer option that
@@ -222,7 +222,7 @@ tracecmd_input* open_trace_dat(const std::string& path, int* fd_out, std::string
 // Each library call runs under the fault guard on its own, so that what is
 // ftlens's (the markers sent down the pipeline) never runs under it. Returns
 // false if libtracecmd faulted: the CPUs after that one are not checked.
-bool check_cpus_complete(tracecmd_input* handle, RecordDecoder& reader, std::string* truncated) {
+bool check_cpus_complete(tracecmd_input* handle, RecordDecoder& reader) {
   const int slots = tracecmd_cpus(handle);
   for (int slot = 0; slot < slots; ++slot) {
     bool found = false;
@@ -243,8 +243,6 @@ bool check_cpus_complete(tracecmd_input* handle, RecordDecoder& reader, std::str
     const TimeNs seen = reader.last_ts(cpu);
     if (seen >= last_ts) continue;
     reader.report_truncated_cpu(cpu, seen);
-    if (!truncated->empty()) *truncated += ',';
-    *truncated += std::to_string(cpu);
   }
   return true;
 }
@@ -315,7 +313,7 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
     // Not under the fault guard: it checks every page and record before
     // kbuffer or the decoder reads them (and a jump out of it would skip
     // its destructors).
-    result.truncated_cpus = read_flyrecord(fd, layout, tracecmd_get_tep(handle), reader).truncated_cpus;
+    read_flyrecord(fd, layout, tracecmd_get_tep(handle), reader);
   } else {
     const MappedFilePages file_pages(path);
     RecordLoop loop{reader, file_pages};
@@ -331,13 +329,14 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
     // What was read up to the damaged page stands; every CPU may have lost
     // what came after it, so each gets a lost-events marker at its last record.
     result.read_fault = fault_signal_name(fault);
-    result.truncated_cpus = reader.report_all_cpus_truncated();
+    reader.report_all_cpus_truncated();
   } else if (iterated < 0 && reader.events() == 0) {
     result.error = path + ": cannot read the event data (truncated or corrupt)";
     return result;
   } else if (!own_reader) {
-    if (!check_cpus_complete(handle, reader, &result.truncated_cpus)) abandon();  // the rest stands
+    if (!check_cpus_complete(handle, reader)) abandon();  // the rest stands
   }
+  result.truncated_cpus = reader.truncated_cpus();
   result.unknown_records = reader.unknown_ids();
   result.corrupt_cpus = reader.corrupt_cpus();
   result.events = reader.events();

@@ -20,7 +20,7 @@ struct TraceDatResult {
   int cpus = 0;
   std::string instance;       // "" for the top buffer
   std::string instances;      // comma-separated names of the other buffers in the file
-  std::string truncated_cpus; // CPUs whose data stopped before the file's last record for them, "1,3"
+  std::string truncated_cpus; // CPUs whose data breaks off part-way (damaged), "1,3"
   uint64_t unknown_records = 0;  // records with event ids the file defines no format for
   std::string corrupt_cpus;   // CPUs that had such records
   // The signal ("SIGSEGV") with which libtracecmd/libtraceevent crashed on a
