@@ -289,7 +289,8 @@ int main(int argc, char** argv) {
   analyze->add_option("--set", options.sets, "override one detector option, e.g. non-preempted.error=5s");
   analyze->add_option("--fail-on", fail_on, "exit 1 when a finding has at least this severity")
       ->check(CLI::IsMember({"info", "warning", "error"}));
-  analyze->footer("Detector options (--set DETECTOR.KEY=VALUE):\n" + ftlens::describe_detector_options());
+  // Built only when help is printed: it instantiates every detector.
+  analyze->footer([] { return "Detector options (--set DETECTOR.KEY=VALUE):\n" + ftlens::describe_detector_options(); });
 
   ftlens::AnalyzeOptions export_options;
   ExportArgs export_args;

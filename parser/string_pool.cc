@@ -1,6 +1,8 @@
 #include "string_pool.h"
 
+#include <cstdlib>  // calloc, free
 #include <cstring>  // memcpy
+#include <new>      // bad_alloc
 
 namespace ftlens {
 
@@ -8,9 +10,17 @@ namespace {
 constexpr size_t kChunkBytes = 64 * 1024;
 }
 
-StringPool::StringPool() : table_(1024) {
-  segments_[0] = std::make_unique<std::string_view[]>(kSegmentSize);
+StringPool::StringPool()
+    : segments_(static_cast<Entry**>(std::calloc(kMaxSegments, sizeof(Entry*)))), table_(1024) {
+  if (!segments_) throw std::bad_alloc();
+  segments_[0] = new Entry[kSegmentSize];
+  segments_[0][0] = Entry{"", 0};
   size_ = 1;  // id 0: the empty string
+}
+
+StringPool::~StringPool() {
+  for (size_t s = 0; s < kMaxSegments && segments_[s]; ++s) delete[] segments_[s];
+  std::free(segments_);
 }
 
 // Eight bytes at a time: comms and symbols are 5-40 bytes, and this runs for
@@ -50,9 +60,9 @@ StrId StringPool::intern(std::string_view text) {
   chunk_used_ += text.size();
 
   const auto id = static_cast<StrId>(size_);
-  auto& segment = segments_[id >> kSegmentBits];
-  if (!segment) segment = std::make_unique<std::string_view[]>(kSegmentSize);
-  segment[id & (kSegmentSize - 1)] = std::string_view(dst, text.size());
+  Entry*& segment = segments_[id >> kSegmentBits];
+  if (!segment) segment = new Entry[kSegmentSize];
+  segment[id & (kSegmentSize - 1)] = Entry{dst, text.size()};
   ++size_;
   table_[i] = Slot{hash, id};
   if (size_ * 2 > table_.size()) grow_table();

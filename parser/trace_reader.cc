@@ -16,7 +16,9 @@ namespace ftlens {
 
 namespace {
 
-constexpr size_t kChunkBytes = 1 << 20;
+// Small enough that a chunk is still in the L2 cache when it is parsed after
+// read() copied it there (1 MiB chunks measured 4% slower).
+constexpr size_t kChunkBytes = 128 * 1024;
 
 // Remembers the first malformed line so that a trace with no usable line at
 // all can be rejected with a message that points at it.
