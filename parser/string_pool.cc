@@ -42,8 +42,7 @@ uint32_t StringPool::hash_of(std::string_view text) {
   return static_cast<uint32_t>(h);
 }
 
-StrId StringPool::intern(std::string_view text) {
-  if (text.empty()) return kNoStr;
+StrId StringPool::intern_new(std::string_view text) {
   const uint32_t hash = hash_of(text);
   const size_t mask = table_.size() - 1;
   size_t i = hash & mask;

@@ -104,26 +104,12 @@ void FtraceTextParser::report(size_t column, const char* reason) {
   sink_.on_malformed(ParseIssue{info_.lines, column, reason});
 }
 
-StrId FtraceTextParser::intern_comm(int32_t pid, std::string_view comm) {
-  CommSlot& slot = comm_cache_[static_cast<uint32_t>(pid) % comm_cache_.size()];
-  if (slot.pid == pid && pool_.view(slot.id) == comm) return slot.id;
-  slot.pid = pid;
-  slot.id = pool_.intern(comm);
-  return slot.id;
-}
-
 StrId FtraceTextParser::intern_event_name(std::string_view name, EventType* type) {
-  size_t h = name.size() * 31 + static_cast<unsigned char>(name.back()) * 7 +
-             static_cast<unsigned char>(name[name.size() / 2]) * 131 + static_cast<unsigned char>(name[name.size() * 3 / 4]);
-  NameSlot& slot = name_cache_[h % name_cache_.size()];
-  if (slot.id != kNoStr && pool_.view(slot.id) == name) {
-    *type = slot.type;
-    return slot.id;
-  }
-  slot.id = pool_.intern(name);
-  slot.type = event_type_from_name(name);
+  const StrId id = pool_.intern(name);
+  NameSlot& slot = name_cache_[id % name_cache_.size()];
+  if (slot.id != id) slot = NameSlot{id, event_type_from_name(name)};
   *type = slot.type;
-  return slot.id;
+  return id;
 }
 
 // "CPU:1 [LOST 123 EVENTS]" and "##### CPU 1 buffer started ####" are facts
@@ -323,7 +309,7 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
   event.cpu = cols.cpu;
   event.pid = cols.pid;
   event.tgid = cols.tgid;
-  event.comm = intern_comm(cols.pid, cols.comm);
+  event.comm = pool_.intern(cols.comm);
   event.name = intern_event_name(cols.event_name, &event.type);
   event.irq_flags = decode_irq_flags(cols.irq_flags);
   event.payload = cols.payload;

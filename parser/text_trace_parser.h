@@ -84,7 +84,6 @@ class FtraceTextParser {
   void report(size_t column, const char* reason);
   // Counts and reports a line over kMaxLineBytes; none of it is kept.
   void skip_long_line();
-  StrId intern_comm(int32_t pid, std::string_view comm);
   StrId intern_event_name(std::string_view name, EventType* type);
 
   StringPool& pool_;
@@ -97,10 +96,7 @@ class FtraceTextParser {
   bool in_script_ = false;     // HTML: inside <script class="trace-data">
   int script_is_trace_ = -1;   // HTML: -1 undecided, 0 not ftrace text (JSON), 1 ftrace text
 
-  // Direct-mapped caches in front of the pool: most lines repeat a recent
-  // comm and one of a few dozen event names.
-  struct CommSlot { int32_t pid = -1; StrId id = kNoStr; };
-  std::array<CommSlot, 4096> comm_cache_{};
+  // The type of each event name seen, by its id: a trace has a few dozen.
   struct NameSlot { StrId id = kNoStr; EventType type = EventType::kOther; };
   std::array<NameSlot, 1024> name_cache_{};
 };

@@ -150,3 +150,46 @@ TEST_CASE("tokenizer.printk prefixes are removed, with level and caller id") {
   std::string_view d = "  bash-1 [000] .... 1.0: x: y";
   CHECK_FALSE(ftlens::strip_printk_prefix(&d));
 }
+
+TEST_CASE("tokenizer.lines in the kernel's fixed columns read the same as lines in other widths") {
+  FtraceLine l;
+  // "%16s-%-7d [%03d]": the shape the kernel prints for comms up to 15 bytes.
+  REQUIRE_FALSE(tokenize_ftrace_line(
+      "  record_real.sh-2646    [000] d..3.   210.951220: csd_function_entry: func=flush_tlb_func", &l));
+  CHECK(l.comm == "record_real.sh");
+  CHECK(l.pid == 2646);
+  CHECK(l.cpu == 0);
+  CHECK(l.tgid == -1);
+  CHECK(l.irq_flags == "d..3.");
+  CHECK(l.timestamp == "210.951220");
+  CHECK(l.event_name == "csd_function_entry");
+  CHECK(l.payload == "func=flush_tlb_func");
+
+  REQUIRE_FALSE(tokenize_ftrace_line("          <idle>-1234567 [013] d.h1.  2.000000: x: y", &l));
+  CHECK(l.comm == "<idle>");
+  CHECK(l.pid == 1234567);
+  CHECK(l.cpu == 13);
+
+  // A pid of 8 digits and a 4-digit cpu push the columns right.
+  REQUIRE_FALSE(tokenize_ftrace_line("          <idle>-12345678 [003] d.h1.  2.000000: x: y", &l));
+  CHECK(l.comm == "<idle>");
+  CHECK(l.pid == 12345678);
+  CHECK(l.cpu == 3);
+  REQUIRE_FALSE(tokenize_ftrace_line("          <idle>-0       [1000] d.h1.  2.000000: x: y", &l));
+  CHECK(l.cpu == 1000);
+
+  // Comms of 15 and 16 bytes with dashes: the pid is after the last '-'.
+  REQUIRE_FALSE(tokenize_ftrace_line(" kworker/0:1-eve-42      [001] .... 1.000000: x: y", &l));
+  CHECK(l.comm == "kworker/0:1-eve");
+  CHECK(l.pid == 42);
+  REQUIRE_FALSE(tokenize_ftrace_line("abcdefghijklmnop-q-42 [001] .... 1.000000: x: y", &l));
+  CHECK(l.comm == "abcdefghijklmnop-q");
+  CHECK(l.pid == 42);
+
+  // A '[' inside the comm columns: the cpu column is still the " [digits]" one.
+  REQUIRE_FALSE(tokenize_ftrace_line("            a[1]-42      [001] d..3.   1.000000: x: y", &l));
+  CHECK(l.comm == "a[1]");
+  CHECK(l.pid == 42);
+  CHECK(l.cpu == 1);
+  CHECK(tokenize_ftrace_line("          a [5]x-42      [001] d..3.   1.000000: x: y", &l));
+}

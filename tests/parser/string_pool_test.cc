@@ -1,0 +1,51 @@
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "parser/string_pool.h"
+
+using ftlens::StringPool;
+using ftlens::StrId;
+
+TEST_CASE("string pool.texts that differ in one byte anywhere get different ids, and a text its id again") {
+  StringPool pool;
+  std::vector<std::string> texts;
+  for (size_t size = 1; size <= 40; ++size) {
+    texts.emplace_back(size, 'a');
+    for (size_t at = 0; at < size; ++at) {
+      std::string variant(size, 'a');
+      variant[at] = 'b';
+      texts.push_back(variant);
+    }
+  }
+  std::vector<StrId> ids;
+  for (const std::string& text : texts) ids.push_back(pool.intern(text));
+  CHECK(std::set<StrId>(ids.begin(), ids.end()).size() == texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    CAPTURE(texts[i]);
+    CHECK(pool.view(ids[i]) == texts[i]);
+    CHECK(pool.intern(std::string(texts[i])) == ids[i]);  // a copy elsewhere in memory
+  }
+}
+
+TEST_CASE("string pool.a text pushed out of the recent cache keeps its id") {
+  StringPool pool;
+  std::vector<StrId> ids;
+  for (int i = 0; i < 20000; ++i) ids.push_back(pool.intern("comm-" + std::to_string(i)));
+  for (int i = 0; i < 20000; i += 97) CHECK(pool.intern("comm-" + std::to_string(i)) == ids[static_cast<size_t>(i)]);
+  CHECK(pool.size() == 20001);  // and the empty string
+  CHECK(pool.intern("") == ftlens::kNoStr);
+  CHECK(pool.view(ftlens::kNoStr).empty());
+}
+
+TEST_CASE("string pool.texts with zero bytes and long texts are kept whole") {
+  StringPool pool;
+  const std::string with_nul("ab\0c", 4), prefix("ab");
+  CHECK(pool.intern(with_nul) != pool.intern(prefix));
+  CHECK(pool.view(pool.intern(with_nul)) == with_nul);
+  const std::string long_text(300, 'x');
+  CHECK(pool.view(pool.intern(long_text)) == long_text);
+  CHECK(pool.intern(long_text) == pool.intern(std::string(300, 'x')));
+}
