@@ -24,7 +24,7 @@ StringPool::~StringPool() {
 }
 
 // Eight bytes at a time: comms and symbols are 5-40 bytes, and this runs for
-// every comm and symbol field of every event that misses the parser's caches.
+// every comm and symbol that misses the recent-string cache.
 uint32_t StringPool::hash_of(std::string_view text) {
   uint64_t h = 0x9E3779B97F4A7C15ULL ^ text.size();
   const char* p = text.data();
