@@ -23,6 +23,7 @@
 #include "parser/event.h"
 #include "parser/captured_output.h"
 #include "parser/flyrecord_reader.h"
+#include "parser/kernel_symbols.h"
 #include "parser/library_fault_guard.h"
 #include "parser/record_decoder.h"
 #include "parser/string_pool.h"
@@ -148,8 +149,9 @@ void free_abandoned_formats(tracecmd_input* handle) {
 
 // On success the handle owns the file's descriptor, also returned in *fd. On
 // a fault the handle is abandoned (its state cannot be trusted, not even to
-// close it) and the descriptor is closed.
-tracecmd_input* open_trace_dat(const std::string& path, int* fd_out, std::string* error) {
+// close it) and the descriptor is closed. The file's kallsyms go to
+// `symbols`, which the handle uses for every symbol lookup (kernel_symbols.h).
+tracecmd_input* open_trace_dat(const std::string& path, KernelSymbols& symbols, int* fd_out, std::string* error) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     *error = path + ": cannot open: " + std::strerror(errno);
@@ -162,11 +164,14 @@ tracecmd_input* open_trace_dat(const std::string& path, int* fd_out, std::string
   }
   tracecmd_input* handle = nullptr;
   int headers = -1;
-  auto read_headers = [&] {
-    handle = tracecmd_alloc_fd(fd, TRACECMD_FL_LOAD_NO_PLUGINS);
-    if (handle) headers = tracecmd_read_headers(handle, 0);
-  };
-  if (const int fault = run_guarded_library_call(read_headers)) {
+  auto alloc = [&] { handle = tracecmd_alloc_fd(fd, TRACECMD_FL_LOAD_NO_PLUGINS); };
+  auto read_headers = [&] { headers = tracecmd_read_headers(handle, 0); };
+  int fault = run_guarded_library_call(alloc);
+  if (!fault && handle) {
+    const ClaimKallsyms claim(tracecmd_get_tep(handle), symbols);
+    fault = run_guarded_library_call(read_headers);
+  }
+  if (fault) {
     close(fd);
     free_abandoned_formats(handle);
     *error = damaged(path, "its headers (event formats, symbols or options)", fault);
@@ -185,7 +190,7 @@ tracecmd_input* open_trace_dat(const std::string& path, int* fd_out, std::string
   CapturedOutput said;
   int init = -1;
   auto init_data = [&] { init = tracecmd_init_data(handle); };
-  const int fault = run_guarded_library_call(init_data);
+  fault = run_guarded_library_call(init_data);
   if (fault || init < 0) {
     close(fd);  // the handle is leaked, see above; its descriptor is not
     // Its event formats, symbols and printk strings are most of it (0.37 MiB
@@ -262,7 +267,8 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   tracecmd_set_loglevel(TEP_LOG_NONE);
   tep_set_loglevel(TEP_LOG_NONE);
   int fd = -1;
-  std::unique_ptr<tracecmd_input, HandleCloser> top(open_trace_dat(path, &fd, &result.error));
+  KernelSymbols symbols;  // outlives the handles, which look symbols up in it
+  std::unique_ptr<tracecmd_input, HandleCloser> top(open_trace_dat(path, symbols, &fd, &result.error));
   if (!top) return result;
   std::unique_ptr<tracecmd_input, HandleCloser> sub;
   // After a fault inside libtracecmd its handles cannot be trusted, not even
