@@ -12,7 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdio>   // snprintf
-#include <cstdlib>  // getenv
+#include <cstdlib>  // getenv, atoi
 #include <cstring>  // memchr, strlen, strerror
 #include <memory>   // unique_ptr
 #include <mutex>
@@ -109,9 +109,14 @@ size_t tracecmd_get_cpu_file_size(tracecmd_input* handle, int cpu);
 // size of a long and the page size. libtracecmd divides by the page size
 // without checking it (a zero there is a SIGFPE, found by fuzz_trace_dat:
 // regressions/trace_dat/page_size_zero_divides_in_libtracecmd), so what it
-// would trust is checked first. Returns "" or what is wrong.
+// would trust is checked first. From version 7 on, the compression name and
+// version strings and the 8-byte offset of the first options follow; a file
+// cut before that offset ends makes libtracecmd 3.1.6 free the compression
+// strings twice (heap corruption, found by fuzz_trace_dat: regressions/
+// trace_dat/cut_inside_compression_header_double_free). Returns "" or what
+// is wrong.
 std::string check_file_header(int fd) {
-  unsigned char head[64];
+  unsigned char head[512];
   const ssize_t n = pread(fd, head, sizeof head, 0);
   if (n < 10 || std::memcmp(head, "\x17\x08\x44tracing", 10) != 0) return "no trace.dat magic";
   size_t at = 10;
@@ -127,6 +132,16 @@ std::string check_file_header(int fd) {
   if (long_size != 4 && long_size != 8) return "size of long is " + std::to_string(long_size) + ", not 4 or 8";
   if (page_size < 1024 || page_size > (1u << 24) || (page_size & (page_size - 1)) != 0)
     return "page size " + std::to_string(page_size) + " is not a power of two from 1 KiB to 16 MiB";
+  const bool whole_file_read = static_cast<size_t>(n) < sizeof head;
+  if (std::atoi(reinterpret_cast<const char*>(head) + 10) >= 7 && whole_file_read) {
+    size_t p = at + 7;
+    for (int strings = 0; strings < 2; ++strings) {  // compression name, its version
+      while (p < static_cast<size_t>(n) && head[p] != 0) ++p;
+      if (p == static_cast<size_t>(n)) return "truncated file header";
+      ++p;
+    }
+    if (p + 8 > static_cast<size_t>(n)) return "truncated file header";
+  }
   return "";
 }
 

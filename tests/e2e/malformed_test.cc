@@ -241,6 +241,27 @@ TEST_CASE("malformed.a trace.dat whose event formats crash libtraceevent is refu
   }
 }
 
+TEST_CASE("malformed.a trace.dat cut inside its compression header is refused before libtracecmd frees it twice") {
+  // From fuzz_trace_dat: libtracecmd 3.1.6 double-frees the compression
+  // strings when the options offset after them is missing (heap corruption,
+  // an abort in production, so the fault guard could not help).
+  const std::string v7 = slurp(std::string(FTLENS_TRACES) + "/real_small_v7.dat");
+  const size_t name_end = v7.find('\0', 18), version_end = v7.find('\0', name_end + 1);
+  REQUIRE(v7.compare(18, name_end - 18, "zstd") == 0);
+  for (size_t cut : {name_end, version_end + 1, version_end + 8}) {
+    CAPTURE(cut);
+    const std::string path = scratch("cut_compression.dat");
+    write_file(path, v7.substr(0, cut));
+    Outcome o = analyze(path);
+    CHECK(o.run.exit_code == 2);
+    CHECK(o.run.err.find("not a readable trace.dat (truncated file header)") != std::string::npos);
+  }
+  const Outcome regression =
+      analyze(std::string(FTLENS_SOURCE_DIR) + "/tests/fuzz/regressions/trace_dat/cut_inside_compression_header_double_free");
+  CHECK(regression.run.exit_code == 2);
+  CHECK(regression.run.err.find("truncated file header") != std::string::npos);
+}
+
 TEST_CASE("malformed.a trace.dat header with page size 0 or a long of 11 bytes is refused before libtracecmd divides by it") {
   const std::string v7 = slurp(std::string(FTLENS_TRACES) + "/real_small_v7.dat");
   REQUIRE(v7.compare(10, 2, std::string("7\0", 2)) == 0);  // magic, "7\0", endian, long size, page size
