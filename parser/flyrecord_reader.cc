@@ -13,6 +13,7 @@ extern "C" {
 #include <memory>
 #include <queue>
 
+#include "parser/dat_file_header.h"
 #include "parser/event.h"
 #include "parser/record_decoder.h"
 
@@ -125,20 +126,14 @@ FlyrecordLayout read_flyrecord_layout(int fd, const std::string& instance) {
     layout.cpus.clear();
     return layout;
   };
-  unsigned char head[256] = {};
-  const ssize_t got = pread(fd, head, sizeof head, 0);
-  if (got < 32) return leave("short file header");
-  FieldReader header(head, static_cast<size_t>(got));
-  header.skip(10);  // magic, "tracing": checked before libtracecmd opened the file
-  if (header.text() != "7") return leave("file version is not 7");
-  const uint64_t big_endian = header.number(1);
-  layout.long_size = static_cast<unsigned>(header.number(1));
-  (void)header.u32();  // page size: the buffer's own is used
-  const std::string compression = header.text();
-  (void)header.text();  // compression version
-  const uint64_t first_options = header.u64();
-  if (!header.ok()) return leave("truncated file header");
-  if (big_endian) return leave("big-endian file");
+  DatFileHeader header;
+  if (std::string bad = read_dat_file_header(fd, &header); !bad.empty()) return leave(bad);
+  if (header.version != "7") return leave("file version is not 7");
+  if (!header.has_compression) return leave("truncated file header");
+  if (header.big_endian) return leave("big-endian file");
+  layout.long_size = header.long_size;  // the page size is the buffer's own
+  const std::string& compression = header.compression;
+  const uint64_t first_options = header.first_options;
   // zstd only: the one Debian's libtracecmd is built with, so the one a
   // file that got this far can have.
   if (compression != "zstd")

@@ -7,12 +7,12 @@
 #include <sys/mman.h>  // memfd_create, madvise
 #include <sys/stat.h>
 #include <sys/sysmacros.h>  // makedev
-#include <unistd.h>    // close, dup, dup2, pread
+#include <unistd.h>    // close, dup, dup2
 
 #include <array>
 #include <cerrno>
 #include <cstdio>   // snprintf
-#include <cstdlib>  // getenv, atoi
+#include <cstdlib>  // getenv
 #include <cstring>  // memchr, strlen, strerror
 #include <memory>   // unique_ptr
 #include <mutex>
@@ -22,6 +22,7 @@
 
 #include "parser/event.h"
 #include "parser/captured_output.h"
+#include "parser/dat_file_header.h"
 #include "parser/flyrecord_reader.h"
 #include "parser/kernel_symbols.h"
 #include "parser/library_fault_guard.h"
@@ -105,46 +106,6 @@ int tracecmd_cpus(tracecmd_input* handle);
 size_t tracecmd_get_cpu_file_size(tracecmd_input* handle, int cpu);
 }
 
-// The fixed start of a trace.dat: magic, version string, endianness, the
-// size of a long and the page size. libtracecmd divides by the page size
-// without checking it (a zero there is a SIGFPE, found by fuzz_trace_dat:
-// regressions/trace_dat/page_size_zero_divides_in_libtracecmd), so what it
-// would trust is checked first. From version 7 on, the compression name and
-// version strings and the 8-byte offset of the first options follow; a file
-// cut before that offset ends makes libtracecmd 3.1.6 free the compression
-// strings twice (heap corruption, found by fuzz_trace_dat: regressions/
-// trace_dat/cut_inside_compression_header_double_free). Returns "" or what
-// is wrong.
-std::string check_file_header(int fd) {
-  unsigned char head[512];
-  const ssize_t n = pread(fd, head, sizeof head, 0);
-  if (n < 10 || std::memcmp(head, "\x17\x08\x44tracing", 10) != 0) return "no trace.dat magic";
-  size_t at = 10;
-  while (at < static_cast<size_t>(n) && head[at] != 0) ++at;  // version string, e.g. "7"
-  if (at + 7 > static_cast<size_t>(n)) return "truncated file header";
-  const bool big_endian = head[at + 1] != 0;
-  const unsigned long_size = head[at + 2];
-  uint32_t page_size = 0;
-  for (int i = 0; i < 4; ++i) {
-    const unsigned byte = head[at + 3 + static_cast<size_t>(big_endian ? i : 3 - i)];
-    page_size = page_size << 8 | byte;
-  }
-  if (long_size != 4 && long_size != 8) return "size of long is " + std::to_string(long_size) + ", not 4 or 8";
-  if (page_size < 1024 || page_size > (1u << 24) || (page_size & (page_size - 1)) != 0)
-    return "page size " + std::to_string(page_size) + " is not a power of two from 1 KiB to 16 MiB";
-  const bool whole_file_read = static_cast<size_t>(n) < sizeof head;
-  if (std::atoi(reinterpret_cast<const char*>(head) + 10) >= 7 && whole_file_read) {
-    size_t p = at + 7;
-    for (int strings = 0; strings < 2; ++strings) {  // compression name, its version
-      while (p < static_cast<size_t>(n) && head[p] != 0) ++p;
-      if (p == static_cast<size_t>(n)) return "truncated file header";
-      ++p;
-    }
-    if (p + 8 > static_cast<size_t>(n)) return "truncated file header";
-  }
-  return "";
-}
-
 // What the file looked like to a library call that faulted (see
 // library_fault_guard.h): the file is damaged at that point.
 std::string damaged(const std::string& path, const char* where, int signal) {
@@ -172,7 +133,8 @@ tracecmd_input* open_trace_dat(const std::string& path, KernelSymbols& symbols, 
     *error = path + ": cannot open: " + std::strerror(errno);
     return nullptr;
   }
-  if (std::string bad = check_file_header(fd); !bad.empty()) {
+  DatFileHeader header;
+  if (std::string bad = read_dat_file_header(fd, &header); !bad.empty()) {
     close(fd);
     *error = path + ": not a readable trace.dat (" + bad + ")";
     return nullptr;
