@@ -1,6 +1,7 @@
 #include "exporters/output_file.h"
 
-#include <unistd.h>  // getpid
+#include <sys/stat.h>  // lstat
+#include <unistd.h>    // getpid
 
 #include <cerrno>
 #include <cstring>  // strerror
@@ -12,6 +13,11 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
     file_ = stdout;
     return;
   }
+  struct stat st {};
+  if (::lstat(path_.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    file_ = std::fopen(path_.c_str(), "wb");
+    return;
+  }
   temp_ = path_ + ".tmp." + std::to_string(::getpid());
   file_ = std::fopen(temp_.c_str(), "wb");
 }
@@ -19,7 +25,7 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
 OutputFile::~OutputFile() {
   if (file_ && file_ != stdout) {
     std::fclose(file_);
-    std::remove(temp_.c_str());
+    if (!temp_.empty()) std::remove(temp_.c_str());
   }
 }
 
@@ -34,9 +40,10 @@ std::string OutputFile::commit() {
   const bool close_failed = std::fclose(file_) != 0;
   file_ = nullptr;
   if (write_failed || close_failed) {
-    std::remove(temp_.c_str());
+    if (!temp_.empty()) std::remove(temp_.c_str());
     return path_ + ": write failed";
   }
+  if (temp_.empty()) return "";
   if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
     std::string err = path_ + ": cannot rename into place: " + std::strerror(errno);
     std::remove(temp_.c_str());

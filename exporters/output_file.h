@@ -1,6 +1,9 @@
 // Writes an output file under a temporary name and renames it into place on
 // commit(), so an interrupted run never leaves a half-written report that a
-// nightly job would read as complete.
+// nightly job would read as complete. A path that exists and is not a
+// regular file (/dev/null, a FIFO, a symlink such as /dev/stdout) is written
+// in place: renaming over it would replace the device or the link itself,
+// for every program on the machine.
 #pragma once
 
 #include <cstdio>
@@ -23,7 +26,7 @@ class OutputFile {
 
  private:
   std::string path_;
-  std::string temp_;
+  std::string temp_;  // empty: written in place
   std::FILE* file_ = nullptr;
 };
 

@@ -1,6 +1,9 @@
 // End-to-end: the ftlens binary on real recordings and on fixtures derived
 // from them, checking exit codes, stderr and report contents.
 #include <doctest/doctest.h>
+#include <fcntl.h>     // open, F_SETPIPE_SZ
+#include <sys/stat.h>  // mkfifo
+#include <unistd.h>    // read, close
 
 #include <filesystem>
 #include <fstream>
@@ -89,6 +92,37 @@ TEST_CASE("e2e.seed 000 fixture: the stuck work item, the CPU that stopped switc
 TEST_CASE("e2e.--fail-on error exits 1 on the seed fixture and 0 on clean recordings") {
   CHECK(run_ftlens("analyze " + kSeed000 + " --fail-on error").exit_code == 1);
   CHECK(run_ftlens("analyze " + std::string(FTLENS_TRACES) + "/real_light30.txt --fail-on error").exit_code == 0);
+}
+
+TEST_CASE("e2e.a report written to a FIFO, or through a symlink like /dev/stdout, goes through it and leaves both in place") {
+  // Renaming a temporary file over the path, as regular reports are written,
+  // once turned /dev/null (and /dev/stdout, a symlink) into regular files for
+  // the whole machine.
+  const std::string fifo = scratch("report.fifo"), link = scratch("report.link");
+  fs::remove(fifo);
+  fs::remove(link);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  fs::create_symlink(fifo, link);
+  // Opened here read-write and non-blocking, so that ftlens's open for
+  // writing does not wait for a reader, and a run that never writes to the
+  // FIFO leaves it empty instead of hanging the test.
+  const int fd = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK);
+  REQUIRE(fd >= 0);
+  ::fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+  for (const std::string& path : {fifo, link}) {
+    CAPTURE(path);
+    Run r = run_ftlens("analyze " + kSeed000 + " --report " + path);
+    CHECK(r.exit_code == 0);
+    std::string got;
+    char buf[65536];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) got.append(buf, static_cast<size_t>(n));
+    CHECK(got.find("\"schema\": 1") != std::string::npos);
+  }
+  ::close(fd);
+  CHECK(fs::is_fifo(fs::symlink_status(fifo)));
+  CHECK(fs::is_symlink(fs::symlink_status(link)));
+  fs::remove(link);
+  fs::remove(fifo);
 }
 
 TEST_CASE("e2e.stdin gives the same report as the file") {
