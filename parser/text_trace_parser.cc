@@ -76,6 +76,8 @@ void FtraceTextParser::feed(std::string_view chunk) {
       carry_.append(line);
       handle_line(carry_);
       carry_.clear();
+    } else if (line.size() > kMaxLineBytes) {  // the same verdict however the input was cut
+      skip_long_line();
     } else {
       handle_line(line);
     }

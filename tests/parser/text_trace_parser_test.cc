@@ -122,6 +122,20 @@ TEST_CASE("text parser.a line longer than the limit is skipped and counted, not 
   CHECK(sink.issues[0].line == 2);
 }
 
+TEST_CASE("text parser.a line over the limit that arrives in one piece gets the same verdict as one cut into pieces") {
+  StringPool pool;
+  Collect sink;
+  FtraceTextParser parser(pool, sink);
+  const std::string huge = "  a-1 [000] .... 5.500000: x: " + std::string(FtraceTextParser::kMaxLineBytes, 'x');
+  parser.feed("  a-1 [000] .... 5.000000: x: y\n" + huge + "\n  a-1 [000] .... 6.000000: x: y\n");
+  parser.finish();
+  CHECK(parser.info().events == 2);
+  CHECK(parser.info().long_lines == 1);
+  REQUIRE(sink.issues.size() == 1);
+  CHECK(sink.issues[0].line == 2);
+  CHECK(std::string(sink.issues[0].reason) == "line longer than 1 MiB");
+}
+
 TEST_CASE("text parser.comms are interned once") {
   StringPool pool;
   Collect sink;
