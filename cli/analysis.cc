@@ -98,7 +98,7 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
     }
   }
   Pipeline pipeline(detectors, perfetto.get());
-  ReadResult read = read_trace(options.trace, ReadOptions{options.instance}, strings, pipeline);
+  ReadResult read = read_trace(options.trace, ReadOptions{options.instance, options.text_threads}, strings, pipeline);
   if (!read.ok) {
     outcome.error = read.error;
     return outcome;

@@ -22,6 +22,7 @@ struct AnalyzeOptions {
   TimelineOptions timeline;         // what the Perfetto JSON shows
   std::string instance;             // trace.dat buffer instance; "" for the top buffer
   std::string dmesg_path;           // a kernel log to search for lockup reports
+  unsigned text_threads = 0;        // ReadOptions::text_threads
 };
 
 struct AnalyzeOutcome {

@@ -114,9 +114,10 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
   std::atomic<uint64_t> bytes{0};
   std::mutex progress_mutex;
   const auto started = std::chrono::steady_clock::now();
+  AnalyzeOptions analyze_options = options.analyze;  // set before the workers start, read-only after
   auto worker = [&] {
     for (size_t i = next++; i < traces.size(); i = next++) {
-      AnalyzeOptions one = options.analyze;
+      AnalyzeOptions one = analyze_options;
       one.trace = traces[i];
       if (!options.perfetto_dir.empty()) {
         // Numbered, so that equal names in different folders do not collide.
@@ -144,6 +145,8 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
   };
   unsigned jobs = options.jobs > 0 ? static_cast<unsigned>(options.jobs) : std::max(1u, std::thread::hardware_concurrency());
   jobs = std::min<unsigned>(jobs, static_cast<unsigned>(std::max<size_t>(traces.size(), 1)));
+  // Traces side by side already keep the cores busy; one alone gets them.
+  if (jobs > 1) analyze_options.text_threads = 1;
   std::vector<std::thread> pool;
   for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(worker);
   worker();

@@ -32,6 +32,15 @@ uint8_t decode_irq_flags(std::string_view flags) {
   return out;
 }
 
+constexpr const char* kBadPayload = "payload does not match the event's format";
+
+// trace-cmd report's own lines between events: "cpus=2", "version = 7",
+// "CPU 1 is empty".
+bool is_report_header(std::string_view line) {
+  return line.starts_with("cpus=") || line.starts_with("version = ") || line.starts_with("CPU ") ||
+         line.find("is empty") != std::string_view::npos;
+}
+
 // The first byte that is not a space or tab (npos if none).
 size_t first_non_blank(std::string_view line) {
   const size_t first = skip_blanks(line, 0);
@@ -177,7 +186,7 @@ void FtraceTextParser::handle_line(std::string_view line) {
         ++info_.header_lines;
         return;
       }
-      if (line.starts_with("version = ") || line.starts_with("CPU ") || line.find("is empty") != std::string_view::npos) {
+      if (is_report_header(line)) {
         ++info_.header_lines;  // "version = 7", "CPU 1 is empty"
         return;
       }
@@ -271,17 +280,39 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
   }
   if ((line[first] == 'C' || line[first] == '#') && handle_marker(line.substr(first))) return;
 
+  Event event;
   FtraceLine cols;
-  bool in_usecs = false;
-  if (TokenizeError err = tokenize_ftrace_line(line, &cols)) {
-    // No "[cpu]": the latency format of trace-cmd report -l and dmesg dumps.
-    if (std::string_view(err.reason) != "no [cpu] column" || tokenize_latency_line(line, &cols, &in_usecs)) {
-      ++info_.skipped_lines;
-      report(err.column, err.reason);
-      return;
-    }
+  int fraction_digits = 0;
+  const LineVerdict verdict = parse_event_line(line, &event, &cols, &fraction_digits);
+  if (verdict.kind == LineVerdict::kSkipped) {
+    ++info_.skipped_lines;
+    report(verdict.column, verdict.reason);
+    return;
   }
-  auto ts = parse_timestamp(cols.timestamp);
+  if (info_.fraction_digits < 0) {  // the first event says what the columns are
+    info_.fraction_digits = fraction_digits;
+    info_.has_irq_flags = !cols.irq_flags.empty();
+    info_.has_tgid = cols.tgid >= 0 || line.find(") [") != std::string_view::npos;
+  } else if (cols.tgid >= 0) {
+    info_.has_tgid = true;
+  }
+  if (verdict.kind == LineVerdict::kBadPayload) {
+    ++info_.malformed_payloads;
+    report(verdict.column, verdict.reason);
+  }
+  ++info_.events;
+  sink_.on_event(event);
+}
+
+FtraceTextParser::LineVerdict FtraceTextParser::parse_event_line(std::string_view line, Event* event, FtraceLine* cols,
+                                                                 int* fraction_digits) {
+  bool in_usecs = false;
+  if (TokenizeError err = tokenize_ftrace_line(line, cols)) {
+    // No "[cpu]": the latency format of trace-cmd report -l and dmesg dumps.
+    if (std::string_view(err.reason) != "no [cpu] column" || tokenize_latency_line(line, cols, &in_usecs))
+      return {LineVerdict::kSkipped, err.column, err.reason};
+  }
+  auto ts = parse_timestamp(cols->timestamp);
   if (ts && in_usecs) {
     // "12345us": microseconds since the buffer started. A stamp too large to
     // be nanoseconds in int64 is damage (found by fuzz_dmesg_dump: signed
@@ -293,42 +324,72 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
       ts->fraction_digits = 6;
     }
   }
-  if (!ts) {
-    ++info_.skipped_lines;
-    report(static_cast<size_t>(cols.timestamp.data() - line.data()), "timestamp is not seconds[.fraction]");
-    return;
-  }
-  if (info_.fraction_digits < 0) {  // the first event says what the columns are
-    info_.fraction_digits = ts->fraction_digits;
-    info_.has_irq_flags = !cols.irq_flags.empty();
-    info_.has_tgid = cols.tgid >= 0 || line.find(") [") != std::string_view::npos;
-  } else if (cols.tgid >= 0) {
-    info_.has_tgid = true;
-  }
+  if (!ts)
+    return {LineVerdict::kSkipped, static_cast<size_t>(cols->timestamp.data() - line.data()),
+            "timestamp is not seconds[.fraction]"};
+  *fraction_digits = ts->fraction_digits;
 
-  Event event;
-  event.ts = ts->ns;
-  event.cpu = cols.cpu;
-  event.pid = cols.pid;
-  event.tgid = cols.tgid;
-  event.comm = pool_.intern(cols.comm);
-  event.name = intern_event_name(cols.event_name, &event.type);
-  event.irq_flags = decode_irq_flags(cols.irq_flags);
-  event.payload = cols.payload;
-  if (event.type != EventType::kOther && !parse_payload(cols.payload, pool_, &event)) {
-    ++info_.malformed_payloads;
-    report(static_cast<size_t>(cols.payload.data() - line.data()), "payload does not match the event's format");
+  event->ts = ts->ns;
+  event->cpu = cols->cpu;
+  event->pid = cols->pid;
+  event->tgid = cols->tgid;
+  event->comm = pool_.intern(cols->comm);
+  event->name = intern_event_name(cols->event_name, &event->type);
+  event->irq_flags = decode_irq_flags(cols->irq_flags);
+  event->payload = cols->payload;
+  if (event->type != EventType::kOther && !parse_payload(cols->payload, pool_, event)) {
     // Keep the header; typed fields of a half-parsed payload would mislead.
     Event header_only;
-    header_only.ts = event.ts;
-    header_only.cpu = event.cpu;
-    header_only.pid = event.pid;
-    header_only.tgid = event.tgid;
-    header_only.comm = event.comm;
-    header_only.name = event.name;
-    header_only.irq_flags = event.irq_flags;
-    header_only.payload = event.payload;
-    event = header_only;
+    header_only.ts = event->ts;
+    header_only.cpu = event->cpu;
+    header_only.pid = event->pid;
+    header_only.tgid = event->tgid;
+    header_only.comm = event->comm;
+    header_only.name = event->name;
+    header_only.irq_flags = event->irq_flags;
+    header_only.payload = event->payload;
+    *event = header_only;
+    return {LineVerdict::kBadPayload, static_cast<size_t>(cols->payload.data() - line.data()), kBadPayload};
+  }
+  return {LineVerdict::kEvent, 0, ""};
+}
+
+bool FtraceTextParser::lines_independent() const {
+  return (mode_ == Mode::kKernel || mode_ == Mode::kReport) && info_.fraction_digits >= 0 && !in_long_line_;
+}
+
+std::string FtraceTextParser::take_partial_line() {
+  std::string line = std::move(carry_);
+  carry_.clear();
+  return line;
+}
+
+LoneLine FtraceTextParser::parse_lone_line(std::string_view line, Event* event) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  const size_t first = first_non_blank(line);
+  // Blank, header and marker lines, and the headers of trace-cmd report
+  // text, change the counts or the recording's facts: the counting parser
+  // reads them in order.
+  if (first == std::string_view::npos || line[first] == '#' || line.substr(first).starts_with("CPU:") ||
+      (mode_ == Mode::kReport ? is_report_header(line) : line.starts_with("TRACE:")))
+    return {LoneLine::kDefer, 0};
+  FtraceLine cols;
+  int fraction_digits = 0;
+  const LineVerdict verdict = parse_event_line(line, event, &cols, &fraction_digits);
+  switch (verdict.kind) {
+    case LineVerdict::kEvent: return {LoneLine::kEvent, 0};
+    case LineVerdict::kBadPayload: return {LoneLine::kBadPayload, static_cast<uint32_t>(verdict.column)};
+    case LineVerdict::kSkipped: break;
+  }
+  return {LoneLine::kDefer, 0};
+}
+
+void FtraceTextParser::take_lone_event(const Event& event, LoneLine how) {
+  ++info_.lines;
+  if (event.tgid >= 0) info_.has_tgid = true;
+  if (how.kind == LoneLine::kBadPayload) {
+    ++info_.malformed_payloads;
+    report(how.column, kBadPayload);
   }
   ++info_.events;
   sink_.on_event(event);

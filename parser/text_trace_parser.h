@@ -14,6 +14,7 @@
 namespace ftlens {
 
 class StringPool;
+struct FtraceLine;
 
 struct ParseIssue {
   uint64_t line = 0;    // 1-based line number in the input
@@ -60,6 +61,17 @@ struct TextTraceInfo {
   }
 };
 
+// What parse_lone_line made of a line.
+struct LoneLine {
+  enum Kind : uint8_t {
+    kEvent,       // an ordinary event line
+    kBadPayload,  // an event whose payload did not match its format: kept, header only
+    kDefer,       // anything else: only the counting parser, in order, may read it
+  };
+  Kind kind = kDefer;
+  uint32_t column = 0;  // kBadPayload: where the payload starts
+};
+
 class FtraceTextParser {
  public:
   static constexpr size_t kMaxLineBytes = 1 << 20;
@@ -69,6 +81,28 @@ class FtraceTextParser {
   void feed(std::string_view chunk);
   void finish();
   const TextTraceInfo& info() const { return info_; }
+
+  // Parsing the event lines of one trace on several threads
+  // (text_chunk_pipeline.h): one parser counts and feeds the sink, others
+  // with their own pools parse lines apart from each other.
+  //
+  // True once what follows can be parsed a line at a time with no state:
+  // the text is kernel trace or trace-cmd report text, the first event
+  // (which decides the columns) was seen, and no long line is being skipped.
+  bool lines_independent() const;
+  // The unterminated last line fed so far; this parser forgets it.
+  std::string take_partial_line();
+  // Makes a parser of another thread read lines as this one does.
+  void read_lines_like(const FtraceTextParser& other) { mode_ = other.mode_; }
+  // Parses one line (no newline) into `event`, touching no count and not the
+  // sink; only strings go into this parser's pool.
+  LoneLine parse_lone_line(std::string_view line, Event* event);
+  // The counting parser's side, in input order: a line another parser read
+  // as an event (its strings already in this parser's pool), counted and
+  // sent to the sink as if it had been parsed here...
+  void take_lone_event(const Event& event, LoneLine how);
+  // ...and a line it deferred.
+  void take_deferred_line(std::string_view line) { handle_line(line); }
 
  private:
   enum class Mode { kUnknown, kKernel, kReport, kDmesg, kHtml };
@@ -81,6 +115,14 @@ class FtraceTextParser {
   // `first`: the position of the line's first non-blank byte (npos if none).
   void handle_trace_line(std::string_view line, size_t first);
   bool handle_marker(std::string_view line);
+  // A trace line after the header checks: tokenized (kernel, then latency
+  // format), its timestamp and payload read into `event`.
+  struct LineVerdict {
+    enum Kind { kEvent, kBadPayload, kSkipped } kind;
+    size_t column;  // kBadPayload, kSkipped: where the problem is
+    const char* reason;
+  };
+  LineVerdict parse_event_line(std::string_view line, Event* event, FtraceLine* cols, int* fraction_digits);
   void report(size_t column, const char* reason);
   // Counts and reports a line over kMaxLineBytes; none of it is kept.
   void skip_long_line();

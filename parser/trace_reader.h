@@ -20,6 +20,10 @@ InputFormat sniff_format(std::string_view head);
 
 struct ReadOptions {
   std::string instance;  // trace.dat buffer instance; "" for the top buffer
+  // Threads that parse text (text_chunk_pipeline.h); 0: two on a machine
+  // with more than one core. FTLENS_TEXT_THREADS=N in the environment
+  // overrides it (1: the plain single-threaded loop).
+  unsigned text_threads = 0;
 };
 
 struct ReadResult {

@@ -165,6 +165,32 @@ TEST_CASE("inputs.truncated and bit-flipped trace.dat files: exit 0 with what wa
   CHECK(partial >= 1);
 }
 
+TEST_CASE("inputs.text parsed on two threads gives the report, summary and Perfetto JSON of one thread, byte for byte") {
+  // parser/text_chunk_pipeline.h: FTLENS_TEXT_THREADS=1 is the plain loop.
+  std::vector<std::string> files;
+  for (const Recording& r : recordings()) files.push_back(r.text);
+  for (const char* name : {"derived_seed000_stuck_work_cpu1.txt", "derived_seed001_wq_pool_stall_cpu1.txt",
+                           "derived_seed002_unanswered_ipi_cpu0.txt", "real_idle150.txt"})
+    files.push_back(std::string(FTLENS_TRACES) + "/" + name);
+  int compared = 0;
+  for (const std::string& file : files) {
+    CAPTURE(file);
+    const std::string one = scratch("one_thread"), two = scratch("two_threads");
+    Run a = run_ftlens("analyze " + file + kSensitive + " --report " + one + ".json --perfetto " + one + ".perfetto.json",
+                       "", "FTLENS_TEXT_THREADS=1");
+    Run b = run_ftlens("analyze " + file + kSensitive + " --report " + two + ".json --perfetto " + two + ".perfetto.json",
+                       "", "FTLENS_TEXT_THREADS=2");
+    REQUIRE(a.exit_code == 0);
+    REQUIRE(b.exit_code == 0);
+    CHECK(a.out == b.out);
+    CHECK(slurp(one + ".json") == slurp(two + ".json"));
+    CHECK(slurp(one + ".perfetto.json") == slurp(two + ".perfetto.json"));
+    CHECK(read_json(two + ".json")["input"]["events"].get<int64_t>() > 1000);
+    ++compared;
+  }
+  CHECK(compared >= 5);
+}
+
 TEST_CASE("inputs.compressed trace.dat v7 read by ftlens's own reader gives libtracecmd's report, byte for byte") {
   // parser/flyrecord_reader.h reads the flyrecord data itself (memory flat in
   // the file's size); FTLENS_TRACE_DAT_READER=libtracecmd reads it the old way.

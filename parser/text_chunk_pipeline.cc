@@ -1,0 +1,271 @@
+#include "parser/text_chunk_pipeline.h"
+
+#include <algorithm>  // max
+#include <array>
+#include <condition_variable>
+#include <string.h>  // memchr, memcpy, memrchr (GNU)
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "parser/byte_source.h"
+#include "parser/event.h"
+#include "parser/string_pool.h"
+#include "parser/text_trace_parser.h"
+
+namespace ftlens {
+
+namespace {
+
+// Read ahead of the chunk being handed over: enough that neither thread
+// waits for the other, few enough that memory stays a few MiB.
+constexpr size_t kChunksInFlight = 6;
+
+class NoSink final : public EventSink {
+ public:
+  void on_event(const Event&) override {}
+  void on_malformed(const ParseIssue&) override {}
+};
+
+// Whole lines of the input and what one thread made of them.
+struct Chunk {
+  std::vector<char> bytes;
+  size_t size = 0;
+
+  std::vector<Event> events;  // payload views point into `bytes`
+  struct Deferred {
+    uint32_t before_event;  // index of the event that follows it
+    uint32_t offset, length;
+  };
+  std::vector<Deferred> deferred;
+  struct BadPayload {
+    uint32_t event;
+    uint32_t column;
+  };
+  std::vector<BadPayload> bad_payloads;
+  // After event `event` the parsing thread's pool held `size` strings: the
+  // ones it added were first named there.
+  struct Named {
+    uint32_t event;
+    StrId size;
+  };
+  std::vector<Named> named;
+  unsigned parsed_by = 0;
+  bool parsed = false;  // under ChunkQueue::mutex
+};
+
+// One per parsing thread: its pool and parser, and (used by the handing-over
+// thread only) which id of the trace's pool each of its strings has.
+struct ParseContext {
+  explicit ParseContext(const FtraceTextParser& counting) { parser.read_lines_like(counting); }
+  StringPool pool;
+  NoSink no_sink;
+  FtraceTextParser parser{pool, no_sink};
+  std::vector<StrId> to_trace_pool{kNoStr};
+};
+
+void parse_chunk(Chunk& chunk, ParseContext& context) {
+  chunk.events.clear();
+  chunk.deferred.clear();
+  chunk.bad_payloads.clear();
+  chunk.named.clear();
+  const char* const begin = chunk.bytes.data();
+  const char* const end = begin + chunk.size;
+  StrId named = static_cast<StrId>(context.pool.size());
+  for (const char* p = begin; p < end;) {
+    const auto* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    const char* line_end = nl ? nl : end;
+    const std::string_view line(p, static_cast<size_t>(line_end - p));
+    const auto index = static_cast<uint32_t>(chunk.events.size());
+    Event& event = chunk.events.emplace_back();
+    const LoneLine how = context.parser.parse_lone_line(line, &event);
+    if (how.kind == LoneLine::kDefer) {
+      chunk.events.pop_back();
+      chunk.deferred.push_back({index, static_cast<uint32_t>(p - begin), static_cast<uint32_t>(line.size())});
+    } else {
+      if (how.kind == LoneLine::kBadPayload) chunk.bad_payloads.push_back({index, how.column});
+      if (const auto size = static_cast<StrId>(context.pool.size()); size != named) {
+        chunk.named.push_back({index, size});
+        named = size;
+      }
+    }
+    p = nl ? nl + 1 : end;
+  }
+}
+
+StrId to_trace(const std::vector<StrId>& map, StrId id) { return id < map.size() ? map[id] : kNoStr; }
+
+// In input order, on the calling thread: what `chunk` holds goes to the
+// counting parser as if it had parsed the lines itself.
+void hand_over(Chunk& chunk, ParseContext& context, FtraceTextParser& counting, StringPool& pool) {
+  size_t deferred = 0, bad = 0, named = 0;
+  auto deferred_lines_before = [&](size_t event) {
+    for (; deferred < chunk.deferred.size() && chunk.deferred[deferred].before_event == event; ++deferred) {
+      const Chunk::Deferred& d = chunk.deferred[deferred];
+      counting.take_deferred_line(std::string_view(chunk.bytes.data() + d.offset, d.length));
+    }
+  };
+  std::vector<StrId>& map = context.to_trace_pool;
+  for (size_t i = 0; i < chunk.events.size(); ++i) {
+    deferred_lines_before(i);
+    if (named < chunk.named.size() && chunk.named[named].event == i) {
+      // In the order the parsing thread met them, which is the order the
+      // counting parser would have: the trace's ids come out the same.
+      for (auto id = static_cast<StrId>(map.size()); id < chunk.named[named].size; ++id)
+        map.push_back(pool.intern(context.pool.view(id)));
+      ++named;
+    }
+    Event& e = chunk.events[i];
+    e.comm = to_trace(map, e.comm);
+    e.name = to_trace(map, e.name);
+    e.task.comm = to_trace(map, e.task.comm);
+    e.next.comm = to_trace(map, e.next.comm);
+    e.function = to_trace(map, e.function);
+    e.site = to_trace(map, e.site);
+    LoneLine how{LoneLine::kEvent, 0};
+    if (bad < chunk.bad_payloads.size() && chunk.bad_payloads[bad].event == i)
+      how = {LoneLine::kBadPayload, chunk.bad_payloads[bad++].column};
+    counting.take_lone_event(e, how);
+  }
+  deferred_lines_before(chunk.events.size());
+}
+
+ssize_t feed_plainly(ByteSource& source, FtraceTextParser& counting, size_t chunk_bytes) {
+  std::vector<char> buf(chunk_bytes);
+  ssize_t n;
+  while ((n = read_full(source, buf.data(), buf.size())) > 0) counting.feed(std::string_view(buf.data(), static_cast<size_t>(n)));
+  return n;
+}
+
+// The chunks in flight and the input they come from. A thread that takes a
+// chunk reads it itself (under the lock, the reads stay in order) so that the
+// text it parses is in its own core's cache; on this VM's EPYC a chunk read
+// on one core and parsed on the other cost a fifth more.
+class ChunkRing {
+ public:
+  ChunkRing(ByteSource& source, std::string partial, size_t chunk_bytes)
+      : source_(source), partial_(std::move(partial)), chunk_bytes_(chunk_bytes) {}
+
+  // The calling thread's loop: hand the next chunk over as soon as it is
+  // parsed, parse one itself while it is not.
+  void run_handing_over(ParseContext& context, std::vector<std::unique_ptr<ParseContext>>& contexts,
+                        FtraceTextParser& counting, StringPool& pool) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      Chunk& head = slot(handed_);
+      if (handed_ < read_ && head.parsed) {
+        lock.unlock();
+        hand_over(head, *contexts[head.parsed_by], counting, pool);
+        lock.lock();
+        ++handed_;
+        wake_.notify_all();  // a slot is free
+      } else if (Chunk* chunk = read_next()) {
+        parse_taken(lock, *chunk, context, 0);
+      } else if (handed_ == read_) {
+        if (reading_done()) return;
+      } else {
+        wake_.wait(lock);
+      }
+    }
+  }
+  // A helper thread's loop: read and parse chunks while there is room.
+  void run_parsing(ParseContext& context, unsigned me) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      if (Chunk* chunk = read_next()) parse_taken(lock, *chunk, context, me);
+      else if (reading_done()) return;
+      else wake_.wait(lock);
+    }
+  }
+
+  ssize_t status() const { return status_; }
+  bool long_line() const { return long_line_; }
+  std::string& partial() { return partial_; }
+
+ private:
+  Chunk& slot(uint64_t seq) { return chunks_[seq % kChunksInFlight]; }
+  bool reading_done() const { return status_ <= 0 || long_line_; }
+
+  // Under the lock: the next chunk of whole lines, or null when there is no
+  // free slot or nothing more to read.
+  Chunk* read_next() {
+    if (reading_done() || read_ - handed_ >= kChunksInFlight) return nullptr;
+    Chunk& chunk = slot(read_);
+    chunk.bytes.resize(partial_.size() + chunk_bytes_);
+    std::memcpy(chunk.bytes.data(), partial_.data(), partial_.size());
+    status_ = read_full(source_, chunk.bytes.data() + partial_.size(), chunk_bytes_);
+    chunk.size = partial_.size() + static_cast<size_t>(std::max<ssize_t>(status_, 0));
+    partial_.clear();
+    if (status_ > 0) {
+      // The last line may go on in the next read.
+      const char* data = chunk.bytes.data();
+      const void* last_nl = ::memrchr(data, '\n', chunk.size);
+      if (!last_nl) {  // a line longer than a chunk: the plain loop reads the rest
+        partial_.assign(data, chunk.size);
+        long_line_ = true;
+        wake_.notify_all();
+        return nullptr;
+      }
+      const auto whole = static_cast<size_t>(static_cast<const char*>(last_nl) - data) + 1;
+      partial_.assign(data + whole, chunk.size - whole);
+      chunk.size = whole;
+    } else {
+      // At the end (or a read error) the unterminated last line is a line,
+      // as the plain parser's finish() takes it.
+      wake_.notify_all();
+      if (chunk.size == 0) return nullptr;
+    }
+    chunk.parsed = false;
+    ++read_;
+    return &chunk;
+  }
+
+  void parse_taken(std::unique_lock<std::mutex>& lock, Chunk& chunk, ParseContext& context, unsigned me) {
+    lock.unlock();
+    parse_chunk(chunk, context);
+    lock.lock();
+    chunk.parsed_by = me;
+    chunk.parsed = true;
+    wake_.notify_all();
+  }
+
+  ByteSource& source_;
+  std::string partial_;
+  const size_t chunk_bytes_;
+  ssize_t status_ = 1;
+  bool long_line_ = false;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::array<Chunk, kChunksInFlight> chunks_;
+  uint64_t read_ = 0;    // chunks read (and taken for parsing)
+  uint64_t handed_ = 0;  // chunks handed over to the counting parser
+};
+
+}  // namespace
+
+ssize_t feed_text_in_chunks(ByteSource& source, FtraceTextParser& counting, StringPool& pool, unsigned threads,
+                            size_t chunk_bytes) {
+  chunk_bytes = std::max<size_t>(chunk_bytes, 1);
+  if (threads < 2) return feed_plainly(source, counting, chunk_bytes);
+  std::vector<std::unique_ptr<ParseContext>> contexts;
+  for (unsigned i = 0; i < threads; ++i) contexts.push_back(std::make_unique<ParseContext>(counting));
+  ChunkRing ring(source, counting.take_partial_line(), chunk_bytes);
+  std::vector<std::thread> helpers;
+  try {
+    for (unsigned i = 1; i < threads; ++i)
+      helpers.emplace_back([&ring, &context = *contexts[i], i] { ring.run_parsing(context, i); });
+  } catch (const std::system_error&) {
+    // No thread to be had: the calling thread alone still reads every chunk.
+  }
+  ring.run_handing_over(*contexts[0], contexts, counting, pool);
+  for (std::thread& t : helpers) t.join();
+  if (!ring.long_line()) return ring.status();
+  counting.feed(ring.partial());
+  return feed_plainly(source, counting, chunk_bytes);
+}
+
+}  // namespace ftlens
