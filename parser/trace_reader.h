@@ -21,8 +21,9 @@ InputFormat sniff_format(std::string_view head);
 struct ReadOptions {
   std::string instance;  // trace.dat buffer instance; "" for the top buffer
   // Threads that parse text (text_chunk_pipeline.h); 0: two on a machine
-  // with more than one core. FTLENS_TEXT_THREADS=N in the environment
-  // overrides it (1: the plain single-threaded loop).
+  // with more than one core, for text of 12 MiB or more (below that a second
+  // thread costs more than it saves). FTLENS_TEXT_THREADS=N in the
+  // environment overrides both, for any size (1: the plain loop).
   unsigned text_threads = 0;
 };
 
