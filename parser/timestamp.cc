@@ -1,6 +1,7 @@
 #include "timestamp.h"
 
 #include <cstdio>    // snprintf
+#include <cstring>   // memcpy
 #include <limits>
 
 namespace ftlens {
@@ -9,15 +10,31 @@ namespace {
 constexpr int64_t kPow10[10] = {1,      10,      100,      1000,      10000,
                                 100000, 1000000, 10000000, 100000000, 1000000000};
 
+// Eight ASCII digits in one little-endian word, as fast_float reads them
+// (is_made_of_eight_digits_fast, parse_eight_digits_unrolled).
+bool eight_digits(uint64_t word) {
+  return ((word & 0xF0F0F0F0F0F0F0F0ULL) | (((word + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ==
+         0x3333333333333333ULL;
+}
+uint32_t eight_digits_value(uint64_t word) {
+  word = (word & 0x0F0F0F0F0F0F0F0FULL) * 2561 >> 8;
+  word = (word & 0x00FF00FF00FF00FFULL) * 6553601 >> 16;
+  return static_cast<uint32_t>((word & 0x0000FFFF0000FFFFULL) * 42949672960001ULL >> 32);
+}
+
 }  // namespace
 
-// One pass over the digits, no from_chars: this runs once per trace line.
+// No from_chars: this runs once per trace line. The fraction (6 digits for
+// usecs, 9 for nsecs) is read as one word: the 8 bytes that end the text,
+// with those before the fraction turned into '0's.
 std::optional<ParsedTimestamp> parse_timestamp(std::string_view text) {
   constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
   const size_t n = text.size();
   size_t i = 0;
   int64_t whole = 0;
-  for (; i < n && text[i] >= '0' && text[i] <= '9'; ++i) {
+  // Nine digits cannot overflow; only longer runs (counter clocks) check.
+  for (; i < n && i < 9 && static_cast<unsigned>(text[i] - '0') <= 9; ++i) whole = whole * 10 + (text[i] - '0');
+  for (; i < n && static_cast<unsigned>(text[i] - '0') <= 9; ++i) {
     if (whole > (kMax - 9) / 10) return std::nullopt;
     whole = whole * 10 + (text[i] - '0');
   }
@@ -27,9 +44,25 @@ std::optional<ParsedTimestamp> parse_timestamp(std::string_view text) {
   const size_t digits = n - i - 1;
   if (digits == 0 || digits > 9 || whole > kMax / kPow10[9] - 1) return std::nullopt;
   int64_t part = 0;
-  for (++i; i < n; ++i) {
-    if (text[i] < '0' || text[i] > '9') return std::nullopt;
-    part = part * 10 + (text[i] - '0');
+  size_t first = i + 1;
+  if (digits == 9) {  // one digit, then the word
+    if (static_cast<unsigned>(text[first] - '0') > 9) return std::nullopt;
+    part = text[first] - '0';
+    ++first;
+  }
+  const size_t in_word = n - first;  // fraction digits left: 1..8
+  if (n >= 8) {  // the word stays inside the text ("294.604371" and longer)
+    uint64_t word;
+    std::memcpy(&word, text.data() + n - 8, 8);
+    const unsigned pad = static_cast<unsigned>(8 - in_word) * 8;  // low bytes before the fraction
+    if (pad > 0) word = (word & (~uint64_t{0} << pad)) | (0x3030303030303030ULL & ~(~uint64_t{0} << pad));
+    if (!eight_digits(word)) return std::nullopt;
+    part = part * kPow10[in_word] + eight_digits_value(word);
+  } else {
+    for (size_t k = first; k < n; ++k) {
+      if (static_cast<unsigned>(text[k] - '0') > 9) return std::nullopt;
+      part = part * 10 + (text[k] - '0');
+    }
   }
   return ParsedTimestamp{whole * kPow10[9] + part * kPow10[9 - digits], static_cast<int>(digits)};
 }
