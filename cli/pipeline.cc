@@ -23,22 +23,22 @@ void Pipeline::on_log_line(uint64_t, TimeNs at, std::string_view text) {
 }
 
 void Pipeline::on_task_span(const TaskSpan& span, const SystemModel& model) {
-  for (auto& d : detectors_) d->on_task_span(span, model);
+  for (Detector* d : task_spans_) d->on_task_span(span, model);
   if (perfetto_) perfetto_->on_task_span(span, model);
 }
 
 void Pipeline::on_work_done(const WorkItem& item, TimeNs end, const SystemModel& model) {
-  for (auto& d : detectors_) d->on_work_done(item, end, model);
+  for (Detector* d : work_done_) d->on_work_done(item, end, model);
   if (perfetto_) perfetto_->on_work_done(item, end, model);
 }
 
 void Pipeline::on_handler_span(const HandlerSpan& span, const SystemModel& model) {
-  for (auto& d : detectors_) d->on_handler_span(span, model);
+  for (Detector* d : handler_spans_) d->on_handler_span(span, model);
   if (perfetto_) perfetto_->on_handler_span(span, model);
 }
 
 void Pipeline::on_wakeup_served(const WaitingTask& task, int32_t cpu, TimeNs at, const SystemModel& model) {
-  for (auto& d : detectors_) d->on_wakeup_served(task, cpu, at, model);
+  for (Detector* d : wakeups_served_) d->on_wakeup_served(task, cpu, at, model);
   if (perfetto_) perfetto_->on_wakeup_served(task, cpu, at, model);
 }
 

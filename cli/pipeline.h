@@ -31,6 +31,12 @@ class Pipeline final : public EventSink, public TimelineListener {
     for (size_t type = 0; type < by_type_.size(); ++type)
       for (auto& d : detectors_)
         if (d->wants(static_cast<EventType>(type))) by_type_[type].push_back(d.get());
+    for (auto& d : detectors_) {
+      if (d->wanted_spans() & kTaskSpans) task_spans_.push_back(d.get());
+      if (d->wanted_spans() & kWorkDone) work_done_.push_back(d.get());
+      if (d->wanted_spans() & kHandlerSpans) handler_spans_.push_back(d.get());
+      if (d->wanted_spans() & kWakeupsServed) wakeups_served_.push_back(d.get());
+    }
   }
 
   void on_event(const Event& event) override;
@@ -53,6 +59,8 @@ class Pipeline final : public EventSink, public TimelineListener {
   std::vector<std::unique_ptr<Detector>>& detectors_;
   // Per event type, the detectors that want it, in report order.
   std::array<std::vector<Detector*>, static_cast<size_t>(EventType::kCount_)> by_type_;
+  // Per span callback, the detectors that want it, in report order.
+  std::vector<Detector*> task_spans_, work_done_, handler_spans_, wakeups_served_;
   PerfettoJsonWriter* perfetto_;
   std::vector<ParseIssue> issues_;
 };

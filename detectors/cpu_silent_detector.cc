@@ -28,6 +28,7 @@ class CpuSilentDetector final : public Detector {
   explicit CpuSilentDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "cpu-silent"; }
+  SpanKindMask wanted_spans() const override { return 0; }
   std::vector<Option> options() override {
     return {{"warning", "a CPU with a task running produced no event for this long before the trace end -> warning", &config_.warning},
             {"error", "... -> error; an idle CPU is only reported as info, unless IPIs sent to it went unanswered", &config_.error}};

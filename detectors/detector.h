@@ -32,6 +32,12 @@ constexpr EventTypeMask event_types(std::initializer_list<EventType> types) {
   return mask;
 }
 
+// Which of the model's span callbacks (TimelineListener) a detector needs.
+// The pipeline calls only those: every irq, softirq and timer closes a span.
+using SpanKindMask = uint8_t;
+inline constexpr SpanKindMask kTaskSpans = 1, kWorkDone = 2, kHandlerSpans = 4, kWakeupsServed = 8;
+inline constexpr SpanKindMask kAllSpanKinds = kTaskSpans | kWorkDone | kHandlerSpans | kWakeupsServed;
+
 class Detector : public TimelineListener {
  public:
   // The CONTRACT.md id, also the prefix of its options ("non-preempted").
@@ -41,6 +47,8 @@ class Detector : public TimelineListener {
   // The event types on_event needs (default: every event).
   virtual EventTypeMask wanted_events() const { return kAllEventTypes; }
   bool wants(EventType type) const { return (wanted_events() >> static_cast<unsigned>(type)) & 1U; }
+  // The span callbacks it overrides (default: all of them).
+  virtual SpanKindMask wanted_spans() const { return kAllSpanKinds; }
   // After the model has applied `event`, for the types in wanted_events().
   virtual void on_event(const Event&, const SystemModel&) {}
   // A kernel log line (dmesg input or --dmesg), printk time in ns or -1.

@@ -29,6 +29,7 @@ class HungTaskDetector final : public Detector {
   explicit HungTaskDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "hung-task"; }
+  SpanKindMask wanted_spans() const override { return 0; }
   std::vector<Option> options() override {
     return {{"warning", "time in D state without a wakeup -> warning", &config_.warning},
             {"error", "... -> error (kernel hung_task_timeout_secs, 120 s)", &config_.error}};

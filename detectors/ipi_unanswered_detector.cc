@@ -40,6 +40,7 @@ class IpiUnansweredDetector final : public Detector {
   explicit IpiUnansweredDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "ipi-unanswered"; }
+  SpanKindMask wanted_spans() const override { return 0; }
   std::vector<Option> options() override {
     return {{"warning", "an IPI or csd not run by its target CPU within this -> warning", &config_.warning},
             {"error", "... -> error (kernel csd_lock_timeout, 5 s)", &config_.error}};

@@ -96,6 +96,7 @@ class KernelReportDetector final : public Detector {
   explicit KernelReportDetector(const DetectorContext&) {}
 
   std::string_view id() const override { return "kernel-report"; }
+  SpanKindMask wanted_spans() const override { return 0; }
   EventTypeMask wanted_events() const override { return event_types({EventType::kConsole}); }
   std::vector<Option> options() override {
     return {{"enabled", "report kernel lockup/stall/oops lines found in console events or dmesg", &config_.enabled}};

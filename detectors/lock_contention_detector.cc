@@ -28,6 +28,7 @@ class LockContentionDetector final : public Detector {
   explicit LockContentionDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "lock-contention"; }
+  SpanKindMask wanted_spans() const override { return 0; }
   EventTypeMask wanted_events() const override {
     return event_types({EventType::kContentionBegin, EventType::kContentionEnd});
   }

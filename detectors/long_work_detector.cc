@@ -22,6 +22,7 @@ class LongWorkDetector final : public Detector {
   explicit LongWorkDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "long-work"; }
+  SpanKindMask wanted_spans() const override { return kWorkDone; }
   // Works from the model's spans only.
   EventTypeMask wanted_events() const override { return 0; }
   std::vector<Option> options() override {

@@ -31,6 +31,7 @@ class NonPreemptedDetector final : public Detector {
   explicit NonPreemptedDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "non-preempted"; }
+  SpanKindMask wanted_spans() const override { return kTaskSpans; }
   // Works from the model's spans only.
   EventTypeMask wanted_events() const override { return 0; }
   std::vector<Option> options() override {

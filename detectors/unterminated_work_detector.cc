@@ -24,6 +24,7 @@ class UnterminatedWorkDetector final : public Detector {
   explicit UnterminatedWorkDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "unterminated-work"; }
+  SpanKindMask wanted_spans() const override { return 0; }
   // Works from the model's spans only.
   EventTypeMask wanted_events() const override { return 0; }
   std::vector<Option> options() override {

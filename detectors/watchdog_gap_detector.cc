@@ -36,6 +36,7 @@ class WatchdogGapDetector final : public Detector {
   explicit WatchdogGapDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "watchdog-gap"; }
+  SpanKindMask wanted_spans() const override { return 0; }
   std::vector<Option> options() override {
     return {{"kicks", "comma-separated kick patterns: comm:GLOB (task runs on the CPU) or event:NAME", &config_.kicks},
             {"period", "watchdog period for the kick-bit view (kernel: watchdog_thresh * 2 / 5)", &config_.period},
@@ -49,8 +50,8 @@ class WatchdogGapDetector final : public Detector {
       started_ = true;
       origin_ = e.ts;
     }
-    const bool kick = matches(e.comm, comm_patterns()) || matches(e.name, event_patterns()) ||
-                      (e.type == EventType::kSchedSwitch && matches(e.next.comm, comm_patterns()));
+    const bool kick = (kick_kind(e.comm) & kKickComm) || (kick_kind(e.name) & kKickEvent) ||
+                      (e.type == EventType::kSchedSwitch && (kick_kind(e.next.comm) & kKickComm));
     if (!kick) return;
     const CpuTimeline* cpu = model.cpu(e.cpu);
     if (!cpu) return;
@@ -103,27 +104,32 @@ class WatchdogGapDetector final : public Detector {
     return cpus_[static_cast<size_t>(cpu)];
   }
 
-  const std::vector<std::string>& comm_patterns() { split_patterns(); return comm_globs_; }
-  const std::vector<std::string>& event_patterns() { split_patterns(); return event_names_; }
-  void split_patterns() {
-    if (patterns_ready_) return;
-    patterns_ready_ = true;
-    for (const auto& p : config_.kicks) {
-      if (p.starts_with("comm:")) comm_globs_.push_back(p.substr(5));
-      else if (p.starts_with("event:")) event_names_.push_back(p.substr(6));
-      else comm_globs_.push_back(p);
-    }
+  // What a string is as a kick: a comm that kicks, an event name that does
+  // (kKickComm, kKickEvent, both or neither), matched once per interned
+  // string, not once per event: three of these run for every event.
+  static constexpr uint8_t kKnown = 1, kKickComm = 2, kKickEvent = 4;
+  uint8_t kick_kind(StrId id) {
+    if (id < kick_kinds_.size() && kick_kinds_[id]) [[likely]]
+      return kick_kinds_[id];
+    return learn_kick_kind(id);
   }
-
-  // Pattern matching once per interned string, not once per event.
-  bool matches(StrId id, const std::vector<std::string>& patterns) {
-    if (patterns.empty() || id == kNoStr) return false;
-    auto& cache = &patterns == &comm_globs_ ? comm_match_ : event_match_;
-    if (id >= cache.size()) cache.resize(id + 1, -1);
-    if (cache[id] < 0)
-      cache[id] = std::any_of(patterns.begin(), patterns.end(),
-                              [&](const std::string& p) { return glob_match(p, strings_.view(id)); });
-    return cache[id] == 1;
+  uint8_t learn_kick_kind(StrId id) {
+    if (!patterns_ready_) {
+      patterns_ready_ = true;
+      for (const auto& p : config_.kicks) {
+        if (p.starts_with("comm:")) comm_globs_.push_back(p.substr(5));
+        else if (p.starts_with("event:")) event_names_.push_back(p.substr(6));
+        else comm_globs_.push_back(p);
+      }
+    }
+    auto any = [&](const std::vector<std::string>& patterns) {
+      return id != kNoStr && std::any_of(patterns.begin(), patterns.end(),
+                                         [&](const std::string& p) { return glob_match(p, strings_.view(id)); });
+    };
+    const uint8_t kind = static_cast<uint8_t>(kKnown | (any(comm_globs_) ? kKickComm : 0) | (any(event_names_) ? kKickEvent : 0));
+    if (id >= kick_kinds_.size()) kick_kinds_.resize(id + 1, 0);
+    kick_kinds_[id] = kind;
+    return kind;
   }
 
   void mark_period(int32_t cpu, TimeNs ts) {
@@ -182,7 +188,7 @@ class WatchdogGapDetector final : public Detector {
   WatchdogGapConfig config_;
   bool patterns_ready_ = false;
   std::vector<std::string> comm_globs_, event_names_;
-  std::vector<int8_t> comm_match_, event_match_;
+  std::vector<uint8_t> kick_kinds_;  // by StrId; 0: not matched yet
   std::vector<PerCpu> cpus_;
   std::vector<CpuMask> periods_;
   bool started_ = false, any_kick_ = false;

@@ -52,6 +52,7 @@ class WqStallDetector final : public Detector {
   explicit WqStallDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "wq-stall"; }
+  SpanKindMask wanted_spans() const override { return 0; }
   std::vector<Option> options() override {
     return {{"warning", "pool with pending work and no work started for this long -> warning", &config_.warning},
             {"error", "... this long -> error (kernel workqueue.watchdog_thresh, 30 s)", &config_.error}};

@@ -34,3 +34,14 @@ TEST_CASE("detectors that read events want them; span-only detectors want none")
     }
   }
 }
+
+TEST_CASE("detectors declare the span callbacks they override, and only those") {
+  StringPool pool;
+  for (auto& d : make_all_detectors(DetectorContext{pool})) {
+    const std::string id(d->id());
+    CAPTURE(id);
+    if (id == "long-work") CHECK(d->wanted_spans() == kWorkDone);
+    else if (id == "non-preempted") CHECK(d->wanted_spans() == kTaskSpans);
+    else CHECK(d->wanted_spans() == 0);  // they read events, not spans
+  }
+}
