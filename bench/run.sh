@@ -10,7 +10,8 @@
 # 3000) MB trace by repeating it with shifted timestamps (bench/make_big_trace)
 # for the memory-is-flat check. Nothing under bench/data/ is committed.
 #
-# Targets: text analyze <= 4x the time of `wc -l` (all detectors on);
+# Targets: text analyze <= 4x the time of `wc -l` (all detectors on; the
+# one-thread figure, FTLENS_TEXT_THREADS=1, is printed beside it);
 # trace.dat v7 and v6 analyze <= 0.2x `trace-cmd report > /dev/null`; peak RSS
 # <= 32 MiB and the same for the recording and the big trace; Perfetto export
 # >= 300 MB/s of JSON written. Then `scan` scaling and the parser
@@ -64,8 +65,10 @@ rss() {  # peak RSS in KiB of one run
   /usr/bin/time -f %M -o "$results/rss" "$@" >/dev/null 2>&1
   tail -1 "$results/rss"
 }
-bench text 15 -n wc "wc -l $txt" -n ftlens "$ftlens analyze $txt --report /dev/null"
-bench big 3 -n wc "wc -l $big" -n ftlens "$ftlens analyze $big --report /dev/null"
+bench text 15 -n wc "wc -l $txt" -n ftlens "$ftlens analyze $txt --report /dev/null" \
+  -n ftlens1 "env FTLENS_TEXT_THREADS=1 $ftlens analyze $txt --report /dev/null"
+bench big 3 -n wc "wc -l $big" -n ftlens "$ftlens analyze $big --report /dev/null" \
+  -n ftlens1 "env FTLENS_TEXT_THREADS=1 $ftlens analyze $big --report /dev/null"
 bench export 15 -n analyze "$ftlens analyze $txt --report /dev/null" \
   -n export "$ftlens export $txt -o $results/perfetto.json --flows"
 [ -n "$dat" ] && bench dat 5 -n ftlens "$ftlens analyze $dat --report /dev/null" -n trace-cmd "trace-cmd report $dat"
@@ -73,6 +76,7 @@ bench export 15 -n analyze "$ftlens analyze $txt --report /dev/null" \
 {
   echo "rss_text $(rss "$ftlens" analyze "$txt" --report /dev/null)"
   echo "rss_big $(rss "$ftlens" analyze "$big" --report /dev/null)"
+  echo "rss_big1 $(rss env FTLENS_TEXT_THREADS=1 "$ftlens" analyze "$big" --report /dev/null)"
   echo "rss_export $(rss "$ftlens" export "$txt" -o "$results/perfetto.json" --flows)"
   [ -n "$dat" ] && echo "rss_dat $(rss "$ftlens" analyze "$dat" --report /dev/null)"
   [ -n "$dat6" ] && echo "rss_dat6 $(rss "$ftlens" analyze "$dat6" --report /dev/null)"
@@ -97,8 +101,12 @@ def row(what, measured, target, met):
 text, big, export = median("text"), median("big"), median("export")
 r = text["ftlens"] / text["wc"]
 row("text analyze / wc -l (%d MB)" % (fig["text_bytes"] // 10**6), "%.1fx (%.0f vs %.1f ms)" % (r, text["ftlens"] * 1e3, text["wc"] * 1e3), "<= 4x", r <= 4)
+r1 = text["ftlens1"] / text["wc"]
+row("  the same on one thread", "%.1fx (%.0f ms)" % (r1, text["ftlens1"] * 1e3), "(for reference)", True)
 r = big["ftlens"] / big["wc"]
 row("text analyze / wc -l (%d MB)" % (fig["big_bytes"] // 10**6), "%.1fx (%.2f vs %.2f s)" % (r, big["ftlens"], big["wc"]), "<= 4x", r <= 4)
+r1 = big["ftlens1"] / big["wc"]
+row("  the same on one thread", "%.1fx (%.2f s)" % (r1, big["ftlens1"]), "(for reference)", True)
 for name, label in (("dat", "trace.dat v7"), ("dat6", "trace.dat v6")):
     m = median(name)
     if m:
@@ -108,6 +116,7 @@ mib = lambda kib: kib / 1024
 row("peak RSS, text %d MB" % (fig["text_bytes"] // 10**6), "%.1f MiB" % mib(fig["rss_text"]), "<= 32 MiB", mib(fig["rss_text"]) <= 32)
 row("peak RSS, text %d MB" % (fig["big_bytes"] // 10**6), "%.1f MiB" % mib(fig["rss_big"]), "<= 32 MiB, flat",
     mib(fig["rss_big"]) <= 32 and fig["rss_big"] <= fig["rss_text"] * 1.25)
+row("  the same on one thread", "%.1f MiB" % mib(fig["rss_big1"]), "(for reference)", True)
 for key, label in (("rss_dat", "trace.dat v7"), ("rss_dat6", "trace.dat v6")):
     if key in fig:
         row("peak RSS, " + label, "%.1f MiB" % mib(fig[key]), "<= 32 MiB", mib(fig[key]) <= 32)
