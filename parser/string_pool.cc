@@ -50,11 +50,12 @@ StrId StringPool::intern_new(std::string_view text) {
     if (table_[i].hash == hash && view(table_[i].id) == text) return table_[i].id;
 
   if (size_ == kMaxSegments * kSegmentSize) return kNoStr;
-  if (chunks_.empty() || chunk_used_ + text.size() > chunks_.back().size()) {
-    chunks_.emplace_back(std::max(kChunkBytes, text.size()), '\0');
+  if (chunks_.empty() || chunk_used_ + text.size() > chunk_size_) {
+    chunk_size_ = std::max(kChunkBytes, text.size());
+    chunks_.push_back(std::make_unique_for_overwrite<char[]>(chunk_size_));
     chunk_used_ = 0;
   }
-  char* dst = chunks_.back().data() + chunk_used_;
+  char* dst = chunks_.back().get() + chunk_used_;
   std::memcpy(dst, text.data(), text.size());
   chunk_used_ += text.size();
 
