@@ -29,6 +29,19 @@ inline uint64_t load8(const char* p) {
 }
 }  // namespace byte_scan_detail
 
+// Eight ASCII digits in one little-endian word (the first digit in the low
+// byte), as fast_float reads them: is_made_of_eight_digits_fast and
+// parse_eight_digits_unrolled.
+inline bool is_eight_digits(uint64_t word) {
+  return ((word & 0xF0F0F0F0F0F0F0F0ULL) | (((word + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ==
+         0x3333333333333333ULL;
+}
+inline uint32_t eight_digits_value(uint64_t word) {
+  word = (word & 0x0F0F0F0F0F0F0F0FULL) * 2561 >> 8;
+  word = (word & 0x00FF00FF00FF00FFULL) * 6553601 >> 16;
+  return static_cast<uint32_t>((word & 0x0000FFFF0000FFFFULL) * 42949672960001ULL >> 32);
+}
+
 // Position of the first `c` at or after `from`, or s.size().
 inline size_t find_byte(std::string_view s, size_t from, char c) {
   using namespace byte_scan_detail;

@@ -14,6 +14,11 @@ struct FtraceLine {
   int32_t cpu = -1;
   std::string_view irq_flags;  // empty when the trace has no irq-flags column
   std::string_view timestamp;
+  // The tokenizer reads the common "secs.usecs" and "secs.nsecs" shapes as it
+  // passes them: then timestamp_ns holds exactly what parse_timestamp would
+  // give and timestamp_digits 6 or 9; otherwise timestamp_digits is -1.
+  int64_t timestamp_ns = 0;
+  int timestamp_digits = -1;
   std::string_view event_name;
   std::string_view payload;
 };

@@ -147,6 +147,38 @@ bool split_kernel_head(std::string_view line, size_t first, FtraceLine* out, siz
   return true;
 }
 
+// "294.604371: " and "2162.317831123: " (1-9 digits of seconds) read while
+// they are found: one pass instead of a search for the token's end and a
+// second pass by parse_timestamp. `*end` gets what token_end would give (the
+// position after ':'), and the value is what parse_timestamp gives for the
+// token; any other shape returns false and the general path reads it.
+bool read_common_timestamp(std::string_view line, size_t pos, size_t* end, FtraceLine* out) {
+  const size_t n = line.size();
+  int64_t secs = 0;
+  size_t i = pos;
+  for (; i < n && i - pos < 9 && is_digit(line[i]); ++i) secs = secs * 10 + (line[i] - '0');
+  if (i == pos || i >= n || line[i] != '.') return false;  // also a tenth digit of seconds
+  const size_t frac = i + 1;
+  if (frac + 8 > n) return false;
+  uint64_t word;
+  std::memcpy(&word, line.data() + frac, 8);
+  if ((word >> 48) == (uint64_t{' '} << 8 | ':')) {  // 6 digits, then ": "
+    const uint64_t digits = word << 16 | 0x3030;        // "00" before them
+    if (!is_eight_digits(digits)) return false;
+    out->timestamp_ns = secs * 1'000'000'000 + int64_t{eight_digits_value(digits)} * 1000;
+    out->timestamp_digits = 6;
+    *end = frac + 7;
+    return true;
+  }
+  if (frac + 11 > n || line[frac + 9] != ':' || line[frac + 10] != ' ' || !is_digit(line[frac])) return false;
+  std::memcpy(&word, line.data() + frac + 1, 8);  // 9 digits, then ": "
+  if (!is_eight_digits(word)) return false;
+  out->timestamp_ns = secs * 1'000'000'000 + (line[frac] - '0') * int64_t{100'000'000} + eight_digits_value(word);
+  out->timestamp_digits = 9;
+  *end = frac + 10;
+  return true;
+}
+
 }  // namespace
 
 TokenizeError tokenize_ftrace_line(std::string_view line, FtraceLine* out) {
@@ -158,15 +190,19 @@ TokenizeError tokenize_ftrace_line(std::string_view line, FtraceLine* out) {
 
   // After "[cpu]": an optional irq-flags token, then "secs.frac:".
   size_t pos = skip_spaces(line, close + 1);
-  size_t end = token_end(line, pos);
   out->irq_flags = {};
-  if (end == pos || !is_digit(line[pos])) {
+  if (pos == line.size() || !is_digit(line[pos])) {
     // irqs-off is never a digit ('d', 'D', 'X', '.'), so a leading digit means no flags column.
-    out->irq_flags = line.substr(pos, end - pos);
-    pos = skip_spaces(line, end);
-    end = token_end(line, pos);
+    const size_t flags_end = token_end(line, pos);
+    out->irq_flags = line.substr(pos, flags_end - pos);
+    pos = skip_spaces(line, flags_end);
   }
-  if (end - pos < 2 || line[end - 1] != ':') return {"expected timestamp followed by ':'", pos};
+  size_t end = 0;
+  if (!read_common_timestamp(line, pos, &end, out)) {
+    out->timestamp_digits = -1;
+    end = token_end(line, pos);
+    if (end - pos < 2 || line[end - 1] != ':') return {"expected timestamp followed by ':'", pos};
+  }
   out->timestamp = line.substr(pos, end - pos - 1);
 
   return split_event(line, end, out);
@@ -212,6 +248,7 @@ TokenizeError tokenize_latency_line(std::string_view line, FtraceLine* out, bool
     if (TokenizeError err = split_comm_pid(line, head, "expected comm-pid before the cpu", out)) return err;
     out->tgid = -1;
     out->timestamp = line.substr(ts_start, ts_end - ts_start);
+    out->timestamp_digits = -1;
     *in_usecs = usecs;
     return split_event(line, colon + 1, out);
   }

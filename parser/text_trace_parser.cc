@@ -312,7 +312,9 @@ FtraceTextParser::LineVerdict FtraceTextParser::parse_event_line(std::string_vie
     if (std::string_view(err.reason) != "no [cpu] column" || tokenize_latency_line(line, cols, &in_usecs))
       return {LineVerdict::kSkipped, err.column, err.reason};
   }
-  auto ts = parse_timestamp(cols->timestamp);
+  auto ts = cols->timestamp_digits >= 0 && !in_usecs
+                ? std::optional<ParsedTimestamp>(ParsedTimestamp{cols->timestamp_ns, cols->timestamp_digits})
+                : parse_timestamp(cols->timestamp);
   if (ts && in_usecs) {
     // "12345us": microseconds since the buffer started. A stamp too large to
     // be nanoseconds in int64 is damage (found by fuzz_dmesg_dump: signed

@@ -4,23 +4,13 @@
 #include <cstring>   // memcpy
 #include <limits>
 
+#include "byte_scan.h"  // is_eight_digits, eight_digits_value
+
 namespace ftlens {
 
 namespace {
 constexpr int64_t kPow10[10] = {1,      10,      100,      1000,      10000,
                                 100000, 1000000, 10000000, 100000000, 1000000000};
-
-// Eight ASCII digits in one little-endian word, as fast_float reads them
-// (is_made_of_eight_digits_fast, parse_eight_digits_unrolled).
-bool eight_digits(uint64_t word) {
-  return ((word & 0xF0F0F0F0F0F0F0F0ULL) | (((word + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ==
-         0x3333333333333333ULL;
-}
-uint32_t eight_digits_value(uint64_t word) {
-  word = (word & 0x0F0F0F0F0F0F0F0FULL) * 2561 >> 8;
-  word = (word & 0x00FF00FF00FF00FFULL) * 6553601 >> 16;
-  return static_cast<uint32_t>((word & 0x0000FFFF0000FFFFULL) * 42949672960001ULL >> 32);
-}
 
 }  // namespace
 
@@ -56,7 +46,7 @@ std::optional<ParsedTimestamp> parse_timestamp(std::string_view text) {
     std::memcpy(&word, text.data() + n - 8, 8);
     const unsigned pad = static_cast<unsigned>(8 - in_word) * 8;  // low bytes before the fraction
     if (pad > 0) word = (word & (~uint64_t{0} << pad)) | (0x3030303030303030ULL & ~(~uint64_t{0} << pad));
-    if (!eight_digits(word)) return std::nullopt;
+    if (!is_eight_digits(word)) return std::nullopt;
     part = part * kPow10[in_word] + eight_digits_value(word);
   } else {
     for (size_t k = first; k < n; ++k) {

@@ -1,11 +1,15 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
 
 #include "parser/ftrace_line.h"
 #include "parser/line_tokenizer.h"
+#include "parser/timestamp.h"
 
 using ftlens::FtraceLine;
+using ftlens::parse_timestamp;
+using ftlens::TokenizeError;
 using ftlens::tokenize_ftrace_line;
 
 TEST_CASE("tokenizer.malformed lines name the reason and the column") {
@@ -192,4 +196,41 @@ TEST_CASE("tokenizer.lines in the kernel's fixed columns read the same as lines 
   CHECK(l.pid == 42);
   CHECK(l.cpu == 1);
   CHECK(tokenize_ftrace_line("          a [5]x-42      [001] d..3.   1.000000: x: y", &l));
+}
+
+TEST_CASE("tokenizer.the timestamp read in passing agrees with parse_timestamp and the token on every shape") {
+  // Seconds of 0-11 digits, fractions of 0-10, stray bytes, and what follows
+  // the ':' (a space, a tab, nothing, more text), in lines of both heads.
+  const char* digits = "0123456789";
+  uint64_t state = 7;
+  auto next = [&] { return state = state * 6364136223846793005ULL + 1442695040888963407ULL; };
+  int read_in_passing = 0, general = 0;
+  for (int round = 0; round < 200000; ++round) {
+    std::string secs(next() % 12, '0'), frac(next() % 11, '0');
+    for (char& c : secs) c = digits[(next() >> 33) % 10];
+    for (char& c : frac) c = digits[(next() >> 33) % 10];
+    if (next() % 16 == 0 && !frac.empty()) frac[(next() >> 33) % frac.size()] = "/:a."[(next() >> 33) % 4];
+    std::string stamp = secs + (next() % 20 == 0 ? "" : ".") + frac;
+    const char* after[] = {": sched_waking: comm=a pid=1", ":\tx: y", ":", ":x: y", ": e:"};
+    std::string tail = after[(next() >> 33) % 5];
+    std::string line = (next() % 2 ? "          <idle>-0       [001] d.h1. " : "  bash-1977 (1977) [000] ") +
+                       std::string(next() % 3, ' ') + stamp + tail;
+    CAPTURE(line);
+    FtraceLine fast;
+    TokenizeError err = tokenize_ftrace_line(line, &fast);
+    if (fast.timestamp_digits < 0) {
+      ++general;
+      continue;
+    }
+    ++read_in_passing;
+    REQUIRE_FALSE(err);
+    // The token is what the general path cuts, and its value what parse_timestamp gives.
+    CHECK(fast.timestamp == std::string_view(stamp));
+    const auto parsed = parse_timestamp(fast.timestamp);
+    REQUIRE(parsed.has_value());
+    CHECK(parsed->ns == fast.timestamp_ns);
+    CHECK(parsed->fraction_digits == fast.timestamp_digits);
+  }
+  CHECK(read_in_passing > 5000);
+  CHECK(general > 5000);
 }
