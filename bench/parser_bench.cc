@@ -52,9 +52,10 @@ void BM_Payload_SchedSwitch_Parser(benchmark::State& state) {
   const std::string_view payload = opaque(kPayloadText);
   ftlens::StringPool pool;
   ftlens::Event event;
+  ftlens::CpuMask targets;
   event.type = ftlens::EventType::kSchedSwitch;
   for (auto _ : state) {
-    bool ok = ftlens::parse_payload(payload, pool, &event);
+    bool ok = ftlens::parse_payload(payload, pool, &event, &targets);
     benchmark::DoNotOptimize(ok);
     benchmark::DoNotOptimize(event);
   }
@@ -136,9 +137,10 @@ void BM_Payload(benchmark::State& state, const GrammarSample& sample) {
   ftlens::StringPool pool;
   const ftlens::EventType type = ftlens::event_type_from_name(sample.event);
   ftlens::Event event;
+  ftlens::CpuMask targets;
   for (auto _ : state) {
     event.type = type;
-    bool ok = ftlens::parse_payload(payload, pool, &event);
+    bool ok = ftlens::parse_payload(payload, pool, &event, &targets);
     if (!ok) state.SkipWithError("the sample does not parse");
     benchmark::DoNotOptimize(event);
   }

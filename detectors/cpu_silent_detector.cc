@@ -51,7 +51,7 @@ class CpuSilentDetector final : public Detector {
       case EventType::kCsdQueueCpu: ++at(e.target_cpu).ipis_after_last_event; break;
       case EventType::kIpiSendCpumask:
         for (int cpu = 0; cpu < 512; ++cpu)
-          if (e.cpumask.test(cpu) && cpu != e.cpu) ++at(cpu).ipis_after_last_event;
+          if (e.targets(cpu) && cpu != e.cpu) ++at(cpu).ipis_after_last_event;
         break;
       default: break;
     }

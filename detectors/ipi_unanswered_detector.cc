@@ -59,7 +59,7 @@ class IpiUnansweredDetector final : public Detector {
       case EventType::kIpiSendCpumask:
       case EventType::kIpiRaise:
         for (int cpu = 0; cpu < 512; ++cpu)
-          if (e.cpumask.test(cpu)) send(e, cpu, false);
+          if (e.targets(cpu)) send(e, cpu, false);
         break;
       default: break;
     }

@@ -11,7 +11,9 @@ namespace ftlens {
 
 namespace {
 
-using PayloadFn = bool (*)(Cursor&, StringPool&, Event*);
+// The last argument is where ipi_send_cpumask and ipi_raise put their
+// targets (Event::cpumask then points there).
+using PayloadFn = bool (*)(Cursor&, StringPool&, Event*, CpuMask*);
 
 std::optional<int32_t> as_i32(std::optional<int64_t> v) {
   if (!v || *v < INT32_MIN || *v > INT32_MAX) return std::nullopt;
@@ -77,7 +79,7 @@ bool report_task(std::string_view text, StringPool& pool, TaskRef* task) {
 }
 
 // comm=%s pid=%d prio=%d [success=%d] target_cpu=%03d [state=W]
-bool parse_wakeup(Cursor& c, StringPool& pool, Event* e) {
+bool parse_wakeup(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (!c.rest().starts_with("comm=")) {
     // trace-cmd report: "bash:3794 [120] [success=1] CPU:001"
     std::string_view text = c.rest();
@@ -98,7 +100,7 @@ bool parse_wakeup(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // prev_comm=%s prev_pid=%d prev_prio=%d prev_state=%s ==> next_comm=%s next_pid=%d next_prio=%d
-bool parse_switch(Cursor& c, StringPool& pool, Event* e) {
+bool parse_switch(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (!c.rest().starts_with("prev_comm=")) {
     // trace-cmd report: "a:1 [120] S ==> b:2 [120]"
     std::string_view text = c.rest();
@@ -124,21 +126,21 @@ bool parse_switch(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // comm=%s pid=%d prio=%d orig_cpu=%d dest_cpu=%d
-bool parse_migrate(Cursor& c, StringPool& pool, Event* e) {
+bool parse_migrate(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (!comm_field(c, "comm=", " pid=", pool, &e->task.comm)) return false;
   if (!int_field(c, " pid=", &e->task.pid)) return false;
   return int_field(c, "orig_cpu=", &e->source_cpu) && int_field(c, "dest_cpu=", &e->target_cpu);
 }
 
 // comm=%s pid=%d child_comm=%s child_pid=%d
-bool parse_fork(Cursor& c, StringPool& pool, Event* e) {
+bool parse_fork(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (!comm_field(c, "comm=", " pid=", pool, &e->task.comm) || !int_field(c, " pid=", &e->task.pid)) return false;
   if (!comm_field(c, " child_comm=", " child_pid=", pool, &e->next.comm)) return false;
   return int_field(c, " child_pid=", &e->next.pid);
 }
 
 // comm=%s pid=%d prio=%d [group_dead=%s]
-bool parse_exit(Cursor& c, StringPool& pool, Event* e) {
+bool parse_exit(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (!comm_field(c, "comm=", " pid=", pool, &e->task.comm)) return false;
   return int_field(c, " pid=", &e->task.pid);
 }
@@ -152,7 +154,7 @@ bool work_pointer(Cursor& c, Event* e) {
 }
 
 // work struct=%p function=%ps workqueue=%s req_cpu=%d cpu=%d
-bool parse_queue_work(Cursor& c, StringPool& pool, Event* e) {
+bool parse_queue_work(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (!c.skip_past("work struct=") || !work_pointer(c, e)) return false;
   if (!function_field(c, " function=", pool, &e->function)) return false;
   if (!symbol_field(c, " workqueue=", pool, &e->site)) return false;
@@ -160,21 +162,21 @@ bool parse_queue_work(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // work struct %p [function=%ps]
-bool parse_activate_work(Cursor& c, StringPool& pool, Event* e) {
+bool parse_activate_work(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (!c.skip_past("work struct") || !work_pointer(c, e)) return false;
   if (c.rest().find("function=") != std::string_view::npos) function_field(c, "function=", pool, &e->function);
   return true;
 }
 
 // work struct %p: function %ps   (execute_end on older kernels: work struct %p)
-bool parse_execute_work(Cursor& c, StringPool& pool, Event* e) {
+bool parse_execute_work(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (!c.skip_past("work struct") || !work_pointer(c, e)) return false;
   if (c.rest().find("function ") != std::string_view::npos) function_field(c, "function ", pool, &e->function);
   return true;
 }
 
 // irq=%d name=%s
-bool parse_irq_entry(Cursor& c, StringPool& pool, Event* e) {
+bool parse_irq_entry(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   int32_t irq = 0;
   if (!int_field(c, "irq=", &irq)) return false;
   e->number = irq;
@@ -182,7 +184,7 @@ bool parse_irq_entry(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // irq=%d ret=%s
-bool parse_irq_exit(Cursor& c, StringPool& pool, Event* e) {
+bool parse_irq_exit(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   int32_t irq = 0;
   if (!int_field(c, "irq=", &irq)) return false;
   e->number = irq;
@@ -190,7 +192,7 @@ bool parse_irq_exit(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // vec=%u [action=%s]
-bool parse_softirq(Cursor& c, StringPool& pool, Event* e) {
+bool parse_softirq(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   int32_t vec = 0;
   if (!int_field(c, "vec=", &vec)) return false;
   e->number = vec;
@@ -202,7 +204,7 @@ bool parse_softirq(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // hrtimer=%p function=%ps now=%llu | timer=%p function=%ps now=%lu baseclk=%lu
-bool parse_timer_entry(Cursor& c, StringPool& pool, Event* e) {
+bool parse_timer_entry(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (!c.skip_past("timer=")) return false;
   auto addr = c.read_hex();
   if (!addr) return false;
@@ -211,7 +213,7 @@ bool parse_timer_entry(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // hrtimer=%p | timer=%p
-bool parse_timer_exit(Cursor& c, StringPool&, Event* e) {
+bool parse_timer_exit(Cursor& c, StringPool&, Event* e, CpuMask*) {
   if (!c.skip_past("timer=")) return false;
   auto addr = c.read_hex();
   if (!addr) return false;
@@ -220,7 +222,7 @@ bool parse_timer_exit(Cursor& c, StringPool&, Event* e) {
 }
 
 // cpu=%u callsite=%pS callback=%pS
-bool parse_ipi_send_cpu(Cursor& c, StringPool& pool, Event* e) {
+bool parse_ipi_send_cpu(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (!int_field(c, "cpu=", &e->target_cpu)) return false;
   if (!function_field(c, " callsite=", pool, &e->site)) return false;
   return function_field(c, " callback=", pool, &e->function);
@@ -243,19 +245,21 @@ bool parse_hex_cpumask(std::string_view text, CpuMask* mask) {
 }
 
 // cpumask=%s callsite=%pS callback=%pS
-bool parse_ipi_send_cpumask(Cursor& c, StringPool& pool, Event* e) {
+bool parse_ipi_send_cpumask(Cursor& c, StringPool& pool, Event* e, CpuMask* targets) {
   if (!c.skip_past("cpumask=")) return false;
-  e->cpumask = {};
-  if (!parse_hex_cpumask(c.read_token(), &e->cpumask)) return false;
+  *targets = {};
+  if (!parse_hex_cpumask(c.read_token(), targets)) return false;
+  e->cpumask = targets;
   if (!function_field(c, " callsite=", pool, &e->site)) return false;
   return function_field(c, " callback=", pool, &e->function);
 }
 
 // target_mask=%s (%s)
-bool parse_ipi_raise(Cursor& c, StringPool& pool, Event* e) {
+bool parse_ipi_raise(Cursor& c, StringPool& pool, Event* e, CpuMask* targets) {
   if (!c.skip_past("target_mask=")) return false;
-  e->cpumask = {};
-  if (!parse_hex_cpumask(c.read_token(), &e->cpumask)) return false;
+  *targets = {};
+  if (!parse_hex_cpumask(c.read_token(), targets)) return false;
+  e->cpumask = targets;
   if (c.skip_past("(")) {
     auto reason = c.read_until(")");
     if (reason) e->function = pool.intern(*reason);
@@ -264,7 +268,7 @@ bool parse_ipi_raise(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // (%s)
-bool parse_ipi_handler(Cursor& c, StringPool& pool, Event* e) {
+bool parse_ipi_handler(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (c.skip_past("(")) {
     auto reason = c.read_until(")");
     if (reason) e->function = pool.intern(*reason);
@@ -273,7 +277,7 @@ bool parse_ipi_handler(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // cpu=%u callsite=%pS func=%ps csd=%p
-bool parse_csd_queue(Cursor& c, StringPool& pool, Event* e) {
+bool parse_csd_queue(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (!int_field(c, "cpu=", &e->target_cpu)) return false;
   if (!function_field(c, " callsite=", pool, &e->site) || !function_field(c, " func=", pool, &e->function)) return false;
   if (!c.skip_past(" csd=")) return false;
@@ -284,7 +288,7 @@ bool parse_csd_queue(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // func=%ps, csd=%p
-bool parse_csd_function(Cursor& c, StringPool& pool, Event* e) {
+bool parse_csd_function(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   if (!c.skip_past("func=")) return false;
   auto func = c.read_until(",");
   if (!func) return false;
@@ -297,7 +301,7 @@ bool parse_csd_function(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // %p (flags=%s) | %p (ret=%d)
-bool parse_contention(Cursor& c, StringPool& pool, Event* e) {
+bool parse_contention(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   auto lock = c.read_hex();
   if (!lock) return false;
   e->address = *lock;
@@ -312,7 +316,7 @@ bool parse_contention(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // cpu: %04u target: %3d step: %3d (%ps)
-bool parse_cpuhp_enter(Cursor& c, StringPool& pool, Event* e) {
+bool parse_cpuhp_enter(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   int32_t target = 0;
   if (!c.skip_past("cpu:")) return false;
   c.skip_spaces();
@@ -332,7 +336,7 @@ bool parse_cpuhp_enter(Cursor& c, StringPool& pool, Event* e) {
 }
 
 // cpu: %04u  state: %3d step: %3d ret: %d
-bool parse_cpuhp_exit(Cursor& c, StringPool&, Event* e) {
+bool parse_cpuhp_exit(Cursor& c, StringPool&, Event* e, CpuMask*) {
   if (!c.skip_past("cpu:")) return false;
   c.skip_spaces();
   auto cpu = as_i32(c.read_int());
@@ -345,7 +349,7 @@ bool parse_cpuhp_exit(Cursor& c, StringPool&, Event* e) {
   return true;
 }
 
-bool parse_nothing(Cursor&, StringPool&, Event*) { return true; }
+bool parse_nothing(Cursor&, StringPool&, Event*, CpuMask*) { return true; }
 
 constexpr size_t kTypes = static_cast<size_t>(EventType::kCount_);
 
@@ -409,9 +413,9 @@ EventType event_type_from_name(std::string_view name) {
   return it == by_name->end() ? EventType::kOther : it->second;
 }
 
-bool parse_payload(std::string_view payload, StringPool& pool, Event* event) {
+bool parse_payload(std::string_view payload, StringPool& pool, Event* event, CpuMask* targets) {
   Cursor cursor(payload);
-  return kTypeInfo[static_cast<size_t>(event->type)].parse(cursor, pool, event);
+  return kTypeInfo[static_cast<size_t>(event->type)].parse(cursor, pool, event, targets);
 }
 
 }  // namespace ftlens

@@ -17,7 +17,9 @@ EventType event_type_from_name(std::string_view name);
 
 // Parses `payload` for `event->type` into `event`. Returns false when the
 // payload does not have the expected shape; the event then keeps only its
-// header fields and should be reported as malformed by the caller.
-[[nodiscard]] bool parse_payload(std::string_view payload, StringPool& pool, Event* event);
+// header fields and should be reported as malformed by the caller. The
+// targets of ipi_send_cpumask and ipi_raise go to `*targets`, which
+// event->cpumask then points to.
+[[nodiscard]] bool parse_payload(std::string_view payload, StringPool& pool, Event* event, CpuMask* targets);
 
 }  // namespace ftlens

@@ -354,12 +354,14 @@ class RecordDecoder::Impl {
         e->function = symbol(f[2], r);
         break;
       case EventType::kIpiSendCpumask:
-        cpumask(f[0], r, &e->cpumask);
+        cpumask(f[0], r, &targets_);
+        e->cpumask = &targets_;
         e->site = symbol(f[1], r);
         e->function = symbol(f[2], r);
         break;
       case EventType::kIpiRaise:
-        cpumask(f[0], r, &e->cpumask);
+        cpumask(f[0], r, &targets_);
+        e->cpumask = &targets_;
         break;
       case EventType::kCsdQueueCpu:
         e->target_cpu = number32(f[0], r);
@@ -404,6 +406,7 @@ class RecordDecoder::Impl {
   std::vector<EventLayout> layouts_;
   std::unordered_map<int, StrId> comms_;
   std::unordered_map<unsigned long long, StrId> symbols_;
+  CpuMask targets_;  // of the event being handed on (Event::cpumask)
   uint64_t events_ = 0;
   uint64_t lost_events_ = 0;
   uint64_t unknown_ids_ = 0;

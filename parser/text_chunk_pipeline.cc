@@ -50,6 +50,13 @@ struct Chunk {
     uint32_t column;
   };
   std::vector<BadPayload> bad_payloads;
+  // Event::cpumask points into the parsing thread's parser, which reuses it
+  // line after line: each one is kept here and pointed to at hand-over.
+  struct Targets {
+    uint32_t event;
+    CpuMask mask;
+  };
+  std::vector<Targets> targets;
   // After event `event` the parsing thread's pool held `size` strings: the
   // ones it added were first named there.
   struct Named {
@@ -75,6 +82,7 @@ void parse_chunk(Chunk& chunk, ParseContext& context) {
   chunk.events.clear();
   chunk.deferred.clear();
   chunk.bad_payloads.clear();
+  chunk.targets.clear();
   chunk.named.clear();
   const char* const begin = chunk.bytes.data();
   const char* const end = begin + chunk.size;
@@ -91,6 +99,10 @@ void parse_chunk(Chunk& chunk, ParseContext& context) {
       chunk.deferred.push_back({index, static_cast<uint32_t>(p - begin), static_cast<uint32_t>(line.size())});
     } else {
       if (how.kind == LoneLine::kBadPayload) chunk.bad_payloads.push_back({index, how.column});
+      if (event.cpumask) {
+        chunk.targets.push_back({index, *event.cpumask});
+        event.cpumask = nullptr;
+      }
       if (const auto size = static_cast<StrId>(context.pool.size()); size != named) {
         chunk.named.push_back({index, size});
         named = size;
@@ -105,7 +117,7 @@ StrId to_trace(const std::vector<StrId>& map, StrId id) { return id < map.size()
 // In input order, on the calling thread: what `chunk` holds goes to the
 // counting parser as if it had parsed the lines itself.
 void hand_over(Chunk& chunk, ParseContext& context, FtraceTextParser& counting, StringPool& pool) {
-  size_t deferred = 0, bad = 0, named = 0;
+  size_t deferred = 0, bad = 0, named = 0, targets = 0;
   auto deferred_lines_before = [&](size_t event) {
     for (; deferred < chunk.deferred.size() && chunk.deferred[deferred].before_event == event; ++deferred) {
       const Chunk::Deferred& d = chunk.deferred[deferred];
@@ -129,6 +141,7 @@ void hand_over(Chunk& chunk, ParseContext& context, FtraceTextParser& counting, 
     e.next.comm = to_trace(map, e.next.comm);
     e.function = to_trace(map, e.function);
     e.site = to_trace(map, e.site);
+    if (targets < chunk.targets.size() && chunk.targets[targets].event == i) e.cpumask = &chunk.targets[targets++].mask;
     LoneLine how{LoneLine::kEvent, 0};
     if (bad < chunk.bad_payloads.size() && chunk.bad_payloads[bad].event == i)
       how = {LoneLine::kBadPayload, chunk.bad_payloads[bad++].column};

@@ -339,7 +339,7 @@ FtraceTextParser::LineVerdict FtraceTextParser::parse_event_line(std::string_vie
   event->name = intern_event_name(cols->event_name, &event->type);
   event->irq_flags = decode_irq_flags(cols->irq_flags);
   event->payload = cols->payload;
-  if (event->type != EventType::kOther && !parse_payload(cols->payload, pool_, event)) {
+  if (event->type != EventType::kOther && !parse_payload(cols->payload, pool_, event, &targets_)) {
     // Keep the header; typed fields of a half-parsed payload would mislead.
     Event header_only;
     header_only.ts = event->ts;

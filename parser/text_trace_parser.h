@@ -141,6 +141,7 @@ class FtraceTextParser {
   // The type of each event name seen, by its id: a trace has a few dozen.
   struct NameSlot { StrId id = kNoStr; EventType type = EventType::kOther; };
   std::array<NameSlot, 1024> name_cache_{};
+  CpuMask targets_;  // of the event being handed on (Event::cpumask)
 };
 
 }  // namespace ftlens

@@ -13,6 +13,7 @@ extern "C" {
 
 #include <algorithm>
 #include <cerrno>
+#include <deque>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -85,9 +86,17 @@ uint64_t lost_on_cpu(int cpu) {
 // order across CPUs (each CPU's pages are in order; CPUs are read in turn).
 class SortingSink final : public EventSink {
  public:
-  void on_event(const Event& e) override { events.push_back(e); }
+  void on_event(const Event& e) override {
+    events.push_back(e);
+    if (e.cpumask) events.back().cpumask = &targets.emplace_back(*e.cpumask);  // the decoder's is reused
+  }
   void on_malformed(const ParseIssue&) override {}
+  void clear() {
+    events.clear();
+    targets.clear();
+  }
   std::vector<Event> events;
+  std::deque<CpuMask> targets;  // what the kept events' cpumask point to
 };
 
 }  // namespace
@@ -192,7 +201,7 @@ struct TracefsRecording::State {
     if (!decoder || batch.events.empty()) return;
     std::stable_sort(batch.events.begin(), batch.events.end(), [](const Event& a, const Event& b) { return a.ts < b.ts; });
     for (const Event& e : batch.events) sink->on_event(e);
-    batch.events.clear();
+    batch.clear();
   }
 
   ~State() {

@@ -46,7 +46,9 @@ class DigestSink final : public EventSink {
                       int64_t{e.prev_state}, int64_t{e.preempted}, int64_t{e.target_cpu}, int64_t{e.source_cpu},
                       e.number, static_cast<int64_t>(e.address), int64_t{e.function}, int64_t{e.site}})
       mix(static_cast<uint64_t>(v));
-    for (uint64_t w : e.cpumask.words) mix(w);
+    mix(e.cpumask != nullptr);
+    if (e.cpumask)
+      for (uint64_t w : e.cpumask->words) mix(w);
     mix(e.payload);
     mix(pool_.view(e.comm));
     mix(pool_.view(e.function));

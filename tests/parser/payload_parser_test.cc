@@ -11,10 +11,11 @@ namespace {
 struct Parsed {
   StringPool pool;
   Event event;
+  CpuMask targets;
   bool ok = false;
   Parsed(const char* name, const char* payload) {
     event.type = event_type_from_name(name);
-    ok = parse_payload(payload, pool, &event);
+    ok = parse_payload(payload, pool, &event, &targets);
   }
   std::string_view str(StrId id) const { return pool.view(id); }
 };
@@ -126,12 +127,16 @@ TEST_CASE("payload.ipi and csd events") {
   CHECK(ip.event.target_cpu == 0);
   Parsed mask("ipi_send_cpumask", "cpumask=00000000,00000005 callsite=smp_call_function_many_cond+0x1/0x2 callback=x");
   REQUIRE(mask.ok);
-  CHECK(mask.event.cpumask.test(0));
-  CHECK_FALSE(mask.event.cpumask.test(1));
-  CHECK(mask.event.cpumask.test(2));
+  CHECK(mask.event.cpumask == &mask.targets);
+  CHECK(mask.event.targets(0));
+  CHECK_FALSE(mask.event.targets(1));
+  CHECK(mask.event.targets(2));
   Parsed raise("ipi_raise", "target_mask=00000000,00000010 (Function call interrupts)");
   REQUIRE(raise.ok);
-  CHECK(raise.event.cpumask.test(4));
+  CHECK(raise.event.targets(4));
+  CHECK_FALSE(raise.event.targets(0));
+  CHECK_FALSE(ip.event.targets(0));  // ipi_send_cpu names its one target in target_cpu
+  CHECK(ip.event.cpumask == nullptr);
   CHECK(raise.str(raise.event.function) == "Function call interrupts");
 }
 

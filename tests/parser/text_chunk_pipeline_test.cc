@@ -20,6 +20,16 @@ struct IdTranscript final : EventSink {
   std::vector<std::string> lines;
   explicit IdTranscript(StringPool& p) : pool(p) {}
   IdTranscript(const IdTranscript&) = delete;
+  static std::string targets(const Event& e) {
+    if (!e.cpumask) return " none";
+    std::string out;
+    for (int cpu = 0; cpu < 512; ++cpu)
+      if (e.targets(cpu)) {
+        out += ' ';
+        out += std::to_string(cpu);
+      }
+    return out;
+  }
   void on_event(const Event& e) override {
     auto id = [&](StrId s) { return std::to_string(s) + "=" + std::string(pool.view(s)); };
     lines.push_back("event " + std::to_string(e.ts) + " cpu" + std::to_string(e.cpu) + " pid" + std::to_string(e.pid) +
@@ -27,7 +37,7 @@ struct IdTranscript final : EventSink {
                     std::to_string(e.irq_flags) + " comm " + id(e.comm) + " name " + id(e.name) + " task " +
                     id(e.task.comm) + "/" + std::to_string(e.task.pid) + " next " + id(e.next.comm) + "/" +
                     std::to_string(e.next.pid) + " fn " + id(e.function) + " site " + id(e.site) + " addr" +
-                    std::to_string(e.address) + " n" + std::to_string(e.number) + " [" + std::string(e.payload) + "]");
+                    std::to_string(e.address) + " n" + std::to_string(e.number) + " targets" + targets(e) + " [" + std::string(e.payload) + "]");
   }
   void on_malformed(const ParseIssue& issue) override {
     lines.push_back("malformed line " + std::to_string(issue.line) + " col " + std::to_string(issue.column) + ": " +
@@ -110,6 +120,13 @@ std::string mixed_trace_body(int lines) {
     if (i % 1201 == 0) t += "  bad-" + std::to_string(i) + "     " + cpu + " d..2. " + secs(i) + ": sched_switch: nonsense\n";
     if (i % 1777 == 0) t += "  lat-9         1d.h2 " + std::to_string(i) + "us : irq_handler_exit: irq=1 ret=handled\n";
     if (i % 1303 == 0) t += "  time-1 " + cpu + " d..2. 12x.5: sched_waking: comm=a pid=1 prio=120 target_cpu=000\n";
+    // Each with its own targets: a chunk must keep every event's, not the
+    // parser's last one.
+    if (i % 7 == 0)
+      t += "  " + comm + "-3 " + cpu + " d..1. " + secs(i) + ": ipi_send_cpumask: cpumask=0000" +
+           std::to_string(i % 10) + ",0000000" + std::to_string(i % 8) + " callsite=smp_call+0x1/0x2 callback=cb\n";
+    if (i % 11 == 0) t += "  " + comm + "-3 " + cpu + " d..1. " + secs(i) + ": ipi_raise: target_mask=00000000,0000000" + std::to_string(1 + i % 9) + " (Function call interrupts)\n";
+    if (i % 1009 == 0) t += "  " + comm + "-3 " + cpu + " d..1. " + secs(i) + ": ipi_send_cpumask: cpumask=zz callsite=a\n";
     if (i % 811 == 0) t += "Chrome_Child-77 " + cpu + " d..2. " + secs(i) + ": softirq_raise: vec=9 [action=RCU]\r\n";
     switch (i % 4) {
       case 0:
