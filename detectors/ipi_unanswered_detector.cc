@@ -52,7 +52,12 @@ class IpiUnansweredDetector final : public Detector {
       case EventType::kCpuhpEnter:
       case EventType::kCpuhpMultiEnter:
         // Taken offline (target 0, CPUHP_OFFLINE): what was sent to it is moot.
-        if (e.number == 0) outstanding_.erase(e.target_cpu);
+        if (e.number == 0) {
+          if (auto it = outstanding_.find(e.target_cpu); it != outstanding_.end()) {
+            waiting_ -= it->second.plain.size() + it->second.csd.size();
+            outstanding_.erase(it);
+          }
+        }
         break;
       case EventType::kCsdQueueCpu: send(e, e.target_cpu, true); break;
       case EventType::kIpiSendCpu: send(e, e.target_cpu, false); break;
@@ -105,11 +110,16 @@ class IpiUnansweredDetector final : public Detector {
     if (queue.size() >= kMaxOutstandingPerCpu) {
       queue.pop_front();
       ++dropped_;
+      --waiting_;
     }
+    ++waiting_;
     queue.push_back(Sent{e.ts, e.cpu, e.pid, e.comm, e.function, e.site, e.address, is_csd});
   }
 
   void answer(const Event& e) {
+    // Nearly always nothing waits (an IPI is answered within microseconds):
+    // then only the first csd function can change anything.
+    if (waiting_ == 0 && (csd_functions_seen_ || e.type != EventType::kCsdFunctionEntry)) return;
     auto it = outstanding_.find(e.cpu);
     if (it == outstanding_.end()) return;
     // Plain IPIs: any event on the target after the send answers all of them.
@@ -117,6 +127,7 @@ class IpiUnansweredDetector final : public Detector {
     while (!plain.empty() && (plain.front().at < e.ts || (plain.front().at == e.ts && plain.front().cpu != e.cpu))) {
       if (e.ts - plain.front().at >= config_.warning) report_late(plain.front(), e.cpu, e.ts);
       plain.pop_front();
+      --waiting_;
     }
     if (e.type != EventType::kCsdFunctionEntry) return;
     csd_functions_seen_ = true;
@@ -127,6 +138,7 @@ class IpiUnansweredDetector final : public Detector {
     while (!csd.empty() && csd.front().at <= e.ts) {
       if (e.ts - csd.front().at >= config_.warning) report_late(csd.front(), e.cpu, e.ts);
       csd.pop_front();
+      --waiting_;
     }
   }
 
@@ -224,6 +236,7 @@ class IpiUnansweredDetector final : public Detector {
   std::map<int32_t, Outstanding> outstanding_;  // by target CPU
   bool csd_functions_seen_ = false;
   uint64_t dropped_ = 0;
+  size_t waiting_ = 0;  // sends in outstanding_
 };
 
 }  // namespace
