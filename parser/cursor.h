@@ -84,6 +84,13 @@ class Cursor {
   std::optional<uint64_t> read_hex() {
     if (expect("(nil)")) return 0;
     expect("0x");
+    if (rest_.size() >= 16 && (rest_.size() == 16 || !is_hex_digit(rest_[16]))) {
+      const uint64_t high = byte_scan_detail::load8(rest_.data()), low = byte_scan_detail::load8(rest_.data() + 8);
+      if (is_eight_hex_digits(high) && is_eight_hex_digits(low)) {  // all 16 digits: the usual %p
+        rest_.remove_prefix(16);
+        return uint64_t{eight_hex_digits_value(high)} << 32 | eight_hex_digits_value(low);
+      }
+    }
     size_t i = 0;
     uint64_t value = 0;
     for (; i < rest_.size(); ++i) {
@@ -114,6 +121,8 @@ class Cursor {
       if (std::memcmp(rest_.data() + at, literal, N - 1) == 0) return at;
     return std::string_view::npos;
   }
+
+  static bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
   std::string_view rest_;
 };

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cstring>  // memcpy
 #include <random>
 #include <string>
 
@@ -43,4 +44,45 @@ TEST_CASE("byte scan returns the end when there is no match") {
   CHECK(find_either("abcdefghijklmnopq", 3, ':', ' ') == 17);
   CHECK(skip_spaces("                ", 0) == 16);
   CHECK(find_byte("", 0, ':') == 0);
+}
+
+TEST_CASE("eight hex digits are told and read in one word exactly as a byte loop reads them") {
+  // Every byte value at every position, next to valid digits; then random
+  // words drawn mostly from the digits and their neighbours ('/', ':', '@',
+  // 'G', '`', 'g', and the same with the high bit set).
+  auto naive = [](const char* p, uint32_t* value) {
+    uint32_t v = 0;
+    for (int i = 0; i < 8; ++i) {
+      const char c = p[i];
+      unsigned digit;
+      if (c >= '0' && c <= '9') digit = static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f') digit = static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') digit = static_cast<unsigned>(c - 'A' + 10);
+      else return false;
+      v = v << 4 | digit;
+    }
+    *value = v;
+    return true;
+  };
+  auto check = [&](const char* p) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    uint32_t expected = 0;
+    const bool valid = naive(p, &expected);
+    REQUIRE(is_eight_hex_digits(word) == valid);
+    if (valid) REQUIRE(eight_hex_digits_value(word) == expected);
+  };
+  for (int pos = 0; pos < 8; ++pos)
+    for (int byte = 0; byte < 256; ++byte) {
+      char p[8] = {'0', '1', 'a', 'F', '9', 'f', 'A', '5'};
+      p[pos] = static_cast<char>(byte);
+      check(p);
+    }
+  const std::string alphabet = "0123456789abcdefABCDEF/:@G`g\xb0\xb9\xe1\xc6";
+  std::mt19937 rng(11);
+  for (int round = 0; round < 200000; ++round) {
+    char p[8];
+    for (char& c : p) c = alphabet[rng() % (round % 2 ? 22 : alphabet.size())];
+    check(p);
+  }
 }
