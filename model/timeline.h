@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "parser/event.h"
@@ -106,7 +107,9 @@ struct CpuTimeline {
   // concatenated twice, a line repeated by a flaky serial console).
   StrId last_name = kNoStr;
   int32_t last_pid = -1;
-  std::string last_payload;
+  std::unique_ptr<char[]> last_payload;
+  size_t last_payload_size = 0;
+  size_t last_payload_capacity = 0;
 
   // Busy time from the CPU's first event up to `t` (t >= last_event).
   TimeNs busy_until(TimeNs t) const {

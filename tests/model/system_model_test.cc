@@ -153,6 +153,21 @@ TEST_CASE("model.an event repeated exactly right after itself is dropped and cou
   CHECK(f.rec.work.size() == 1);
 }
 
+TEST_CASE("model.a duplicate is an exact repeat: a payload that only shares a prefix, or grows past the last one, is not") {
+  Fixture f;
+  std::vector<bool> used;
+  const std::string longer(300, 'y');  // past the remembered payload's first buffer
+  const std::string text = "  a-10 [000] ..... 1.000000: custom: x\n"
+                           "  a-10 [000] ..... 1.000000: custom: x" + longer + "\n"
+                           "  a-10 [000] ..... 1.000000: custom: x" + longer + "\n"
+                           "  a-10 [000] ..... 1.000000: custom: x\n"
+                           "  a-10 [000] ..... 1.000000: custom: z\n"
+                           "  a-10 [000] ..... 1.000000: custom: z\n";
+  REQUIRE(testing::feed_text(f.pool, text, [&](const Event& e) { used.push_back(f.model.apply(e)); }) == 0);
+  CHECK(used == std::vector<bool>{true, true, false, true, true, false});
+  CHECK(f.model.stats().get(ModelStat::duplicate_events) == 2);
+}
+
 TEST_CASE("model.lost events become a data gap on their CPU from its last event to its next one") {
   Fixture f;
   f.run(
