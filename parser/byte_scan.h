@@ -66,6 +66,24 @@ inline uint32_t eight_hex_digits_value(uint64_t word) {
   return static_cast<uint32_t>(((x << 16) & 0xffff0000ULL) | ((x >> 32) & 0xffffULL));
 }
 
+// How many of the bytes of `word` (low byte first) are ASCII digits before
+// the first one that is not; 8 when all are.
+inline size_t leading_digits(uint64_t word) {
+  using namespace byte_scan_detail;
+  // Range checks on the low 7 bits cannot carry between bytes; bytes with
+  // the high bit set are no digits.
+  const uint64_t low = word & ~kHighs;
+  const uint64_t digit = (low + kOnes * (0x80 - '0')) & ~(low + kOnes * (0x7f - '9')) & ~word & kHighs;
+  return static_cast<size_t>(std::countr_zero(~digit & kHighs)) / 8;  // countr_zero(0) is 64
+}
+// Whether bytes `from`..7 of `word` (low byte first) are all spaces.
+inline bool all_spaces_from(uint64_t word, size_t from) {
+  using namespace byte_scan_detail;
+  const uint64_t x = word ^ (kOnes * ' ');
+  const uint64_t nonzero = (((x & ~kHighs) + ~kHighs) | x) & kHighs;  // exact per byte
+  return from >= 8 || (nonzero >> (8 * from)) == 0;
+}
+
 // Position of the first `c` at or after `from`, or s.size().
 inline size_t find_byte(std::string_view s, size_t from, char c) {
   using namespace byte_scan_detail;

@@ -126,16 +126,20 @@ TokenizeError split_general_head(std::string_view line, size_t first, FtraceLine
 // column and the last '-'. Returns false for any other shape, which
 // split_general_head then reads; the two agree on every line this accepts.
 bool split_kernel_head(std::string_view line, size_t first, FtraceLine* out, size_t* close) {
+  using namespace byte_scan_detail;
   if (line.size() < 32 || first >= 16 || line[16] != '-' || line[24] != ' ' || line[25] != '[' || line[29] != ']')
     return false;
+  const char* p = line.data();
   // A " [digits]" inside the comm would be the general scan's cpu column.
-  if (find_byte(line.substr(0, 16), first, '[') != 16) return false;
-  int32_t pid = 0;
-  size_t i = 17;
-  for (; i < 24 && is_digit(line[i]); ++i) pid = pid * 10 + (line[i] - '0');
-  if (i == 17) return false;
-  for (; i < 24; ++i)
-    if (line[i] != ' ') return false;
+  // Bytes before `first` are blanks, so both words are searched whole; with
+  // no '[' in a word match_bits is 0 (its false bits only follow a true one).
+  if (match_bits(load8(p), '[') | match_bits(load8(p + 8), '[')) return false;
+  // The pid: 1-7 digits from column 17, then spaces up to the ' ' at 24,
+  // read as one word (byte 7 is that space).
+  const uint64_t word = load8(p + 17);
+  const size_t digits = leading_digits(word);
+  if (digits == 0 || !all_spaces_from(word, digits)) return false;
+  const auto pid = static_cast<int32_t>(eight_digits_value(word << (64 - 8 * digits) | (kOnes * '0' >> 8 * digits)));
   const unsigned c0 = static_cast<unsigned>(line[26]) - '0', c1 = static_cast<unsigned>(line[27]) - '0',
                  c2 = static_cast<unsigned>(line[28]) - '0';
   if (c0 > 9 || c1 > 9 || c2 > 9) return false;
@@ -153,10 +157,20 @@ bool split_kernel_head(std::string_view line, size_t first, FtraceLine* out, siz
 // position after ':'), and the value is what parse_timestamp gives for the
 // token; any other shape returns false and the general path reads it.
 bool read_common_timestamp(std::string_view line, size_t pos, size_t* end, FtraceLine* out) {
+  using namespace byte_scan_detail;
   const size_t n = line.size();
   int64_t secs = 0;
   size_t i = pos;
-  for (; i < n && i - pos < 9 && is_digit(line[i]); ++i) secs = secs * 10 + (line[i] - '0');
+  size_t secs_digits = 8;  // 8: not read as a word
+  if (pos + 8 <= n) {       // up to 7 digits of seconds (115 days) in one word
+    const uint64_t secs_word = load8(line.data() + pos);
+    secs_digits = leading_digits(secs_word);
+    if (secs_digits > 0 && secs_digits < 8)
+      secs = eight_digits_value(secs_word << (64 - 8 * secs_digits) | (kOnes * '0' >> 8 * secs_digits));
+    if (secs_digits < 8) i = pos + secs_digits;
+  }
+  if (secs_digits == 8)
+    for (; i < n && i - pos < 9 && is_digit(line[i]); ++i) secs = secs * 10 + (line[i] - '0');
   if (i == pos || i >= n || line[i] != '.') return false;  // also a tenth digit of seconds
   const size_t frac = i + 1;
   if (frac + 8 > n) return false;

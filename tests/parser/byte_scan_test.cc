@@ -86,3 +86,22 @@ TEST_CASE("eight hex digits are told and read in one word exactly as a byte loop
     check(p);
   }
 }
+
+TEST_CASE("leading digits and trailing spaces of a word are counted exactly as a byte loop counts them") {
+  const std::string alphabet = std::string("0123456789 /:\x10\x20\xb0\xb9\xa0\x80", 19) + '\0';
+  std::mt19937 rng(13);
+  for (int round = 0; round < 300000; ++round) {
+    char p[8];
+    for (char& c : p) c = alphabet[rng() % (round % 3 ? 12 : alphabet.size())];
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    size_t digits = 0;
+    while (digits < 8 && p[digits] >= '0' && p[digits] <= '9') ++digits;
+    REQUIRE(leading_digits(word) == digits);
+    for (size_t from = 0; from <= 8; ++from) {
+      bool spaces = true;
+      for (size_t i = from; i < 8; ++i) spaces = spaces && p[i] == ' ';
+      REQUIRE(all_spaces_from(word, from) == spaces);
+    }
+  }
+}

@@ -198,6 +198,44 @@ TEST_CASE("tokenizer.lines in the kernel's fixed columns read the same as lines 
   CHECK(tokenize_ftrace_line("          a [5]x-42      [001] d..3.   1.000000: x: y", &l));
 }
 
+TEST_CASE("tokenizer.random lines in the kernel's columns read as the general scan reads them shifted out of those columns") {
+  // Comms with brackets, dashes, digits and spaces; pids of 0-9 digits with
+  // stray bytes; cpus of 2-4 digits. 16 more leading spaces put a line out of
+  // the fixed columns, so the general scan reads it: the columns must agree.
+  const std::string comm_bytes = "ab-[]1 /:<>";
+  const std::string pid_bytes = "0123456789 x";
+  uint64_t state = 3;
+  auto next = [&] { return (state = state * 6364136223846793005ULL + 1442695040888963407ULL) >> 33; };
+  int fixed = 0;
+  for (int round = 0; round < 200000; ++round) {
+    std::string comm(1 + next() % 15, 'a');
+    for (char& c : comm) c = comm_bytes[next() % comm_bytes.size()];
+    std::string pid(next() % 10, '1');
+    for (char& c : pid) c = pid_bytes[next() % (next() % 8 ? 10 : pid_bytes.size())];
+    std::string cpu(2 + next() % 3, '0');
+    for (char& c : cpu) c = "0123456789"[next() % 10];
+    std::string head = std::string(16 - comm.size(), ' ') + comm + "-" + pid;
+    head += std::string(head.size() < 24 ? 24 - head.size() : 0, ' ');
+    const std::string line = head + " [" + cpu + "] d..2.   12.345678: sched_waking: comm=a pid=1";
+    const std::string shifted = std::string(16, ' ') + line;
+    CAPTURE(line);
+    FtraceLine a, b;
+    const TokenizeError ea = tokenize_ftrace_line(line, &a), eb = tokenize_ftrace_line(shifted, &b);
+    REQUIRE(bool(ea) == bool(eb));
+    if (ea) continue;
+    fixed += line.size() >= 32 && line[16] == '-' && line[25] == '[' && line[29] == ']';
+    CHECK(a.comm == b.comm);
+    CHECK(a.pid == b.pid);
+    CHECK(a.cpu == b.cpu);
+    CHECK(a.tgid == b.tgid);
+    CHECK(a.irq_flags == b.irq_flags);
+    CHECK(a.timestamp_ns == b.timestamp_ns);
+    CHECK(a.event_name == b.event_name);
+    CHECK(a.payload == b.payload);
+  }
+  CHECK(fixed > 20000);
+}
+
 TEST_CASE("tokenizer.the timestamp read in passing agrees with parse_timestamp and the token on every shape") {
   // Seconds of 0-11 digits, fractions of 0-10, stray bytes, and what follows
   // the ':' (a space, a tab, nothing, more text), in lines of both heads.
