@@ -96,6 +96,9 @@ bool parse_wakeup(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   }
   if (!comm_field(c, "comm=", " pid=", pool, &e->task.comm)) return false;
   if (!int_field(c, " pid=", &e->task.pid) || !int_field(c, " prio=", &e->task.prio)) return false;
+  // Keys are found fastest right at the cursor: the separator is consumed
+  // first (it is never part of a match, so what is found is the same).
+  c.expect(" ");
   return int_field(c, "target_cpu=", &e->target_cpu);
 }
 
@@ -196,6 +199,7 @@ bool parse_softirq(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   int32_t vec = 0;
   if (!int_field(c, "vec=", &vec)) return false;
   e->number = vec;
+  c.expect(" [");
   if (c.skip_past("action=")) {
     auto action = c.read_until("]");
     if (action) e->function = pool.intern(*action);
@@ -293,6 +297,7 @@ bool parse_csd_function(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
   auto func = c.read_until(",");
   if (!func) return false;
   e->function = pool.intern(symbol_name(*func));
+  c.expect(", ");
   if (!c.skip_past("csd=")) return false;
   auto csd = c.read_hex();
   if (!csd) return false;
