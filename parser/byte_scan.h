@@ -9,6 +9,10 @@
 #include <cstring>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>  // part of every x86-64
+#endif
+
 namespace ftlens {
 
 static_assert(std::endian::native == std::endian::little, "byte_scan reads words little-endian");
@@ -27,6 +31,15 @@ inline uint64_t load8(const char* p) {
   std::memcpy(&word, p, 8);
   return word;  // little-endian: byte 0 is the low byte
 }
+#if defined(__SSE2__)
+// Sixteen bytes at a time where the CPU has it: a compare and a movemask
+// per byte sought instead of four word operations per eight bytes (on a
+// 33 MB trace the scans took ~60M of ~550M instructions).
+inline __m128i load16(const char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+inline unsigned equal_mask(__m128i bytes, char c) {
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(c))));
+}
+#endif
 }  // namespace byte_scan_detail
 
 // Eight ASCII digits in one little-endian word (the first digit in the low
@@ -87,6 +100,10 @@ inline bool all_spaces_from(uint64_t word, size_t from) {
 // Position of the first `c` at or after `from`, or s.size().
 inline size_t find_byte(std::string_view s, size_t from, char c) {
   using namespace byte_scan_detail;
+#if defined(__SSE2__)
+  for (; from + 16 <= s.size(); from += 16)
+    if (const unsigned bits = equal_mask(load16(s.data() + from), c)) return from + static_cast<size_t>(std::countr_zero(bits));
+#endif
   for (; from + 8 <= s.size(); from += 8)
     if (uint64_t bits = match_bits(load8(s.data() + from), c)) return from + static_cast<size_t>(std::countr_zero(bits)) / 8;
   while (from < s.size() && s[from] != c) ++from;
@@ -96,6 +113,12 @@ inline size_t find_byte(std::string_view s, size_t from, char c) {
 // Position of the first `a` or `b` at or after `from`, or s.size().
 inline size_t find_either(std::string_view s, size_t from, char a, char b) {
   using namespace byte_scan_detail;
+#if defined(__SSE2__)
+  for (; from + 16 <= s.size(); from += 16) {
+    const __m128i bytes = load16(s.data() + from);
+    if (const unsigned bits = equal_mask(bytes, a) | equal_mask(bytes, b)) return from + static_cast<size_t>(std::countr_zero(bits));
+  }
+#endif
   for (; from + 8 <= s.size(); from += 8) {
     const uint64_t word = load8(s.data() + from);
     if (uint64_t bits = match_bits(word, a) | match_bits(word, b)) return from + static_cast<size_t>(std::countr_zero(bits)) / 8;
@@ -107,6 +130,10 @@ inline size_t find_either(std::string_view s, size_t from, char a, char b) {
 // Position of the first byte at or after `from` that is not a space, or s.size().
 inline size_t skip_spaces(std::string_view s, size_t from) {
   using namespace byte_scan_detail;
+#if defined(__SSE2__)
+  for (; from + 16 <= s.size(); from += 16)
+    if (const unsigned other = equal_mask(load16(s.data() + from), ' ') ^ 0xffffu) return from + static_cast<size_t>(std::countr_zero(other));
+#endif
   for (; from + 8 <= s.size(); from += 8) {
     const uint64_t x = load8(s.data() + from) ^ (kOnes * ' ');  // zero bytes: spaces
     if (x) return from + static_cast<size_t>(std::countr_zero(x)) / 8;
