@@ -65,10 +65,27 @@ rss() {  # peak RSS in KiB of one run
   /usr/bin/time -f %M -o "$results/rss" "$@" >/dev/null 2>&1
   tail -1 "$results/rss"
 }
-bench text 15 -n wc "wc -l $txt" -n ftlens "$ftlens analyze $txt --report /dev/null" \
-  -n ftlens1 "env FTLENS_TEXT_THREADS=1 $ftlens analyze $txt --report /dev/null"
-bench big 3 -n wc "wc -l $big" -n ftlens "$ftlens analyze $big --report /dev/null" \
-  -n ftlens1 "env FTLENS_TEXT_THREADS=1 $ftlens analyze $big --report /dev/null"
+# The text ratios, run by run: wc, ftlens and ftlens on one thread take turns,
+# so a busy host slows all three alike (this VM's neighbours moved hyperfine's
+# back-to-back medians of `wc -l` alone from 9 to 15 ms within an hour).
+interleaved() {  # NAME RUNS NAME=COMMAND...: medians into $results/NAME.json, as bench() writes them
+  python3 - "$results/$1.json" "$2" "${@:3}" <<'PY'
+import json, shlex, statistics, subprocess, sys, time
+out, runs, specs = sys.argv[1], int(sys.argv[2]), [a.split("=", 1) for a in sys.argv[3:]]
+times = {name: [] for name, _ in specs}
+for i in range(runs + 1):  # the first round warms up
+    for name, command in specs:
+        start = time.perf_counter()
+        subprocess.run(shlex.split(command), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)  # no shell, as hyperfine -N
+        if i:
+            times[name].append(time.perf_counter() - start)
+json.dump({"results": [{"command": n, "median": statistics.median(t), "times": t} for n, t in times.items()]}, open(out, "w"))
+PY
+}
+interleaved text 30 "wc=wc -l $txt" "ftlens=$ftlens analyze $txt --report /dev/null" \
+  "ftlens1=env FTLENS_TEXT_THREADS=1 $ftlens analyze $txt --report /dev/null"
+interleaved big 3 "wc=wc -l $big" "ftlens=$ftlens analyze $big --report /dev/null" \
+  "ftlens1=env FTLENS_TEXT_THREADS=1 $ftlens analyze $big --report /dev/null"
 bench export 15 -n analyze "$ftlens analyze $txt --report /dev/null" \
   -n export "$ftlens export $txt -o $results/perfetto.json --flows"
 [ -n "$dat" ] && bench dat 5 -n ftlens "$ftlens analyze $dat --report /dev/null" -n trace-cmd "trace-cmd report $dat"
