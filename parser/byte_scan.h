@@ -89,6 +89,12 @@ inline size_t leading_digits(uint64_t word) {
   const uint64_t digit = (low + kOnes * (0x80 - '0')) & ~(low + kOnes * (0x7f - '9')) & ~word & kHighs;
   return static_cast<size_t>(std::countr_zero(~digit & kHighs)) / 8;  // countr_zero(0) is 64
 }
+// The value of the first `digits` (1-7) bytes of `word`, which
+// leading_digits counted: they move to the top, '0's fill in below.
+inline uint32_t leading_digits_value(uint64_t word, size_t digits) {
+  using namespace byte_scan_detail;
+  return eight_digits_value(word << (64 - 8 * digits) | (kOnes * '0' >> 8 * digits));
+}
 // Whether bytes `from`..7 of `word` (low byte first) are all spaces.
 inline bool all_spaces_from(uint64_t word, size_t from) {
   using namespace byte_scan_detail;

@@ -84,7 +84,7 @@ class Cursor {
   std::optional<uint64_t> read_hex() {
     if (expect("(nil)")) return 0;
     expect("0x");
-    if (rest_.size() >= 16 && (rest_.size() == 16 || !is_hex_digit(rest_[16]))) {
+    if (rest_.size() >= 16 && (rest_.size() == 16 || hex_digit(rest_[16]) < 0)) {
       const uint64_t high = byte_scan_detail::load8(rest_.data()), low = byte_scan_detail::load8(rest_.data() + 8);
       if (is_eight_hex_digits(high) && is_eight_hex_digits(low)) {  // all 16 digits: the usual %p
         rest_.remove_prefix(16);
@@ -94,14 +94,10 @@ class Cursor {
     size_t i = 0;
     uint64_t value = 0;
     for (; i < rest_.size(); ++i) {
-      const char c = rest_[i];
-      unsigned digit;
-      if (c >= '0' && c <= '9') digit = static_cast<unsigned>(c - '0');
-      else if (c >= 'a' && c <= 'f') digit = static_cast<unsigned>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') digit = static_cast<unsigned>(c - 'A' + 10);
-      else break;
+      const int digit = hex_digit(rest_[i]);
+      if (digit < 0) break;
       if (i >= 16) return std::nullopt;  // over 64 bits
-      value = value << 4 | digit;
+      value = value << 4 | static_cast<unsigned>(digit);
     }
     if (i == 0) return std::nullopt;
     rest_.remove_prefix(i);
@@ -122,7 +118,13 @@ class Cursor {
     return std::string_view::npos;
   }
 
-  static bool is_hex_digit(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+  // The value of a hex digit, or -1.
+  static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
 
   std::string_view rest_;
 };

@@ -139,7 +139,7 @@ bool split_kernel_head(std::string_view line, size_t first, FtraceLine* out, siz
   const uint64_t word = load8(p + 17);
   const size_t digits = leading_digits(word);
   if (digits == 0 || !all_spaces_from(word, digits)) return false;
-  const auto pid = static_cast<int32_t>(eight_digits_value(word << (64 - 8 * digits) | (kOnes * '0' >> 8 * digits)));
+  const auto pid = static_cast<int32_t>(leading_digits_value(word, digits));
   const unsigned c0 = static_cast<unsigned>(line[26]) - '0', c1 = static_cast<unsigned>(line[27]) - '0',
                  c2 = static_cast<unsigned>(line[28]) - '0';
   if (c0 > 9 || c1 > 9 || c2 > 9) return false;
@@ -166,7 +166,7 @@ bool read_common_timestamp(std::string_view line, size_t pos, size_t* end, Ftrac
     const uint64_t secs_word = load8(line.data() + pos);
     secs_digits = leading_digits(secs_word);
     if (secs_digits > 0 && secs_digits < 8)
-      secs = eight_digits_value(secs_word << (64 - 8 * secs_digits) | (kOnes * '0' >> 8 * secs_digits));
+      secs = leading_digits_value(secs_word, secs_digits);
     if (secs_digits < 8) i = pos + secs_digits;
   }
   if (secs_digits == 8)

@@ -248,22 +248,24 @@ bool parse_hex_cpumask(std::string_view text, CpuMask* mask) {
   return bit > 0;
 }
 
-// cpumask=%s callsite=%pS callback=%pS
-bool parse_ipi_send_cpumask(Cursor& c, StringPool& pool, Event* e, CpuMask* targets) {
-  if (!c.skip_past("cpumask=")) return false;
+// The mask token at the cursor into `*targets`, which the event then points to.
+bool targets_field(Cursor& c, CpuMask* targets, Event* e) {
   *targets = {};
   if (!parse_hex_cpumask(c.read_token(), targets)) return false;
   e->cpumask = targets;
+  return true;
+}
+
+// cpumask=%s callsite=%pS callback=%pS
+bool parse_ipi_send_cpumask(Cursor& c, StringPool& pool, Event* e, CpuMask* targets) {
+  if (!c.skip_past("cpumask=") || !targets_field(c, targets, e)) return false;
   if (!function_field(c, " callsite=", pool, &e->site)) return false;
   return function_field(c, " callback=", pool, &e->function);
 }
 
 // target_mask=%s (%s)
 bool parse_ipi_raise(Cursor& c, StringPool& pool, Event* e, CpuMask* targets) {
-  if (!c.skip_past("target_mask=")) return false;
-  *targets = {};
-  if (!parse_hex_cpumask(c.read_token(), targets)) return false;
-  e->cpumask = targets;
+  if (!c.skip_past("target_mask=") || !targets_field(c, targets, e)) return false;
   if (c.skip_past("(")) {
     auto reason = c.read_until(")");
     if (reason) e->function = pool.intern(*reason);

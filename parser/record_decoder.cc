@@ -266,8 +266,11 @@ class RecordDecoder::Impl {
     return it->second;
   }
 
-  void cpumask(const tep_format_field* field, const tep_record* record, CpuMask* mask) {
+  // The event's targets, kept in targets_ for the callback (Event::cpumask).
+  void cpumask(const tep_format_field* field, const tep_record* record, Event* e) {
+    CpuMask* mask = &targets_;
     *mask = {};
+    e->cpumask = mask;
     std::string_view bits = text(field, record);  // raw bitmap bytes, little-endian longs
     for (size_t byte = 0; byte < bits.size() && byte < 64; ++byte)
       for (unsigned b = 0; b < 8; ++b)
@@ -354,14 +357,12 @@ class RecordDecoder::Impl {
         e->function = symbol(f[2], r);
         break;
       case EventType::kIpiSendCpumask:
-        cpumask(f[0], r, &targets_);
-        e->cpumask = &targets_;
+        cpumask(f[0], r, e);
         e->site = symbol(f[1], r);
         e->function = symbol(f[2], r);
         break;
       case EventType::kIpiRaise:
-        cpumask(f[0], r, &targets_);
-        e->cpumask = &targets_;
+        cpumask(f[0], r, e);
         break;
       case EventType::kCsdQueueCpu:
         e->target_cpu = number32(f[0], r);
