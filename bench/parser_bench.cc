@@ -97,8 +97,8 @@ void BM_Payload_SchedSwitch_SpiritX3(benchmark::State& state) {
 }
 BENCHMARK(BM_Payload_SchedSwitch_SpiritX3);
 
-// One payload per grammar, each a real line from the recordings in traces/ and
-// ../shared/traces (ipi_raise/ipi_entry as the arm64 kernel prints them).
+// One payload per grammar, each a real line from the recordings in traces/
+// (ipi_raise/ipi_entry as the arm64 kernel prints them).
 struct GrammarSample {
   const char* event;
   const char* payload;

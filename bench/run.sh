@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Every speed and memory target of issue 9, measured side by side on this
+# Every speed and memory target, measured side by side on this
 # machine, each printed as a ratio against its target:
 #
 #   bash bench/run.sh [TRACE.txt TRACE.dat TRACE-v6.dat]
 #
 # Without arguments it records FTLENS_BENCH_SECONDS (default 30) seconds under
-# load with ../shared/tools/record_real.sh into bench/data/ (root and tracefs
+# load with tools/record_real.sh into bench/data/ (root and tracefs
 # needed). From the text recording it generates a FTLENS_BENCH_BIG_MB (default
 # 3000) MB trace by repeating it with shifted timestamps (bench/make_big_trace)
 # for the memory-is-flat check. Nothing under bench/data/ is committed.
@@ -42,7 +42,7 @@ if [ -z "$txt" ]; then
   dat6=$data/load$secs-v6.dat
   if [ ! -s "$txt" ]; then
     echo "recording $secs s under load into $data (record_real.sh)" >&2
-    BUF_KB=262144 bash "$root/../shared/tools/record_real.sh" "$data" "load$secs" "$secs" load >/dev/null
+    BUF_KB=262144 bash "$root/tools/record_real.sh" "$data" "load$secs" "$secs" load >/dev/null
   fi
 fi
 big_mb=${FTLENS_BENCH_BIG_MB:-3000}

@@ -3,7 +3,7 @@
 
 A healthy kernel will not give us a stuck work item or a CPU that stops
 scheduling, so each fixture starts from a real recording made with
-../shared/tools/record_real.sh and injects the anomaly by editing lines. The
+tools/record_real.sh and injects the anomaly by editing lines. The
 output name starts with "derived_" and says what was injected.
 
 Usage: derive_fixtures.py [TRACES_DIR]   (default: the folder of this script)

@@ -27,7 +27,7 @@ std::vector<Recording> recordings() {
   std::vector<Recording> all = {{"real_light30", std::string(FTLENS_TRACES) + "/real_light30.txt",
                                  std::string(FTLENS_TRACES) + "/real_light30.dat"}};
   for (const char* name : {"dev_load", "dev_hotplug", "dev_rthog", "dev_idle"}) {
-    std::string base = std::string(FTLENS_SHARED_TRACES) + "/" + name;
+    std::string base = std::string(FTLENS_TRACES) + "/" + name;
     if (fs::exists(base + ".txt") && fs::exists(base + ".dat")) all.push_back({name, base + ".txt", base + ".dat"});
   }
   return all;
@@ -66,7 +66,7 @@ void check_same_answer(const json& a, const json& b) {
 
 TEST_CASE("inputs.same recording, same answer: kernel text, trace.dat v7 and v6, trace-cmd report text") {
   const auto all = recordings();
-  REQUIRE(all.size() == 5);  // ours plus the four shared recordings with a .dat
+  REQUIRE(all.size() == 5);  // light30 plus the four dev_* recordings with a .dat
   for (const Recording& rec : all) {
     CAPTURE(rec.name);
     const std::string v6 = scratch(rec.name + "-v6.dat"), report_txt = scratch(rec.name + ".report.txt");
@@ -90,10 +90,10 @@ TEST_CASE("inputs.same recording, same answer: kernel text, trace.dat v7 and v6,
   }
 }
 
-TEST_CASE("inputs.the shared v6 file converted by the recorder gives the v7 file's answer") {
-  const std::string v6 = std::string(FTLENS_SHARED_TRACES) + "/dev_load-v6.dat";
+TEST_CASE("inputs.the dev_load v6 file converted by the recorder gives the v7 file's answer") {
+  const std::string v6 = std::string(FTLENS_TRACES) + "/dev_load-v6.dat";
   REQUIRE(fs::exists(v6));
-  check_same_answer(analyze(std::string(FTLENS_SHARED_TRACES) + "/dev_load.dat", "load-v7"), analyze(v6, "load-v6"));
+  check_same_answer(analyze(std::string(FTLENS_TRACES) + "/dev_load.dat", "load-v7"), analyze(v6, "load-v6"));
 }
 
 TEST_CASE("inputs.gzip and zstd wrappers are undone, from files and from stdin") {

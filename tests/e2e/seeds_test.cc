@@ -131,8 +131,10 @@ TEST_CASE("seeds.no clean real recording, text or trace.dat, gives an error find
   std::vector<std::string> traces = {std::string(FTLENS_TRACES) + "/real_light30.txt",
                                      std::string(FTLENS_TRACES) + "/real_light30.dat",
                                      std::string(FTLENS_TRACES) + "/real_idle150.txt"};
-  for (const auto& entry : fs::directory_iterator(FTLENS_SHARED_TRACES))
-    if (entry.path().extension() == ".txt" || entry.path().extension() == ".dat") traces.push_back(entry.path().string());
+  for (const auto& entry : fs::directory_iterator(FTLENS_TRACES))
+    if (entry.path().filename().string().starts_with("dev_") &&
+        (entry.path().extension() == ".txt" || entry.path().extension() == ".dat"))
+      traces.push_back(entry.path().string());
   REQUIRE(traces.size() >= 12);
   int findings = 0;
   for (const std::string& trace : traces) {
