@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
+#include <csignal>
 #include <cstdio>
 
 #include <unistd.h>  // isatty
@@ -269,9 +270,7 @@ int run_merge(const std::vector<std::string>& parts, const ScanArgs& args) {
   return deliver_scan_report(report, args, false);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"ftlens: reads a Linux ftrace dump and reports what went wrong (stuck work, CPUs that stopped "
                "scheduling, missed watchdog kicks)"};
   app.require_subcommand(1);
@@ -390,4 +389,14 @@ int main(int argc, char** argv) {
     return run_merge(merge_parts, merge_args);
   }
   return kExitUnusable;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A closed stdout (`| head`) must be a failed write we can see, not a
+  // silent death by SIGPIPE: finish_stdout() then ends a summary quietly and
+  // `--report -` reports it.
+  std::signal(SIGPIPE, SIG_IGN);
+  return ftlens::finish_stdout(run(argc, argv));
 }

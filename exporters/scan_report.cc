@@ -5,6 +5,7 @@
 #include <set>
 
 #include "exporters/json_report.h"
+#include "exporters/xml_escape.h"
 
 namespace ftlens {
 
@@ -12,32 +13,15 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// Escapes for XML attributes and text; also what the HTML page uses.
-void xml_escape(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 forbids most control characters even escaped.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') out += '?';
-        else out += c;
-    }
-  }
-}
-
 std::string cell(std::string_view text, std::string_view sort_key = {}) {
   std::string out = "<td";
   if (!sort_key.empty()) {
     out += " data-sort=\"";
-    xml_escape(out, sort_key);
+    append_xml_escaped(out, sort_key);
     out += '"';
   }
   out += '>';
-  xml_escape(out, text);
+  append_xml_escaped(out, text);
   return out + "</td>";
 }
 
@@ -169,12 +153,12 @@ std::string build_junit(const Json& report, Severity fail_at) {
   std::string cases;
   for (const Json& t : report["traces"]) {
     cases += "  <testcase classname=\"ftlens.scan\" name=\"";
-    xml_escape(cases, t["path"].get<std::string>());
+    append_xml_escaped(cases, t["path"].get<std::string>());
     cases += "\">\n";
     if (!t["ok"].get<bool>()) {
       ++errors;
       cases += "    <error message=\"";
-      xml_escape(cases, t["error"].get<std::string>());
+      append_xml_escaped(cases, t["error"].get<std::string>());
       cases += "\"/>\n";
     } else {
       bool failed = false;
@@ -183,7 +167,7 @@ std::string build_junit(const Json& report, Severity fail_at) {
         if (severity_from_name(severity).value_or(Severity::kInfo) < fail_at) continue;
         failed = true;
         cases += "    <failure type=\"" + f["detector"].get<std::string>() + "\" message=\"";
-        xml_escape(cases, f["id"].get<std::string>() + " " + severity + ": " + f["message"].get<std::string>());
+        append_xml_escaped(cases, f["id"].get<std::string>() + " " + severity + ": " + f["message"].get<std::string>());
         cases += "\"/>\n";
       }
       failures += failed;
@@ -246,7 +230,7 @@ std::string build_scan_html(const Json& report) {
     const std::string path = t["path"];
     if (!t["ok"].get<bool>()) {
       h += "<tr class=\"failed\">" + cell(path) + cell("unreadable") + "<td colspan=\"5\">";
-      xml_escape(h, t["error"].get<std::string>());
+      append_xml_escaped(h, t["error"].get<std::string>());
       h += "</td></tr>\n";
       continue;
     }
@@ -265,7 +249,7 @@ std::string build_scan_html(const Json& report) {
     std::string link;
     if (t.contains("perfetto")) {
       link = "<td><a href=\"";
-      xml_escape(link, t["perfetto"].get<std::string>());
+      append_xml_escaped(link, t["perfetto"].get<std::string>());
       link += "\">Perfetto JSON</a></td>";
     } else {
       link = "<td></td>";
