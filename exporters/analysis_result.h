@@ -6,7 +6,8 @@
 
 #include "detectors/finding.h"
 #include "model/stats.h"
-#include "parser/text_trace_parser.h"
+#include "parser/event_sink.h"  // ParseIssue
+#include "parser/text_trace_info.h"
 
 namespace ftlens {
 

@@ -4,9 +4,9 @@
 #include <charconv>
 #include <map>
 
-#include "detectors/describe.h"
 #include "exporters/analysis_result.h"
 #include "exporters/json_escape.h"
+#include "model/labels.h"
 #include "parser/string_pool.h"
 
 namespace ftlens {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "string_pool.h"
+#include "parser/str_id.h"
 
 namespace ftlens {
 

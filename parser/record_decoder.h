@@ -10,7 +10,7 @@
 #include <string>
 
 #include "parser/event.h"
-#include "parser/text_trace_parser.h"  // EventSink
+#include "parser/event_sink.h"
 
 struct tep_handle;
 struct tep_record;

@@ -12,10 +12,9 @@
 #include <string_view>
 #include <vector>
 
-namespace ftlens {
+#include "parser/str_id.h"
 
-using StrId = uint32_t;
-inline constexpr StrId kNoStr = 0;  // the empty string
+namespace ftlens {
 
 class StringPool {
  public:

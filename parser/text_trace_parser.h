@@ -9,57 +9,14 @@
 #include <string_view>
 #include <vector>
 
-#include "event.h"
+#include "parser/event.h"
+#include "parser/event_sink.h"
+#include "parser/text_trace_info.h"
 
 namespace ftlens {
 
 class StringPool;
 struct FtraceLine;
-
-struct ParseIssue {
-  uint64_t line = 0;    // 1-based line number in the input
-  size_t column = 0;    // 0-based byte offset in the line
-  const char* reason = "";
-};
-
-class EventSink {
- public:
-  virtual ~EventSink() = default;
-  virtual void on_event(const Event& event) = 0;
-  virtual void on_malformed(const ParseIssue& issue) = 0;
-  // A kernel log line outside any ftrace dump (dmesg input), printk prefix
-  // removed, with the printk time in ns (-1 when the line has none); for
-  // detectors of lockup reports.
-  virtual void on_log_line(uint64_t /*line*/, TimeNs /*printk_ns*/, std::string_view /*text*/) {}
-};
-
-// What the text said about itself, and how much of it was used.
-struct TextTraceInfo {
-  // "ftrace-text" (the kernel's trace file), "trace-cmd-report", "dmesg"
-  // (ftrace_dump_on_oops in a console log), "systrace" or "systrace-html".
-  std::string flavor = "ftrace-text";
-  int declared_cpus = 0;        // "#P:N" or "cpus=N" header, 0 if absent
-  std::string tracer;           // "# tracer: nop"
-  int fraction_digits = -1;     // of the first timestamp; -1 before any event
-  bool has_irq_flags = false;
-  bool has_tgid = false;
-  uint64_t lines = 0;
-  uint64_t events = 0;
-  uint64_t header_lines = 0;    // '#' comments and blank lines
-  uint64_t skipped_lines = 0;   // lines that are not an event, header or marker
-  uint64_t malformed_payloads = 0;  // events kept, but their typed fields could not be read
-  uint64_t lost_events = 0;     // sum of "[LOST N EVENTS]"
-  uint64_t long_lines = 0;      // lines over kMaxLineBytes, skipped
-  uint64_t log_lines = 0;       // dmesg lines outside ftrace dumps, HTML outside trace blocks
-  uint64_t marker_lines = 0;    // "CPU:N [LOST M EVENTS]", "##### CPU N buffer started"
-  int dumps = 0;                // "Dumping ftrace buffer:" blocks in a dmesg log
-
-  // Every line is exactly one of these; a line counted twice or not at all
-  // would be a silent loss. Returns the lines not accounted for (0).
-  int64_t unaccounted_lines() const {
-    return static_cast<int64_t>(lines - header_lines - skipped_lines - events - marker_lines - log_lines);
-  }
-};
 
 // What parse_lone_line made of a line.
 struct LoneLine {

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "parser/text_trace_parser.h"
+#include "parser/event_sink.h"
 
 namespace ftlens {
 

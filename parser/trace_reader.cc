@@ -13,6 +13,7 @@
 
 #include "parser/byte_source.h"
 #include "parser/text_chunk_pipeline.h"
+#include "parser/text_trace_parser.h"
 #include "parser/trace_dat_reader.h"
 
 namespace ftlens {

@@ -6,7 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "parser/text_trace_parser.h"
+#include "parser/event_sink.h"
+#include "parser/text_trace_info.h"
 
 namespace ftlens {
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "parser/text_trace_parser.h"  // EventSink
+#include "parser/event_sink.h"
 
 namespace ftlens {
 

@@ -9,6 +9,7 @@
 
 #include "parser/record_decoder.h"
 #include "parser/string_pool.h"
+#include "parser/text_trace_parser.h"
 #include "parser/trace_reader.h"
 
 using namespace ftlens;

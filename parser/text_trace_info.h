@@ -1,0 +1,37 @@
+// What a text trace said about itself and how its lines were used: filled by
+// the text parser, carried in ReadResult and the report.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ftlens {
+
+struct TextTraceInfo {
+  // "ftrace-text" (the kernel's trace file), "trace-cmd-report", "dmesg"
+  // (ftrace_dump_on_oops in a console log), "systrace" or "systrace-html".
+  std::string flavor = "ftrace-text";
+  int declared_cpus = 0;        // "#P:N" or "cpus=N" header, 0 if absent
+  std::string tracer;           // "# tracer: nop"
+  int fraction_digits = -1;     // of the first timestamp; -1 before any event
+  bool has_irq_flags = false;
+  bool has_tgid = false;
+  uint64_t lines = 0;
+  uint64_t events = 0;
+  uint64_t header_lines = 0;    // '#' comments and blank lines
+  uint64_t skipped_lines = 0;   // lines that are not an event, header or marker
+  uint64_t malformed_payloads = 0;  // events kept, but their typed fields could not be read
+  uint64_t lost_events = 0;     // sum of "[LOST N EVENTS]"
+  uint64_t long_lines = 0;      // lines over kMaxLineBytes, skipped
+  uint64_t log_lines = 0;       // dmesg lines outside ftrace dumps, HTML outside trace blocks
+  uint64_t marker_lines = 0;    // "CPU:N [LOST M EVENTS]", "##### CPU N buffer started"
+  int dumps = 0;                // "Dumping ftrace buffer:" blocks in a dmesg log
+
+  // Every line is exactly one of these; a line counted twice or not at all
+  // would be a silent loss. Returns the lines not accounted for (0).
+  int64_t unaccounted_lines() const {
+    return static_cast<int64_t>(lines - header_lines - skipped_lines - events - marker_lines - log_lines);
+  }
+};
+
+}  // namespace ftlens
