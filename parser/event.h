@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "parser/event_types.h"  // EventType
 #include "parser/str_id.h"
 
 namespace ftlens {
@@ -13,50 +14,6 @@ namespace ftlens {
 // Nanoseconds of the trace clock. Counter clocks (no fraction) are kept as raw
 // ticks in the same field.
 using TimeNs = int64_t;
-
-enum class EventType : uint8_t {
-  kOther,  // any event the model does not interpret; name and payload only
-  kSchedSwitch,
-  kSchedWakeup,
-  kSchedWakeupNew,
-  kSchedWaking,
-  kSchedMigrateTask,
-  kSchedProcessFork,
-  kSchedProcessExit,
-  kWorkQueue,      // workqueue_queue_work
-  kWorkActivate,   // workqueue_activate_work
-  kWorkStart,      // workqueue_execute_start
-  kWorkEnd,        // workqueue_execute_end
-  kIrqEntry,
-  kIrqExit,
-  kSoftirqEntry,
-  kSoftirqExit,
-  kSoftirqRaise,
-  kHrtimerEntry,
-  kHrtimerExit,
-  kTimerEntry,
-  kTimerExit,
-  kIpiSendCpu,
-  kIpiSendCpumask,
-  kIpiRaise,
-  kIpiEntry,
-  kIpiExit,
-  kCsdQueueCpu,
-  kCsdFunctionEntry,
-  kCsdFunctionExit,
-  kContentionBegin,
-  kContentionEnd,
-  kCpuhpEnter,
-  kCpuhpMultiEnter,
-  kCpuhpExit,
-  kConsole,
-  // Markers that are not kernel events but facts about the recording.
-  kLostEvents,     // "CPU:N [LOST M EVENTS]": `count` events of `cpu` are gone
-  kBufferStarted,  // "##### CPU N buffer started ####"
-  kCount_
-};
-
-std::string_view event_type_name(EventType type);
 
 // A task as named inside a payload (sched_switch prev/next, a wakee, ...).
 struct TaskRef {

@@ -1,7 +1,6 @@
 #include "payload_parser.h"
 
 #include <array>
-#include <unordered_map>
 
 #include "byte_scan.h"
 #include "cursor.h"
@@ -358,71 +357,20 @@ bool parse_cpuhp_exit(Cursor& c, StringPool&, Event* e, CpuMask*) {
 
 bool parse_nothing(Cursor&, StringPool&, Event*, CpuMask*) { return true; }
 
-constexpr size_t kTypes = static_cast<size_t>(EventType::kCount_);
-
-struct TypeInfo {
-  std::string_view name;
-  PayloadFn parse;
-};
-
-constexpr std::array<TypeInfo, kTypes> kTypeInfo = {{
-    {"other", parse_nothing},
-    {"sched_switch", parse_switch},
-    {"sched_wakeup", parse_wakeup},
-    {"sched_wakeup_new", parse_wakeup},
-    {"sched_waking", parse_wakeup},
-    {"sched_migrate_task", parse_migrate},
-    {"sched_process_fork", parse_fork},
-    {"sched_process_exit", parse_exit},
-    {"workqueue_queue_work", parse_queue_work},
-    {"workqueue_activate_work", parse_activate_work},
-    {"workqueue_execute_start", parse_execute_work},
-    {"workqueue_execute_end", parse_execute_work},
-    {"irq_handler_entry", parse_irq_entry},
-    {"irq_handler_exit", parse_irq_exit},
-    {"softirq_entry", parse_softirq},
-    {"softirq_exit", parse_softirq},
-    {"softirq_raise", parse_softirq},
-    {"hrtimer_expire_entry", parse_timer_entry},
-    {"hrtimer_expire_exit", parse_timer_exit},
-    {"timer_expire_entry", parse_timer_entry},
-    {"timer_expire_exit", parse_timer_exit},
-    {"ipi_send_cpu", parse_ipi_send_cpu},
-    {"ipi_send_cpumask", parse_ipi_send_cpumask},
-    {"ipi_raise", parse_ipi_raise},
-    {"ipi_entry", parse_ipi_handler},
-    {"ipi_exit", parse_ipi_handler},
-    {"csd_queue_cpu", parse_csd_queue},
-    {"csd_function_entry", parse_csd_function},
-    {"csd_function_exit", parse_csd_function},
-    {"contention_begin", parse_contention},
-    {"contention_end", parse_contention},
-    {"cpuhp_enter", parse_cpuhp_enter},
-    {"cpuhp_multi_enter", parse_cpuhp_enter},
-    {"cpuhp_exit", parse_cpuhp_exit},
-    {"console", parse_nothing},
-    {"(lost events)", parse_nothing},
-    {"(buffer started)", parse_nothing},
+// The text grammar of each event type, indexed by EventType.
+constexpr std::array<PayloadFn, kEventTypeCount> kGrammar = {{
+#define FTLENS_EVENT(id, system, name, grammar, ...) grammar,
+#define FTLENS_MARKER(id, label) parse_nothing,
+#include "parser/event_types.def"
+#undef FTLENS_EVENT
+#undef FTLENS_MARKER
 }};
 
 }  // namespace
 
-std::string_view event_type_name(EventType type) { return kTypeInfo[static_cast<size_t>(type)].name; }
-
-EventType event_type_from_name(std::string_view name) {
-  static const auto* by_name = [] {
-    auto* map = new std::unordered_map<std::string_view, EventType>;
-    for (size_t i = 1; i < static_cast<size_t>(EventType::kLostEvents); ++i)
-      map->emplace(kTypeInfo[i].name, static_cast<EventType>(i));
-    return map;
-  }();
-  auto it = by_name->find(name);
-  return it == by_name->end() ? EventType::kOther : it->second;
-}
-
 bool parse_payload(std::string_view payload, StringPool& pool, Event* event, CpuMask* targets) {
   Cursor cursor(payload);
-  return kTypeInfo[static_cast<size_t>(event->type)].parse(cursor, pool, event, targets);
+  return kGrammar[static_cast<size_t>(event->type)](cursor, pool, event, targets);
 }
 
 }  // namespace ftlens

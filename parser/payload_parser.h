@@ -11,10 +11,6 @@ namespace ftlens {
 
 class StringPool;
 
-// Maps an event name ("sched_switch") to the type the model interprets,
-// or kOther.
-EventType event_type_from_name(std::string_view name);
-
 // Parses `payload` for `event->type` into `event`. Returns false when the
 // payload does not have the expected shape; the event then keeps only its
 // header fields and should be reported as malformed by the caller. The

@@ -11,16 +11,17 @@
 #include <vector>
 
 #include "parser/event.h"
-#include "parser/payload_parser.h"
+#include "parser/event_types.h"
 #include "parser/string_pool.h"
 
 namespace ftlens {
 
 namespace {
 
-// The fields the model reads, per event type, resolved once per event id.
-// Index meaning depends on the type (see extract()).
-constexpr size_t kMaxFields = 7;
+// The fields the model reads, per event type (event_types.def names them),
+// resolved once per event id. Index meaning depends on the type (see
+// extract()).
+constexpr size_t kMaxFields = kMaxBinaryFields;
 
 struct EventLayout {
   bool resolved = false;
@@ -31,49 +32,6 @@ struct EventLayout {
 
 constexpr std::array<std::string_view, 10> kSoftirqNames = {"HI",    "TIMER",   "NET_TX", "NET_RX", "BLOCK",
                                                             "IRQ_POLL", "TASKLET", "SCHED",  "HRTIMER", "RCU"};
-
-// Field names per type, in the order extract() expects them.
-std::array<const char*, kMaxFields> field_names(EventType type) {
-  switch (type) {
-    case EventType::kSchedSwitch:
-      return {"prev_comm", "prev_pid", "prev_prio", "prev_state", "next_comm", "next_pid", "next_prio"};
-    case EventType::kSchedWakeup:
-    case EventType::kSchedWakeupNew:
-    case EventType::kSchedWaking:
-      return {"comm", "pid", "prio", "target_cpu"};
-    case EventType::kSchedMigrateTask: return {"comm", "pid", "prio", "orig_cpu", "dest_cpu"};
-    case EventType::kSchedProcessFork: return {"parent_comm", "parent_pid", "child_comm", "child_pid"};
-    case EventType::kSchedProcessExit: return {"comm", "pid", "prio"};
-    case EventType::kWorkQueue: return {"work", "function", "workqueue", "req_cpu", "cpu"};
-    case EventType::kWorkActivate:
-    case EventType::kWorkStart:
-    case EventType::kWorkEnd: return {"work", "function"};
-    case EventType::kIrqEntry: return {"irq", "name"};
-    case EventType::kIrqExit: return {"irq", "ret"};
-    case EventType::kSoftirqEntry:
-    case EventType::kSoftirqExit:
-    case EventType::kSoftirqRaise: return {"vec"};
-    case EventType::kHrtimerEntry: return {"hrtimer", "function"};
-    case EventType::kHrtimerExit: return {"hrtimer"};
-    case EventType::kTimerEntry: return {"timer", "function"};
-    case EventType::kTimerExit: return {"timer"};
-    case EventType::kIpiSendCpu: return {"cpu", "callsite", "callback"};
-    case EventType::kIpiSendCpumask: return {"cpumask", "callsite", "callback"};
-    case EventType::kIpiRaise: return {"target_cpus", "reason"};
-    case EventType::kIpiEntry:
-    case EventType::kIpiExit: return {"reason"};
-    case EventType::kCsdQueueCpu: return {"cpu", "callsite", "func", "csd"};
-    case EventType::kCsdFunctionEntry:
-    case EventType::kCsdFunctionExit: return {"func", "csd"};
-    case EventType::kContentionBegin: return {"lock_addr", "flags"};
-    case EventType::kContentionEnd: return {"lock_addr", "ret"};
-    case EventType::kCpuhpEnter:
-    case EventType::kCpuhpMultiEnter: return {"cpu", "target", "idx", "fun"};
-    case EventType::kCpuhpExit: return {"cpu", "state", "idx", "ret"};
-    case EventType::kConsole: return {"msg"};
-    default: return {};
-  }
-}
 
 }  // namespace
 
@@ -187,7 +145,7 @@ class RecordDecoder::Impl {
       if (!event) return nullptr;
       layout.name = pool_.intern(event->name);
       layout.type = event_type_from_name(event->name);
-      auto names = field_names(layout.type);
+      const auto& names = event_type_info(layout.type).binary_fields;
       for (size_t i = 0; i < kMaxFields; ++i)
         layout.fields[i] = names[i] ? tep_find_field(event, names[i]) : nullptr;
     }

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "byte_scan.h"
+#include "event_types.h"  // event_type_from_name
 #include "ftrace_line.h"
 #include "line_tokenizer.h"
 #include "payload_parser.h"

@@ -20,6 +20,7 @@ extern "C" {
 
 #include "parser/captured_output.h"
 #include "parser/event.h"
+#include "parser/event_types.h"
 #include "parser/record_decoder.h"
 
 // libtracecmd's writer, exported by the library but declared only in
@@ -43,22 +44,6 @@ void tracecmd_output_close(tracecmd_output* handle);
 namespace ftlens {
 
 namespace {
-
-// What the detectors read (parser/payload_parser.cc event_type_from_name).
-constexpr std::string_view kDefaultEvents[] = {
-    "sched:sched_switch", "sched:sched_wakeup", "sched:sched_wakeup_new", "sched:sched_waking",
-    "sched:sched_migrate_task", "sched:sched_process_fork", "sched:sched_process_exit",
-    "workqueue:workqueue_queue_work", "workqueue:workqueue_activate_work", "workqueue:workqueue_execute_start",
-    "workqueue:workqueue_execute_end", "irq:irq_handler_entry", "irq:irq_handler_exit", "irq:softirq_raise",
-    "irq:softirq_entry", "irq:softirq_exit", "timer:hrtimer_expire_entry", "timer:hrtimer_expire_exit",
-    "timer:timer_expire_entry", "timer:timer_expire_exit", "ipi:ipi_send_cpu", "ipi:ipi_send_cpumask",
-    "ipi:ipi_raise", "ipi:ipi_entry", "ipi:ipi_exit", "csd:csd_queue_cpu", "csd:csd_function_entry",
-    "csd:csd_function_exit", "lock:contention_begin", "lock:contention_end", "cpuhp:cpuhp_enter",
-    "cpuhp:cpuhp_multi_enter", "cpuhp:cpuhp_exit", "printk:console"};
-constexpr std::string_view kLightEvents[] = {
-    "sched:sched_switch", "sched:sched_wakeup", "sched:sched_wakeup_new", "sched:sched_migrate_task",
-    "workqueue:workqueue_queue_work", "workqueue:workqueue_execute_start", "workqueue:workqueue_execute_end",
-    "irq:irq_handler_entry", "irq:irq_handler_exit", "irq:softirq_entry", "irq:softirq_exit"};
 
 std::string read_file(const char* name) {
   char* text = tracefs_instance_file_read(nullptr, name, nullptr);
@@ -103,10 +88,12 @@ class SortingSink final : public EventSink {
 
 std::vector<std::string> recording_events(std::string_view preset_or_list) {
   std::vector<std::string> out;
-  if (preset_or_list.empty() || preset_or_list == "default") {
-    for (std::string_view e : kDefaultEvents) out.emplace_back(e);
-  } else if (preset_or_list == "light") {
-    for (std::string_view e : kLightEvents) out.emplace_back(e);
+  const bool light = preset_or_list == "light";
+  if (light || preset_or_list.empty() || preset_or_list == "default") {
+    // What the detectors read (event_types.def says which preset has what).
+    for (const EventTypeInfo& type : kEventTypes)
+      if (type.record == RecordPreset::kLight || (!light && type.record == RecordPreset::kDefault))
+        out.push_back(std::string(type.system) + ":" + std::string(type.name));
   } else {
     while (!preset_or_list.empty()) {
       size_t comma = preset_or_list.find(',');
