@@ -99,8 +99,8 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
   }
   Pipeline pipeline(detectors, perfetto.get());
   ReadResult read = read_trace(options.trace, ReadOptions{options.instance, options.text_threads}, strings, pipeline);
-  if (!read.ok) {
-    outcome.error = read.error;
+  if (!read.status.ok()) {
+    outcome.error = read.status.message();
     return outcome;
   }
   if (!options.dmesg_path.empty()) {
@@ -117,7 +117,7 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
     ReadResult dmesg = read_trace(options.dmesg_path, ReadOptions{}, dmesg_strings, logs);
     if (dmesg.format != "dmesg") {
       outcome.error = options.dmesg_path + ": not a kernel log (no \"[ seconds]\" printk prefixes)";
-      if (!dmesg.error.empty() && dmesg.format.empty()) outcome.error = dmesg.error;
+      if (!dmesg.status.ok() && dmesg.format.empty()) outcome.error = dmesg.status.message();
       return outcome;
     }
   }
@@ -148,9 +148,8 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
   const SystemModel& model = pipeline.model();
 
   if (perfetto) {
-    std::string err = perfetto->finish(model, r);
-    if (!err.empty()) {
-      outcome.error = err;
+    if (Status written = perfetto->finish(model, r); !written.ok()) {
+      outcome.error = written.message();
       return outcome;
     }
     outcome.perfetto_bytes = perfetto->bytes_written();

@@ -32,9 +32,8 @@ int run_analyze(const ftlens::AnalyzeOptions& options, const std::string& report
     return kExitUnusable;
   }
   if (!report_path.empty()) {
-    std::string err = ftlens::write_report(outcome.result, report_path);
-    if (!err.empty()) {
-      std::fprintf(stderr, "ftlens: %s\n", err.c_str());
+    if (ftlens::Status written = ftlens::write_report(outcome.result, report_path); !written.ok()) {
+      std::fprintf(stderr, "ftlens: %s\n", written.message().c_str());
       return kExitUnusable;
     }
   }
@@ -141,9 +140,9 @@ struct ScanArgs {
 bool write_text_file(const std::string& path, const std::string& text) {
   ftlens::OutputFile out(path);
   if (out.ok()) std::fwrite(text.data(), 1, text.size(), out.get());
-  std::string err = out.commit();
-  if (!err.empty()) std::fprintf(stderr, "ftlens: %s\n", err.c_str());
-  return err.empty();
+  const ftlens::Status written = out.commit();
+  if (!written.ok()) std::fprintf(stderr, "ftlens: %s\n", written.message().c_str());
+  return written.ok();
 }
 
 std::optional<nlohmann::json> read_baseline(const std::string& path) {

@@ -128,7 +128,6 @@ int run_record(const RecordCommand& command) {
     return 2;
   }
   std::vector<std::string> skipped;
-  std::string error;
   // Ctrl-C and SIGTERM end the recording the normal way: the file is written
   // and the tracing state put back.
   g_stop = false;
@@ -138,13 +137,14 @@ int run_record(const RecordCommand& command) {
   sigaction(SIGTERM, &stop, nullptr);
   sigaction(SIGHUP, &stop, nullptr);
 
-  auto recording = TracefsRecording::start(command.recording, &skipped, &error);
+  auto started = TracefsRecording::start(command.recording, &skipped);
   for (const std::string& s : skipped)
     std::fprintf(stderr, "ftlens: record: event %s does not exist on this kernel; skipped\n", s.c_str());
-  if (!recording) {
-    std::fprintf(stderr, "ftlens: record: %s\n", error.c_str());
+  if (!started.ok()) {
+    std::fprintf(stderr, "ftlens: record: %s\n", started.status().message().c_str());
     return 2;
   }
+  std::unique_ptr<TracefsRecording> recording = std::move(started).value();
 
   Pipeline pipeline(detectors, nullptr);
   if (command.live) recording->decode_into(strings, pipeline);
@@ -168,10 +168,10 @@ int run_record(const RecordCommand& command) {
     }
   }
   const double elapsed = seconds_since(start);
-  error = recording->finish();
+  const Status finished = recording->finish();
   if (command.live && !pipeline.model().empty()) reporter.report(findings_if_ended_now(pipeline));
-  if (!error.empty()) {
-    std::fprintf(stderr, "ftlens: record: %s\n", error.c_str());
+  if (!finished.ok()) {
+    std::fprintf(stderr, "ftlens: record: %s\n", finished.message().c_str());
     return 2;
   }
   const RecordingStats& stats = recording->stats();

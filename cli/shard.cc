@@ -77,8 +77,8 @@ MergedEntries merge_shard_entries(const std::vector<std::string>& part_paths) {
         out.error = path + ": malformed \"shard\" section (a position that is not an integer)";
         return out;
       }
-      if (std::string wrong = check_trace_entry(part["traces"][i]); !wrong.empty()) {
-        out.error = path + ": " + wrong;
+      if (Status wrong = check_trace_entry(part["traces"][i]); !wrong.ok()) {
+        out.error = path + ": " + wrong.message();
         return out;
       }
       const int64_t at = positions[i].get<int64_t>();

@@ -75,7 +75,7 @@ std::string render_report(const AnalysisResult& result) {
   return build_report(result).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-std::string write_report(const AnalysisResult& result, const std::string& path) {
+Status write_report(const AnalysisResult& result, const std::string& path) {
   OutputFile out(path);
   if (!out.ok()) return out.commit();
   const std::string text = render_report(result);

@@ -137,22 +137,22 @@ OutputFile::~OutputFile() {
   if (temp_slot_ >= 0) g_temp_files[static_cast<size_t>(temp_slot_)].store(nullptr, std::memory_order_release);
 }
 
-std::string OutputFile::commit() {
-  if (!file_) return path_ + ": cannot create: " + std::strerror(errno);
+Status OutputFile::commit() {
+  if (!file_) return Status(ErrorCode::kIo, path_ + ": cannot create: " + std::strerror(errno));
   const bool failed = std::fflush(file_) != 0 || std::ferror(file_) != 0;
   const bool close_failed = std::fclose(file_) != 0;
   file_ = nullptr;
   if (failed || close_failed || sink_.first_errno != 0) {
     if (!temp_.empty()) std::remove(temp_.c_str());
-    return write_error(path_, sink_.first_errno);
+    return Status(ErrorCode::kIo, write_error(path_, sink_.first_errno));
   }
-  if (temp_.empty()) return "";
+  if (temp_.empty()) return ok_status();
   if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
-    std::string err = path_ + ": cannot rename into place: " + std::strerror(errno);
+    Status not_renamed(ErrorCode::kIo, path_ + ": cannot rename into place: " + std::strerror(errno));
     std::remove(temp_.c_str());
-    return err;
+    return not_renamed;
   }
-  return "";
+  return ok_status();
 }
 
 int finish_stdout(int exit_code) {

@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <string>
 
+#include "util/status.h"
+
 namespace ftlens {
 
 class OutputFile {
@@ -24,10 +26,10 @@ class OutputFile {
 
   bool ok() const { return file_ != nullptr; }
   std::FILE* get() { return file_; }
-  // Flushes, closes and renames. Returns an error message naming the path
-  // and the reason (strerror), or "". For "-" (stdout) every write failure
-  // is an error, a closed pipe (EPIPE) included.
-  std::string commit();
+  // Flushes, closes and renames. Fails (kIo) naming the path and the reason
+  // (strerror). For "-" (stdout) every write failure is an error, a closed
+  // pipe (EPIPE) included.
+  Status commit();
   const std::string& path() const { return path_; }
 
   // Where the stream's bytes go. The stream is ours (fopencookie) so that

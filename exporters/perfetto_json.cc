@@ -317,7 +317,7 @@ void PerfettoJsonWriter::on_work_done(const WorkItem& item, TimeNs end, const Sy
   write_work(item, end, false);
 }
 
-std::string PerfettoJsonWriter::finish(const SystemModel& model, const AnalysisResult& result) {
+Status PerfettoJsonWriter::finish(const SystemModel& model, const AnalysisResult& result) {
   // Work items still open at the end are drawn up to the end of the trace.
   std::map<int32_t, const WorkItem*> open;  // sorted by worker for a stable output
   for (const auto& [pid, item] : model.open_work()) open.emplace(pid, &item);

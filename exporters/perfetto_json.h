@@ -43,8 +43,8 @@ class PerfettoJsonWriter final : public TimelineListener {
   // After the model applied an event: counters that changed.
   void after_event(const Event& event, const SystemModel& model);
   // Writes the work items still open, the findings and the closing bracket;
-  // returns an error message or "".
-  std::string finish(const SystemModel& model, const AnalysisResult& result);
+  // fails (kIo) when the file could not be written.
+  Status finish(const SystemModel& model, const AnalysisResult& result);
 
   uint64_t bytes_written() const { return bytes_; }
 

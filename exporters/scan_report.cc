@@ -67,26 +67,28 @@ Json scan_entry(const ScannedTrace& t, const std::function<std::string(const Fin
   return entry;
 }
 
-std::string check_trace_entry(const nlohmann::json& entry) {
+Status check_trace_entry(const nlohmann::json& entry) {
+  const auto wrong = [](std::string what) { return Status(ErrorCode::kBadInput, std::move(what)); };
   auto is_string = [](const nlohmann::json& o, const char* key) { return o.contains(key) && o[key].is_string(); };
   auto is_int = [](const nlohmann::json& o, const char* key) { return o.contains(key) && o[key].is_number_integer(); };
   if (!entry.is_object() || !is_string(entry, "path") || !entry.contains("ok") || !entry["ok"].is_boolean())
-    return "a trace entry without a string \"path\" and a boolean \"ok\"";
+    return wrong("a trace entry without a string \"path\" and a boolean \"ok\"");
   const std::string path = entry["path"];
-  if (!entry["ok"].get<bool>()) return is_string(entry, "error") ? "" : path + ": failed entry without a string \"error\"";
-  if (entry.contains("perfetto") && !entry["perfetto"].is_string()) return path + ": \"perfetto\" is not a string";
+  if (!entry["ok"].get<bool>())
+    return is_string(entry, "error") ? ok_status() : wrong(path + ": failed entry without a string \"error\"");
+  if (entry.contains("perfetto") && !entry["perfetto"].is_string()) return wrong(path + ": \"perfetto\" is not a string");
   const nlohmann::json input = entry.contains("input") ? entry["input"] : nlohmann::json();
   if (!input.is_object() || !is_string(input, "format") || !is_int(input, "events"))
-    return path + ": \"input\" lacks a string \"format\" or an integer \"events\"";
-  if (!entry.contains("findings") || !entry["findings"].is_array()) return path + ": \"findings\" is not an array";
+    return wrong(path + ": \"input\" lacks a string \"format\" or an integer \"events\"");
+  if (!entry.contains("findings") || !entry["findings"].is_array()) return wrong(path + ": \"findings\" is not an array");
   for (const auto& f : entry["findings"]) {
     const bool ok = f.is_object() && is_string(f, "detector") && is_string(f, "severity") && is_string(f, "fingerprint") &&
                     is_string(f, "id") && is_string(f, "message") && is_int(f, "start_ns") && is_int(f, "duration_ns") &&
                     f.contains("cpu") && (f["cpu"].is_null() || f["cpu"].is_number_integer()) && f.contains("comm") &&
                     (f["comm"].is_null() || f["comm"].is_string());
-    if (!ok) return path + ": a finding lacks a field or has one of the wrong type";
+    if (!ok) return wrong(path + ": a finding lacks a field or has one of the wrong type");
   }
-  return "";
+  return ok_status();
 }
 
 Json assemble_scan_report(Json entries, const nlohmann::json* baseline) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "exporters/analysis_result.h"
+#include "util/status.h"
 
 namespace ftlens {
 
@@ -34,11 +35,12 @@ nlohmann::ordered_json assemble_scan_report(nlohmann::ordered_json entries, cons
 nlohmann::ordered_json build_scan_report(const std::vector<ScannedTrace>& traces,
                                          const std::function<std::string(const Finding&)>& fingerprint,
                                          const nlohmann::json* baseline);
-// "" when `entry` has the shape of a trace entry as scan_entry writes it
-// (every field the readers here use, with its type); else what is wrong.
+// Ok when `entry` has the shape of a trace entry as scan_entry writes it
+// (every field the readers here use, with its type); else kBadInput saying
+// what is wrong.
 // For entries read back from shard reports by ftlens merge: a damaged or
 // hand-edited part is a clear error, not a crash.
-std::string check_trace_entry(const nlohmann::json& entry);
+Status check_trace_entry(const nlohmann::json& entry);
 // JUnit from a scan report: one testcase per trace, a <failure> per finding
 // at or above `fail_at`, an <error> for a trace that could not be read.
 std::string build_junit(const nlohmann::ordered_json& report, Severity fail_at);

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "util/status.h"
+
 namespace ftlens {
 
 struct DatFileHeader {
@@ -28,7 +30,8 @@ struct DatFileHeader {
 // page_size_zero_divides_in_libtracecmd), and a file cut before the options
 // offset ends makes libtracecmd 3.1.6 free the compression strings twice
 // (heap corruption, regressions/trace_dat/
-// cut_inside_compression_header_double_free). Returns "" or what is wrong.
-std::string read_dat_file_header(int fd, DatFileHeader* header);
+// cut_inside_compression_header_double_free). Fails (kBadInput) saying what
+// is wrong.
+Status read_dat_file_header(int fd, DatFileHeader* header);
 
 }  // namespace ftlens

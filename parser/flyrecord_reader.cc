@@ -127,7 +127,7 @@ FlyrecordLayout read_flyrecord_layout(int fd, const std::string& instance) {
     return layout;
   };
   DatFileHeader header;
-  if (std::string bad = read_dat_file_header(fd, &header); !bad.empty()) return leave(bad);
+  if (Status bad = read_dat_file_header(fd, &header); !bad.ok()) return leave(bad.message());
   if (header.version != "7") return leave("file version is not 7");
   if (!header.has_compression) return leave("truncated file header");
   if (header.big_endian) return leave("big-endian file");

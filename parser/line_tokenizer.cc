@@ -100,7 +100,7 @@ TokenizeError split_event(std::string_view line, size_t pos, FtraceLine* out) {
 // "comm-pid [cpu]" and "comm-pid (tgid) [cpu]" in any widths.
 TokenizeError split_general_head(std::string_view line, size_t first, FtraceLine* out, size_t* close) {
   const size_t bracket = find_cpu_column(line, first, close);
-  if (bracket == std::string_view::npos) return {"no [cpu] column", 0};
+  if (bracket == std::string_view::npos) return {"no [cpu] column", 0, ErrorCode::kNoCpuColumn};
   size_t head_end = bracket;
   while (head_end > first && (line[head_end - 1] == ' ' || line[head_end - 1] == '\t')) --head_end;
   std::string_view head = line.substr(first, head_end - first);

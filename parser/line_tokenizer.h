@@ -2,17 +2,30 @@
 // irq flags, timestamp, event name, payload). Knows nothing of payloads.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
+
+#include "util/status.h"  // ErrorCode
 
 namespace ftlens {
 
 struct FtraceLine;
 
-struct TokenizeError {
+// The tokenizers' result, on the hot path: an error code (util/status.h) and
+// a fixed reason, never an allocation, in 16 bytes so that it is returned in
+// registers. True when the line did not tokenize.
+struct [[nodiscard]] TokenizeError {
+  TokenizeError() = default;  // the line tokenized
+  TokenizeError(const char* why, size_t at, ErrorCode what = ErrorCode::kBadInput)
+      : reason(why), column(static_cast<uint32_t>(at)), code(what) {}
+
   const char* reason = nullptr;  // nullptr when the line tokenized
-  size_t column = 0;             // 0-based byte offset of the problem
-  explicit operator bool() const { return reason != nullptr; }
+  uint32_t column = 0;           // 0-based byte offset of the problem (lines are at most 1 MiB)
+  ErrorCode code = ErrorCode::kOk;
+  explicit operator bool() const { return code != ErrorCode::kOk; }
 };
+static_assert(sizeof(TokenizeError) <= 16);
 
 [[nodiscard]] TokenizeError tokenize_ftrace_line(std::string_view line, FtraceLine* out);
 

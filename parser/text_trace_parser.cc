@@ -310,7 +310,7 @@ FtraceTextParser::LineVerdict FtraceTextParser::parse_event_line(std::string_vie
   bool in_usecs = false;
   if (TokenizeError err = tokenize_ftrace_line(line, cols)) {
     // No "[cpu]": the latency format of trace-cmd report -l and dmesg dumps.
-    if (std::string_view(err.reason) != "no [cpu] column" || tokenize_latency_line(line, cols, &in_usecs))
+    if (err.code != ErrorCode::kNoCpuColumn || tokenize_latency_line(line, cols, &in_usecs))
       return {LineVerdict::kSkipped, err.column, err.reason};
   }
   auto ts = cols->timestamp_digits >= 0 && !in_usecs

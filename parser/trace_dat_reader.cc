@@ -127,17 +127,13 @@ void free_abandoned_formats(tracecmd_input* handle) {
 // a fault the handle is abandoned (its state cannot be trusted, not even to
 // close it) and the descriptor is closed. The file's kallsyms go to
 // `symbols`, which the handle uses for every symbol lookup (kernel_symbols.h).
-tracecmd_input* open_trace_dat(const std::string& path, KernelSymbols& symbols, int* fd_out, std::string* error) {
+Expected<tracecmd_input*> open_trace_dat(const std::string& path, KernelSymbols& symbols, int* fd_out) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *error = path + ": cannot open: " + std::strerror(errno);
-    return nullptr;
-  }
+  if (fd < 0) return Status(ErrorCode::kIo, path + ": cannot open: " + std::strerror(errno));
   DatFileHeader header;
-  if (std::string bad = read_dat_file_header(fd, &header); !bad.empty()) {
+  if (Status bad = read_dat_file_header(fd, &header); !bad.ok()) {
     close(fd);
-    *error = path + ": not a readable trace.dat (" + bad + ")";
-    return nullptr;
+    return Status(ErrorCode::kBadInput, path + ": not a readable trace.dat (" + bad.message() + ")");
   }
   tracecmd_input* handle = nullptr;
   int headers = -1;
@@ -151,18 +147,17 @@ tracecmd_input* open_trace_dat(const std::string& path, KernelSymbols& symbols, 
   if (fault) {
     close(fd);
     free_abandoned_formats(handle);
-    *error = damaged(path, "its headers (event formats, symbols or options)", fault);
-    return nullptr;
+    return Status(ErrorCode::kBadInput, damaged(path, "its headers (event formats, symbols or options)", fault));
   }
   if (!handle) {
     close(fd);
-    *error = path + ": not a readable trace.dat (bad magic, truncated file header or unsupported version)";
-    return nullptr;
+    return Status(ErrorCode::kBadInput,
+                  path + ": not a readable trace.dat (bad magic, truncated file header or unsupported version)");
   }
   if (headers < 0) {
     tracecmd_close(handle);  // closes fd
-    *error = path + ": not a readable trace.dat (truncated or corrupt headers: event formats, symbols or options)";
-    return nullptr;
+    return Status(ErrorCode::kBadInput, path + ": not a readable trace.dat (truncated or corrupt headers: event "
+                                                      "formats, symbols or options)");
   }
   CapturedOutput said;
   int init = -1;
@@ -174,14 +169,10 @@ tracecmd_input* open_trace_dat(const std::string& path, KernelSymbols& symbols, 
     // a file before this; a scan meets many damaged files).
     free_abandoned_formats(handle);
     std::string why = said.restore();
-    if (fault) {
-      *error = damaged(path, "a CPU's first page", fault);
-      return nullptr;
-    }
+    if (fault) return Status(ErrorCode::kBadInput, damaged(path, "a CPU's first page", fault));
     if (why.find("File possibly truncated") == std::string::npos)
       why = why.empty() ? "a CPU's first page cannot be read" : "a CPU's first page cannot be read (" + why + ")";
-    *error = path + ": trace.dat event data is truncated or corrupt: " + why;
-    return nullptr;
+    return Status(ErrorCode::kBadInput, path + ": trace.dat event data is truncated or corrupt: " + why);
   }
   *fd_out = fd;
   return handle;
@@ -245,8 +236,12 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   tep_set_loglevel(TEP_LOG_NONE);
   int fd = -1;
   KernelSymbols symbols;  // outlives the handles, which look symbols up in it
-  std::unique_ptr<tracecmd_input, HandleCloser> top(open_trace_dat(path, symbols, &fd, &result.error));
-  if (!top) return result;
+  Expected<tracecmd_input*> opened = open_trace_dat(path, symbols, &fd);
+  if (!opened.ok()) {
+    result.status = std::move(opened).take_status();
+    return result;
+  }
+  std::unique_ptr<tracecmd_input, HandleCloser> top(*opened);
   std::unique_ptr<tracecmd_input, HandleCloser> sub;
   // After a fault inside libtracecmd its handles cannot be trusted, not even
   // to be closed: they are let go, and only the file descriptor is closed.
@@ -268,13 +263,14 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   };
   if (const int fault = run_guarded_library_call(open_instance)) {
     abandon();
-    result.error = damaged(path, "its buffer instances", fault);
+    result.status = Status(ErrorCode::kBadInput, damaged(path, "its buffer instances", fault));
     return result;
   }
   if (sub) handle = sub.get();
   if (!instance.empty() && !sub) {
-    result.error = path + ": no buffer instance named '" + instance + "'" +
-                   (result.instances.empty() ? " (the file has only the top buffer)" : " (it has: " + result.instances + ")");
+    result.status = Status(ErrorCode::kNotFound, path + ": no buffer instance named '" + instance + "'" +
+                                                     (result.instances.empty() ? " (the file has only the top buffer)"
+                                                                               : " (it has: " + result.instances + ")"));
     return result;
   }
   result.instance = instance;
@@ -306,7 +302,7 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   if (fault) {
     abandon();
     if (reader.events() == 0) {
-      result.error = damaged(path, "its event data", fault);
+      result.status = Status(ErrorCode::kBadInput, damaged(path, "its event data", fault));
       return result;
     }
     // What was read up to the damaged page stands; every CPU may have lost
@@ -314,7 +310,7 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
     result.read_fault = fault_signal_name(fault);
     reader.report_all_cpus_truncated();
   } else if (iterated < 0 && reader.events() == 0) {
-    result.error = path + ": cannot read the event data (truncated or corrupt)";
+    result.status = Status(ErrorCode::kBadInput, path + ": cannot read the event data (truncated or corrupt)");
     return result;
   } else if (!own_reader) {
     if (!check_cpus_complete(handle, reader)) abandon();  // the rest stands
@@ -325,10 +321,9 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   result.events = reader.events();
   result.lost_events = reader.lost_events();
   if (result.events == 0) {
-    result.error = path + ": trace.dat holds no events";
+    result.status = Status(ErrorCode::kNotFound, path + ": trace.dat holds no events");
     return result;
   }
-  result.ok = true;
   return result;
 }
 

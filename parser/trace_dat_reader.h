@@ -7,14 +7,14 @@
 #include <string>
 
 #include "parser/event_sink.h"
+#include "util/status.h"
 
 namespace ftlens {
 
 class StringPool;
 
 struct TraceDatResult {
-  bool ok = false;
-  std::string error;          // "path: reason"
+  Status status;              // failed: "path: reason"
   uint64_t events = 0;
   uint64_t lost_events = 0;
   int cpus = 0;

@@ -134,13 +134,13 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
   const std::string name = is_stdin ? "<stdin>" : path;
   int fd = is_stdin ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    result.error = name + ": cannot open: " + std::strerror(errno);
+    result.status = Status(ErrorCode::kIo, name + ": cannot open: " + std::strerror(errno));
     return result;
   }
   struct stat st {};
   if (!is_stdin && ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     ::close(fd);
-    result.error = name + ": is a directory";
+    result.status = Status(ErrorCode::kIo, name + ": is a directory");
     return result;
   }
   std::unique_ptr<ByteSource> source = open_fd_source(fd);
@@ -157,17 +157,17 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
     format = n < 0 ? InputFormat::kEmpty : sniff_format(std::string_view(buf.data(), static_cast<size_t>(n)));
   }
   if (n < 0) {
-    result.error = name + ": read error: " + source->error();
+    result.status = Status(ErrorCode::kIo, name + ": read error: " + source->error());
     return result;
   }
   switch (format) {
     case InputFormat::kEmpty:
-      result.error = name + ": empty input, no trace events";
+      result.status = Status(ErrorCode::kNotFound, name + ": empty input, no trace events");
       return result;
     case InputFormat::kBinaryUnknown:
     case InputFormat::kGzip:
     case InputFormat::kZstd:
-      result.error = name + ": binary data that is not a known trace format";
+      result.status = Status(ErrorCode::kUnsupported, name + ": binary data that is not a known trace format");
       return result;
     case InputFormat::kTraceDat: {
       result.format = "trace-dat";
@@ -176,18 +176,19 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
       SpoolFile spool;
       if (is_stdin || !result.compression.empty()) {
         if (!spool.ok()) {
-          result.error = name + ": cannot create a temporary file to unpack the trace.dat into";
+          result.status = Status(ErrorCode::kIo, name + ": cannot create a temporary file to unpack the trace.dat into");
           return result;
         }
         while (n > 0) {
           if (!spool.write(buf.data(), static_cast<size_t>(n))) {
-            result.error = name + ": cannot write the temporary copy of the trace.dat (disk full?)";
+            result.status =
+                Status(ErrorCode::kIo, name + ": cannot write the temporary copy of the trace.dat (disk full?)");
             return result;
           }
           n = read_full(*source, buf.data(), buf.size());
         }
         if (n < 0) {
-          result.error = name + ": " + source->error();
+          result.status = Status(ErrorCode::kIo, name + ": " + source->error());
           return result;
         }
         dat_path = spool.path();
@@ -196,7 +197,10 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
       result.bytes = source->raw_bytes();
       if (is_stdin || !result.compression.empty()) {
         // Name the input, not the temporary copy.
-        if (size_t at = dat.error.find(dat_path); at != std::string::npos) dat.error.replace(at, dat_path.size(), name);
+        if (size_t at = dat.status.message().find(dat_path); at != std::string::npos) {
+          std::string message = dat.status.message();
+          dat.status = Status(dat.status.code(), message.replace(at, dat_path.size(), name));
+        }
       } else {
         struct stat dst {};
         if (::stat(path.c_str(), &dst) == 0) result.bytes = static_cast<uint64_t>(dst.st_size);
@@ -219,8 +223,7 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
                           " have event ids the file defines no format for (a damaged block): they were skipped, "
                           "and findings near them are marked low confidence";
       }
-      result.error = dat.error;
-      result.ok = dat.ok;
+      result.status = std::move(dat.status);
       return result;
     }
     case InputFormat::kFtraceText:
@@ -257,13 +260,13 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
                      " lines: " + source->error();
   }
   if (result.events == 0) {
-    result.error = name + ": no ftrace events found";
-    if (!result.warning.empty()) result.error = result.warning;
+    std::string message = name + ": no ftrace events found";
+    if (!result.warning.empty()) message = result.warning;
     else if (first_issue.seen_)
-      result.error += " (line " + std::to_string(first_issue.first_.line) + ": " + first_issue.first_.reason + ")";
+      message += " (line " + std::to_string(first_issue.first_.line) + ": " + first_issue.first_.reason + ")";
+    result.status = Status(ErrorCode::kNotFound, std::move(message));
     return result;
   }
-  result.ok = true;
   return result;
 }
 

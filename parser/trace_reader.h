@@ -8,6 +8,7 @@
 
 #include "parser/event_sink.h"
 #include "parser/text_trace_info.h"
+#include "util/status.h"
 
 namespace ftlens {
 
@@ -29,8 +30,7 @@ struct ReadOptions {
 };
 
 struct ReadResult {
-  bool ok = false;
-  std::string error;        // one line: "path: reason" (with a line number for text)
+  Status status;            // failed: one line, "path: reason" (with a line number for text)
   std::string warning;      // the input ended badly but what came before was used
   std::string format;       // "ftrace-text", "trace-cmd-report", "dmesg", "systrace", "systrace-html", "trace-dat"
   std::string compression;  // "", "gzip" or "zstd"

@@ -204,24 +204,22 @@ struct TracefsRecording::State {
 TracefsRecording::TracefsRecording(std::unique_ptr<State> state) : state_(std::move(state)) {}
 TracefsRecording::~TracefsRecording() = default;
 
-std::unique_ptr<TracefsRecording> TracefsRecording::start(const RecordingOptions& options, std::vector<std::string>* skipped,
-                                                          std::string* error) {
+Expected<std::unique_ptr<TracefsRecording>> TracefsRecording::start(const RecordingOptions& options,
+                                                                    std::vector<std::string>* skipped) {
   if (geteuid() != 0) {
-    *error = "recording needs root (tracefs is writable by root only); run it with sudo";
-    return nullptr;
+    return Status(ErrorCode::kSystem, "recording needs root (tracefs is writable by root only); run it with sudo");
   }
   const char* dir = nullptr;
   if (tracefs_tracing_dir_is_mounted(true, &dir) < 0 || !dir) {
-    *error = "tracefs is not mounted and could not be mounted (mount -t tracefs nodev /sys/kernel/tracing)";
-    return nullptr;
+    return Status(ErrorCode::kSystem,
+                  "tracefs is not mounted and could not be mounted (mount -t tracefs nodev /sys/kernel/tracing)");
   }
   // The top ring buffer is one per machine: two recorders would steal each
   // other's pages and each restore the other's half-changed state.
   const int lock_fd = open("/run/ftlens-record.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd >= 0 && flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     close(lock_fd);
-    *error = "another ftlens record is running on this machine (/run/ftlens-record.lock)";
-    return nullptr;
+    return Status(ErrorCode::kSystem, "another ftlens record is running on this machine (/run/ftlens-record.lock)");
   }
   auto state = std::make_unique<State>();
   state->lock_fd = lock_fd;
@@ -231,17 +229,15 @@ std::unique_ptr<TracefsRecording> TracefsRecording::start(const RecordingOptions
   state->saved_kb = read_file("buffer_size_kb");
   state->saved_events = read_file("set_event");
   if (state->saved_on.empty()) {
-    *error = state->dir + "/tracing_on: cannot be read (is this a kernel with ftrace?)";
     state->restored = true;  // nothing was changed
-    return nullptr;
+    return Status(ErrorCode::kSystem, state->dir + "/tracing_on: cannot be read (is this a kernel with ftrace?)");
   }
   state->cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_CONF));
   state->stats.cpus = state->cpus;
 
   tracefs_trace_off(nullptr);
   if (!write_file("set_event", "")) {
-    *error = state->dir + "/set_event: cannot be written: " + std::strerror(errno);
-    return nullptr;
+    return Status(ErrorCode::kSystem, state->dir + "/set_event: cannot be written: " + std::strerror(errno));
   }
   int enabled = 0;
   for (const std::string& name : options.events) {
@@ -251,12 +247,11 @@ std::unique_ptr<TracefsRecording> TracefsRecording::start(const RecordingOptions
     else skipped->push_back(name);
   }
   if (enabled == 0) {
-    *error = "none of the requested events exists on this kernel";
-    return nullptr;
+    return Status(ErrorCode::kBadArgument, "none of the requested events exists on this kernel");
   }
   if (options.buffer_kb > 0 && !write_file("buffer_size_kb", std::to_string(options.buffer_kb))) {
-    *error = "buffer_size_kb: cannot set " + std::to_string(options.buffer_kb) + ": " + std::strerror(errno);
-    return nullptr;
+    return Status(ErrorCode::kSystem,
+                  "buffer_size_kb: cannot set " + std::to_string(options.buffer_kb) + ": " + std::strerror(errno));
   }
   write_file("trace", "");  // start from an empty buffer
 
@@ -265,8 +260,7 @@ std::unique_ptr<TracefsRecording> TracefsRecording::start(const RecordingOptions
     state->files.push_back(open(state->paths.back().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     state->readers.push_back(tracefs_cpu_open(nullptr, cpu, true));
     if (state->files.back() < 0) {
-      *error = state->paths.back() + ": cannot create: " + std::strerror(errno);
-      return nullptr;
+      return Status(ErrorCode::kIo, state->paths.back() + ": cannot create: " + std::strerror(errno));
     }
     state->lost_at_start.push_back(lost_on_cpu(cpu));
   }
@@ -274,13 +268,11 @@ std::unique_ptr<TracefsRecording> TracefsRecording::start(const RecordingOptions
   for (tracefs_cpu* r : state->readers)
     if (r) page_size = std::max(page_size, tracefs_cpu_read_size(r));
   if (page_size <= 0) {
-    *error = state->dir + "/per_cpu/*/trace_pipe_raw: cannot be opened";
-    return nullptr;
+    return Status(ErrorCode::kSystem, state->dir + "/per_cpu/*/trace_pipe_raw: cannot be opened");
   }
   state->page.resize(static_cast<size_t>(page_size));
   if (tracefs_trace_on(nullptr) < 0) {
-    *error = state->dir + "/tracing_on: cannot be set";
-    return nullptr;
+    return Status(ErrorCode::kSystem, state->dir + "/tracing_on: cannot be set");
   }
   return std::unique_ptr<TracefsRecording>(new TracefsRecording(std::move(state)));
 }
@@ -315,7 +307,7 @@ size_t TracefsRecording::poll() {
   return pages;
 }
 
-std::string TracefsRecording::finish() {
+Status TracefsRecording::finish() {
   State& s = *state_;
   tracefs_trace_off(nullptr);
   while (poll() > 0) {
@@ -337,13 +329,13 @@ std::string TracefsRecording::finish() {
 
   // The trace.dat, the way trace-cmd writes one: headers (event formats,
   // kallsyms, printk formats), saved comms, CPU count, options, CPU data.
-  std::string error;
+  Status status;
   const std::string temp = s.options.output + ".ftlens-tmp";
   tracecmd_output* out = tracecmd_output_create(temp.c_str());
   std::vector<char*> files;
   for (std::string& p : s.paths) files.push_back(p.data());
   if (!out) {
-    error = s.options.output + ": cannot create: " + std::strerror(errno);
+    status = Status(ErrorCode::kIo, s.options.output + ": cannot create: " + std::strerror(errno));
   } else {
     CapturedOutput quiet;  // "CPU0 data recorded at offset=..." would land in our stdout
     bool ok = tracecmd_output_set_version(out, s.options.file_version) == 0;
@@ -352,14 +344,14 @@ std::string TracefsRecording::finish() {
          tracecmd_write_cpus(out, s.cpus) == 0 && tracecmd_write_buffer_info(out) == 0 &&
          tracecmd_write_options(out) == 0 && tracecmd_write_cpu_data(out, s.cpus, files.data(), nullptr) == 0;
     tracecmd_output_close(out);
-    if (!ok) error = s.options.output + ": libtracecmd could not write the trace.dat";
+    if (!ok) status = Status(ErrorCode::kSystem, s.options.output + ": libtracecmd could not write the trace.dat");
   }
   s.restore();
   s.remove_cpu_files();
-  if (error.empty() && rename(temp.c_str(), s.options.output.c_str()) != 0)
-    error = s.options.output + ": cannot rename into place: " + std::strerror(errno);
-  if (!error.empty()) unlink(temp.c_str());
-  return error;
+  if (status.ok() && rename(temp.c_str(), s.options.output.c_str()) != 0)
+    status = Status(ErrorCode::kIo, s.options.output + ": cannot rename into place: " + std::strerror(errno));
+  if (!status.ok()) unlink(temp.c_str());
+  return status;
 }
 
 const RecordingStats& TracefsRecording::stats() const { return state_->stats; }

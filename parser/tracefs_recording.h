@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "parser/event_sink.h"
+#include "util/status.h"
 
 namespace ftlens {
 
@@ -43,10 +44,10 @@ class TracefsRecording {
  public:
   // Checks root and tracefs (mounting it if needed), saves the state, sets up
   // the events (those this kernel lacks are skipped and listed in
-  // `skipped`), clears the buffer and starts tracing. Null with `error` (one
-  // line) when that is impossible.
-  static std::unique_ptr<TracefsRecording> start(const RecordingOptions& options, std::vector<std::string>* skipped,
-                                                 std::string* error);
+  // `skipped`), clears the buffer and starts tracing. Fails (one line) when
+  // that is impossible.
+  static Expected<std::unique_ptr<TracefsRecording>> start(const RecordingOptions& options,
+                                                           std::vector<std::string>* skipped);
   ~TracefsRecording();
   TracefsRecording(const TracefsRecording&) = delete;
   TracefsRecording& operator=(const TracefsRecording&) = delete;
@@ -58,8 +59,8 @@ class TracefsRecording {
   // handed on in time order. Returns the pages read.
   size_t poll();
   // Stops tracing, reads the rest, writes the trace.dat, restores the state.
-  // Returns an error (one line) or "".
-  std::string finish();
+  // Fails (one line) when the trace.dat could not be written.
+  Status finish();
 
   const RecordingStats& stats() const;
   std::string_view tracing_dir() const;

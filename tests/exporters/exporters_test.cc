@@ -82,10 +82,12 @@ TEST_CASE("report.has the contract's fields, with null for what never ended") {
 TEST_CASE("report.written atomically and readable back") {
   const std::string path = temp_path("report.json");
   std::remove(path.c_str());
-  REQUIRE(write_report(stuck_result(), path).empty());
+  REQUIRE(write_report(stuck_result(), path).ok());
   auto parsed = nlohmann::json::parse(read_file(path));
   CHECK(parsed["findings"].size() == 2);
-  CHECK(write_report(stuck_result(), "/nonexistent-dir/r.json").find("/nonexistent-dir/r.json") == 0);
+  const Status unwritable = write_report(stuck_result(), "/nonexistent-dir/r.json");
+  CHECK(unwritable.code() == ErrorCode::kIo);
+  CHECK(unwritable.message().find("/nonexistent-dir/r.json: cannot create") == 0);
 }
 
 TEST_CASE("summary.lists errors first with the trace's own timestamp format") {
@@ -117,7 +119,7 @@ TEST_CASE("perfetto.spans, open work and findings give valid Chrome JSON even wi
   writer.on_task_span(span, model);
   WorkItem item{0xd8c3cb7c, pool.intern("addrconf_dad_work"), 10711, span.comm, 4, 1200};
   writer.on_work_done(item, 2400, model);
-  REQUIRE(writer.finish(model, stuck_result()).empty());
+  REQUIRE(writer.finish(model, stuck_result()).ok());
 
   auto json = nlohmann::json::parse(read_file(path), nullptr, false);
   REQUIRE_FALSE(json.is_discarded());
@@ -157,7 +159,7 @@ TEST_CASE("perfetto.handler slices go on their context's track, flows pair waker
   for (const auto& span : {irq, soft, outside, other_cpu}) writer.on_handler_span(span, model);
   WaitingTask woken{9, pool.intern("netd"), 1, 1200, 0, true};
   writer.on_wakeup_served(woken, 1, 3000, model);
-  REQUIRE(writer.finish(model, AnalysisResult{}).empty());
+  REQUIRE(writer.finish(model, AnalysisResult{}).ok());
 
   auto json = nlohmann::json::parse(read_file(path));
   std::vector<nlohmann::json> slices, flows;

@@ -13,8 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto detectors = make_all_detectors(DetectorContext{strings});
   Pipeline pipeline(detectors, nullptr);
   ReadResult read = read_trace(file.path(), ReadOptions{}, strings, pipeline);
-  if (!read.ok) {
-    if (read.error.find('\n') != std::string::npos) fuzz::fail("error message spans lines");
+  if (!read.status.ok()) {
+    if (read.status.message().find('\n') != std::string::npos) fuzz::fail("error message spans lines");
     return 0;
   }
   AnalysisResult result;

@@ -35,6 +35,8 @@ TEST_CASE("tokenizer.malformed lines name the reason and the column") {
     REQUIRE(err);
     CHECK(std::string(err.reason).find(row.reason_part) != std::string::npos);
     CHECK(err.column == row.column);
+    // Only a missing "[cpu]" sends the line on to the latency format.
+    CHECK((err.code == ftlens::ErrorCode::kNoCpuColumn) == (row.reason_part == "no [cpu] column"));
   }
 }
 

@@ -43,20 +43,20 @@ TEST_CASE("reader.unusable inputs fail with one line naming the file") {
   StringPool pool;
   Count sink;
   auto missing = read_trace("/nonexistent/trace.txt", {}, pool, sink);
-  CHECK_FALSE(missing.ok);
-  CHECK(missing.error.find("/nonexistent/trace.txt: cannot open") == 0);
+  CHECK(missing.status.code() == ErrorCode::kIo);
+  CHECK(missing.status.message().find("/nonexistent/trace.txt: cannot open") == 0);
 
   auto junk = read_trace(temp_file("junk", std::string("\x01\x02\0\0binary", 10)), {}, pool, sink);
-  CHECK_FALSE(junk.ok);
-  CHECK(junk.error.find("binary data") != std::string::npos);
+  CHECK(junk.status.code() == ErrorCode::kUnsupported);
+  CHECK(junk.status.message().find("binary data") != std::string::npos);
 
   auto text = read_trace(temp_file("notrace", "hello\nworld\n"), {}, pool, sink);
-  CHECK_FALSE(text.ok);
-  CHECK(text.error.find("no ftrace events found (line 1: no [cpu] column)") != std::string::npos);
+  CHECK(text.status.code() == ErrorCode::kNotFound);
+  CHECK(text.status.message().find("no ftrace events found (line 1: no [cpu] column)") != std::string::npos);
 
   auto empty = read_trace(temp_file("empty", ""), {}, pool, sink);
-  CHECK_FALSE(empty.ok);
-  CHECK(empty.error.find("empty input") != std::string::npos);
+  CHECK(empty.status.code() == ErrorCode::kNotFound);
+  CHECK(empty.status.message().find("empty input") != std::string::npos);
 }
 
 TEST_CASE("reader.text trace larger than one chunk is read completely") {
@@ -66,7 +66,7 @@ TEST_CASE("reader.text trace larger than one chunk is read completely") {
   StringPool pool;
   Count sink;
   auto r = read_trace(temp_file("big", content), {}, pool, sink);
-  REQUIRE(r.ok);
+  REQUIRE(r.status.ok());
   CHECK(r.bytes == content.size());
   CHECK(sink.events == content.size() / line.size());
   CHECK(r.text.events == sink.events);
@@ -130,7 +130,7 @@ TEST_CASE("reader.a multi-megabyte trace read in chunks gives the sink exactly w
   content += "  tail-1 [000] d..2. 999.000000: x: no newline at the end";
 
   WholeVersusChunked run("chunked", content);
-  REQUIRE(run.read.ok);
+  REQUIRE(run.read.status.ok());
   REQUIRE(run.chunked.lines.size() == run.whole.lines.size());
   for (size_t i = 0; i < run.chunked.lines.size(); ++i) REQUIRE(run.chunked.lines[i] == run.whole.lines[i]);
   CHECK(run.read.text.lines == run.whole_info.lines);
@@ -149,7 +149,7 @@ TEST_CASE("reader.kernel log lines of a large dmesg keep their line numbers and 
              "[  99.000001] <idle>-0 [001] d.h1. 98.000001: irq_handler_entry: irq=1 name=x\n"
              "[  99.000002] ---------------------------------\n";
   WholeVersusChunked run("chunked_dmesg", content);
-  REQUIRE(run.read.ok);
+  REQUIRE(run.read.status.ok());
   CHECK(run.read.format == "dmesg");
   CHECK(run.chunked.lines == run.whole.lines);
   CHECK(run.chunked.lines.size() > 20000);
