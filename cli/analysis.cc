@@ -22,7 +22,8 @@ std::optional<std::string> set_option(std::vector<std::unique_ptr<Detector>>& de
     if (d->id() != detector_id) continue;
     for (const Option& option : d->options())
       if (option.key == key) {
-        if (auto err = option.set(value)) return std::string(detector_id) + "." + std::string(key) + ": " + *err;
+        if (Status set = option.set(value); !set.ok())
+          return std::string(detector_id) + "." + std::string(key) + ": " + set.message();
         return std::nullopt;
       }
     return "detector " + std::string(detector_id) + " has no option '" + std::string(key) + "'";

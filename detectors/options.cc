@@ -34,15 +34,17 @@ std::optional<TimeNs> parse_duration(std::string_view text) {
   return ns;
 }
 
-std::optional<std::string> Option::set(std::string_view value) const {
+Status Option::set(std::string_view value) const {
   if (auto* ns = std::get_if<TimeNs*>(&target)) {
     auto parsed = parse_duration(value);
-    if (!parsed) return "expected a duration such as 20s, 500ms or 100us, got '" + std::string(value) + "'";
+    if (!parsed)
+      return Status(ErrorCode::kBadArgument,
+                    "expected a duration such as 20s, 500ms or 100us, got '" + std::string(value) + "'");
     **ns = *parsed;
   } else if (auto* flag = std::get_if<bool*>(&target)) {
     if (value == "true" || value == "1" || value == "on") **flag = true;
     else if (value == "false" || value == "0" || value == "off") **flag = false;
-    else return "expected true or false, got '" + std::string(value) + "'";
+    else return Status(ErrorCode::kBadArgument, "expected true or false, got '" + std::string(value) + "'");
   } else if (auto* list = std::get_if<std::vector<std::string>*>(&target)) {
     (*list)->clear();
     size_t start = 0;
@@ -54,7 +56,7 @@ std::optional<std::string> Option::set(std::string_view value) const {
       start = comma + 1;
     }
   }
-  return std::nullopt;
+  return ok_status();
 }
 
 std::string Option::current() const {

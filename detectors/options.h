@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "parser/event.h"
+#include "util/status.h"
 
 namespace ftlens {
 
@@ -23,8 +24,8 @@ struct Option {
   // Where the value lives inside the detector's config struct.
   std::variant<TimeNs*, bool*, std::vector<std::string>*> target;
 
-  // Sets the option from text; returns an error message or nullopt.
-  std::optional<std::string> set(std::string_view value) const;
+  // Sets the option from text; fails (kBadArgument) saying what was expected.
+  Status set(std::string_view value) const;
   std::string current() const;
 };
 

@@ -24,7 +24,7 @@ struct DetectorRun final : TimelineListener {
   void set(std::string_view key, std::string_view value) {
     for (const Option& o : detector->options())
       if (o.key == key) {
-        REQUIRE_FALSE(o.set(value).has_value());
+        REQUIRE(o.set(value).ok());
         return;
       }
     FAIL("no option ", std::string(key));
