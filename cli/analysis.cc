@@ -99,7 +99,7 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
     }
   }
   Pipeline pipeline(detectors, perfetto.get());
-  ReadResult read = read_trace(options.trace, ReadOptions{options.instance, options.text_threads}, strings, pipeline);
+  ReadResult read = read_trace(options.trace, ReadOptions{options.instance, options.text_threads, &pipeline}, strings, pipeline);
   if (!read.status.ok()) {
     outcome.error = read.status.message();
     return outcome;
@@ -115,8 +115,8 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
       Pipeline& pipeline;
     } logs(pipeline);
     StringPool dmesg_strings;
-    ReadResult dmesg = read_trace(options.dmesg_path, ReadOptions{}, dmesg_strings, logs);
-    if (dmesg.format != "dmesg") {
+    ReadResult dmesg = read_trace(options.dmesg_path, ReadOptions{{}, 0, &pipeline}, dmesg_strings, logs);
+    if (dmesg.format != "dmesg" && dmesg.format != "kernel-log") {
       outcome.error = options.dmesg_path + ": not a kernel log (no \"[ seconds]\" printk prefixes)";
       if (!dmesg.status.ok() && dmesg.format.empty()) outcome.error = dmesg.status.message();
       return outcome;

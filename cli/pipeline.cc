@@ -10,6 +10,8 @@ namespace ftlens {
 
 void Pipeline::on_event(const Event& event) {
   if (!model_.apply(event)) return;
+  if (event.type == EventType::kConsole)
+    console_reports_.on_record(LogRecord{0, event.ts, event.cpu, -1, {}, event.payload, true});
   for (Detector* d : by_type_[static_cast<size_t>(event.type)]) d->on_event(event, model_);
   if (perfetto_) perfetto_->after_event(event, model_);
 }
@@ -18,8 +20,17 @@ void Pipeline::on_malformed(const ParseIssue& issue) {
   if (issues_.size() < kListedIssues) issues_.push_back(issue);
 }
 
-void Pipeline::on_log_line(uint64_t, TimeNs at, std::string_view text) {
-  for (auto& d : detectors_) d->on_log_line(at, text);
+void Pipeline::on_log_line(uint64_t line, TimeNs at, std::string_view text) {
+  on_log_record(LogRecord{line, at, -1, -1, {}, text, at >= 0});
+}
+
+void Pipeline::on_log_record(const LogRecord& record) {
+  if (record.at >= 0) {
+    if (log_first_ < 0 || record.at < log_first_) log_first_ = record.at;
+    if (record.at > log_last_) log_last_ = record.at;
+  }
+  log_reports_.on_record(record);
+  for (auto& d : detectors_) d->on_log_line(record.at, record.text);
 }
 
 void Pipeline::on_task_span(const TaskSpan& span, const SystemModel& model) {
@@ -50,6 +61,15 @@ void Pipeline::finish(AnalysisResult& r) {
   r.model_stats = model_.stats();
   for (const CpuTimeline& cpu : model_.cpus())
     if (cpu.seen) r.cpus.push_back(cpu.cpu);
+  // A kernel log alone: its time range is the log's.
+  const bool log_only = r.first_ns == 0 && r.last_ns == 0 && log_last_ >= 0;
+  if (log_only) {
+    r.first_ns = log_first_;
+    r.last_ns = log_last_;
+  }
+  for (auto& d : detectors_)
+    for (const KernelReportParser* parser : {&console_reports_, &log_reports_})
+      for (const KernelReport& report : parser->reports()) d->on_kernel_report(report);
   for (auto& d : detectors_) {
     d->finish(model_);
     for (Finding& f : d->take_findings()) r.findings.push_back(std::move(f));
@@ -66,7 +86,7 @@ void Pipeline::finish(AnalysisResult& r) {
     id.insert(id.begin(), 'F');
     r.findings[i].id = std::move(id);
   }
-  correlate_findings(r.findings, model_.last_event());
+  correlate_findings(r.findings, log_only ? log_last_ : model_.last_event());
   mark_findings_near_data_gaps(r.findings, model_.data_gaps(), model_.last_event());
 }
 

@@ -11,6 +11,8 @@
 #include "detectors/detector.h"
 #include "exporters/analysis_result.h"
 #include "model/system_model.h"
+#include "parser/kernel_log_reader.h"
+#include "parser/kernel_report_parser.h"
 #include "parser/text_trace_parser.h"
 
 namespace ftlens {
@@ -22,7 +24,7 @@ class PerfettoJsonWriter;
 // their details: they say so in their message and details.confidence = "low".
 void mark_findings_near_data_gaps(std::vector<Finding>& findings, const std::vector<DataGap>& gaps, TimeNs trace_end);
 
-class Pipeline final : public EventSink, public TimelineListener {
+class Pipeline final : public EventSink, public TimelineListener, public LogRecordSink {
  public:
   static constexpr size_t kListedIssues = 10;
 
@@ -42,6 +44,9 @@ class Pipeline final : public EventSink, public TimelineListener {
   void on_event(const Event& event) override;
   void on_malformed(const ParseIssue& issue) override;
   void on_log_line(uint64_t line, TimeNs at, std::string_view text) override;
+  // A kernel log's record (a kernel-log input or --dmesg): the kernel's
+  // reports in it go to the detectors at finish().
+  void on_log_record(const LogRecord& record) override;
   void on_task_span(const TaskSpan& span, const SystemModel& model) override;
   void on_work_done(const WorkItem& item, TimeNs end, const SystemModel& model) override;
   void on_handler_span(const HandlerSpan& span, const SystemModel& model) override;
@@ -63,6 +68,10 @@ class Pipeline final : public EventSink, public TimelineListener {
   std::vector<Detector*> task_spans_, work_done_, handler_spans_, wakeups_served_;
   PerfettoJsonWriter* perfetto_;
   std::vector<ParseIssue> issues_;
+  // The kernel's reports: from printk:console events, and from a kernel log.
+  KernelReportParser console_reports_{"trace console event"};
+  KernelReportParser log_reports_{"kernel log"};
+  TimeNs log_first_ = -1, log_last_ = -1;
 };
 
 }  // namespace ftlens

@@ -32,6 +32,11 @@ std::set<int32_t> cpus_of(const Finding& f) {
   if (f.detector == "ipi-unanswered" && f.details.contains("senders"))
     for (const auto& s : f.details["senders"])
       if (s.contains("cpu") && s["cpu"].is_number_integer()) cpus.insert(s["cpu"].get<int32_t>());
+  // A kernel report about a CPU another waits for, or that did not kick.
+  for (const char* key : {"waits_for_cpus", "cpus_not_kicked"})
+    if (f.detector == "kernel-report" && f.details.contains(key))
+      for (const auto& c : f.details[key])
+        if (c.is_number_integer()) cpus.insert(c.get<int32_t>());
   return cpus;
 }
 
@@ -86,6 +91,9 @@ void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end) {
     size_t root = *std::min_element(members[rep].begin(), members[rep].end(), [&](size_t x, size_t y) {
       int rx = cause_rank(findings[x].detector), ry = cause_rank(findings[y].detector);
       if (rx != ry) return rx < ry;
+      // Among the kernel's reports, the CPU the others wait for is the cause.
+      const bool ux = findings[x].details.value("unanswering", false), uy = findings[y].details.value("unanswering", false);
+      if (ux != uy) return ux;
       return findings[x].start < findings[y].start;
     });
     roots.emplace_back(root, rep);

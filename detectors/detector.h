@@ -15,6 +15,7 @@
 namespace ftlens {
 
 class StringPool;
+struct KernelReport;
 
 struct DetectorContext {
   const StringPool& strings;
@@ -53,6 +54,9 @@ class Detector : public TimelineListener {
   virtual void on_event(const Event&, const SystemModel&) {}
   // A kernel log line (dmesg input or --dmesg), printk time in ns or -1.
   virtual void on_log_line(TimeNs /*at*/, std::string_view /*text*/) {}
+  // A report the kernel printed (parser/kernel_report_parser.h), from the
+  // log or from console events; all of them before finish().
+  virtual void on_kernel_report(const KernelReport&) {}
   // After SystemModel::finish(): report what is still open at the trace end.
   virtual void finish(const SystemModel&) {}
 

@@ -1,14 +1,17 @@
-// kernel-report: the kernel's own verdicts, found in printk:console events of
-// the trace and in a dmesg log (the input itself, or --dmesg FILE): soft
-// lockup, hard LOCKUP, workqueue lockup, RCU stall, hung task, Oops/BUG/panic.
-// The pipeline ties each to the finding it explains.
-#include <charconv>
+// kernel-report: the kernel's own verdicts, recognised by the parser in
+// printk:console events of a trace and in a kernel log (the input itself, or
+// --dmesg FILE): soft and hard lockups, workqueue lockups with what their pool
+// had pending, RCU stalls, hung tasks, CSD lock timeouts, oopses (nested ones
+// too), panics, RT throttling and vendor watchdog kick bits. Across reports
+// it names the CPU that lockups waiting in a cross-CPU call wait for
+// (kernel_report_reasoning.h). The pipeline ties each to the trace findings
+// it explains.
 #include <string>
 
-#include "detectors/describe.h"
 #include "detectors/detector.h"
+#include "detectors/kernel_report_reasoning.h"
 #include "detectors/registry.h"
-#include "parser/string_pool.h"
+#include "parser/kernel_report_parser.h"
 #include "parser/timestamp.h"
 
 namespace ftlens {
@@ -19,76 +22,44 @@ struct KernelReportConfig {
   bool enabled = true;
 };
 
-constexpr size_t kMaxReports = 256;
+// Call-trace frames a finding's message names (details hold them all).
+constexpr size_t kMessageFrames = 3;
+constexpr TimeNs kHardLockupThreshold = 10'000'000'000;
 
-// The number right after `key` in `text` ("CPU#35" -> 35), or -1.
-int64_t number_after(std::string_view text, std::string_view key) {
-  size_t at = text.find(key);
-  if (at == std::string_view::npos) return -1;
-  std::string_view rest = text.substr(at + key.size());
-  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-  int64_t value = -1;
-  auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
-  return ec == std::errc{} ? value : -1;
+constexpr size_t kMaxReports = 2 * KernelReportParser::kMaxReports;
+
+std::string cpu_list(const std::vector<int32_t>& cpus) {
+  std::string out;
+  for (int32_t cpu : cpus) {
+    if (!out.empty()) out += ", ";
+    out += std::to_string(cpu);
+  }
+  return out;
 }
 
-struct Report {
-  std::string_view kind;
-  int64_t cpu = -1;
-  int64_t stuck_seconds = -1;
-  std::string comm;
-  int64_t pid = -1;
-};
+std::string frame_text(const StackFrame& f) {
+  std::string out = f.unreliable ? "? " : "";
+  out += f.function + f.offset;
+  if (!f.module.empty()) out += " [" + f.module + "]";
+  return out;
+}
 
-// Recognises one kernel report line; kind is empty when the line is not one.
-Report classify(std::string_view text) {
-  Report r;
-  if (text.find("soft lockup - CPU#") != std::string_view::npos) {
-    r.kind = "soft-lockup";
-    r.cpu = number_after(text, "CPU#");
-    r.stuck_seconds = number_after(text, "stuck for ");
-    // "... stuck for 22s! [docker-containe:29506]"
-    size_t open = text.rfind('['), colon = text.rfind(':'), close = text.rfind(']');
-    if (open != std::string_view::npos && colon != std::string_view::npos && close != std::string_view::npos && open < colon && colon < close) {
-      r.comm = std::string(text.substr(open + 1, colon - open - 1));
-      std::from_chars(text.data() + colon + 1, text.data() + close, r.pid);
-    }
-  } else if (text.find("hard LOCKUP") != std::string_view::npos) {
-    r.kind = "hard-lockup";
-    r.cpu = number_after(text, "on cpu ");
-    if (r.cpu < 0) r.cpu = number_after(text, "CPU");
-  } else if (text.find("workqueue lockup - pool") != std::string_view::npos) {
-    r.kind = "workqueue-lockup";
-    r.cpu = number_after(text, "cpus=");
-    r.stuck_seconds = number_after(text, "stuck for ");
-  } else if (text.find("rcu_preempt detected stall") != std::string_view::npos ||
-             text.find("rcu_sched detected stall") != std::string_view::npos ||
-             text.find("self-detected stall on CPU") != std::string_view::npos ||
-             text.find("detected stalls on CPUs/tasks") != std::string_view::npos) {
-    r.kind = "rcu-stall";
-  } else if (text.find("blocked for more than ") != std::string_view::npos && text.find("INFO: task ") != std::string_view::npos) {
-    r.kind = "hung-task";
-    r.stuck_seconds = number_after(text, "blocked for more than ");
-    // "INFO: task kworker/u8:2:123 blocked ...": the comm may hold ':'.
-    size_t start = text.find("INFO: task ") + 11;
-    size_t end = text.find(" blocked", start);
-    size_t colon = text.rfind(':', end);
-    if (colon != std::string_view::npos && colon > start && colon < end) {
-      r.comm = std::string(text.substr(start, colon - start));
-      std::from_chars(text.data() + colon + 1, text.data() + end, r.pid);
-    }
-  } else if (text.find("Unable to handle kernel") != std::string_view::npos ||
-             text.find("unable to handle page fault") != std::string_view::npos ||
-             text.find("unable to handle kernel") != std::string_view::npos ||
-             text.find("Internal error: Oops") != std::string_view::npos ||
-             text.starts_with("Oops") || text.find("general protection fault") != std::string_view::npos) {
-    r.kind = "oops";
-  } else if (text.find("Kernel panic") != std::string_view::npos) {
-    r.kind = "panic";
-  } else if (text.find("BUG: ") != std::string_view::npos || text.find("kernel BUG at") != std::string_view::npos) {
-    r.kind = "bug";
-  }
-  return r;
+std::string task_text(const KernelReport& r) {
+  if (r.comm.empty() && r.pid < 0) return "";
+  std::string out = r.comm.empty() ? "task" : r.comm;
+  if (r.pid >= 0) out += " (pid " + std::to_string(r.pid) + ")";
+  return out;
+}
+
+std::string hex(int64_t v) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  uint64_t u = static_cast<uint64_t>(v);
+  do {
+    out.insert(out.begin(), kDigits[u & 0xf]);
+    u >>= 4;
+  } while (u);
+  return "0x" + out;
 }
 
 class KernelReportDetector final : public Detector {
@@ -97,44 +68,227 @@ class KernelReportDetector final : public Detector {
 
   std::string_view id() const override { return "kernel-report"; }
   SpanKindMask wanted_spans() const override { return 0; }
-  EventTypeMask wanted_events() const override { return event_types({EventType::kConsole}); }
+  EventTypeMask wanted_events() const override { return 0; }
   std::vector<Option> options() override {
-    return {{"enabled", "report kernel lockup/stall/oops lines found in console events or dmesg", &config_.enabled}};
+    return {{"enabled", "report the kernel's lockup/stall/oops reports found in console events or a kernel log",
+             &config_.enabled}};
   }
 
-  void on_event(const Event& e, const SystemModel&) override {
-    if (e.type == EventType::kConsole) consider(e.payload, e.ts, e.cpu, "trace console event");
+  void on_kernel_report(const KernelReport& report) override {
+    if (!config_.enabled) return;
+    if (reports_.size() >= kMaxReports) {
+      ++dropped_;
+      return;
+    }
+    reports_.push_back(report);
   }
-  void on_log_line(TimeNs at, std::string_view text) override { consider(text, at, -1, "kernel log"); }
+
+  void finish(const SystemModel&) override {
+    const std::vector<ReportVerdict> verdicts = reason_across_reports(reports_);
+    for (size_t i = 0; i < reports_.size(); ++i) report(make_finding(reports_[i], verdicts[i]));
+  }
 
  private:
-  void consider(std::string_view text, TimeNs at, int32_t event_cpu, const char* source) {
-    if (!config_.enabled || reports_ >= kMaxReports) return;
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
-    Report r = classify(text);
-    if (r.kind.empty()) return;
-    ++reports_;
+  // "in smp_call_function_many <- kick_all_cpus_sync <- sync_icache_aliases"
+  std::string where(const KernelReport& r) const {
+    std::string out;
+    const size_t n = std::min(r.frames.size(), kMessageFrames);
+    for (size_t i = 0; i < n; ++i) {
+      out += i == 0 ? " in " : " <- ";
+      out += r.frames[i].function;
+    }
+    if (out.empty() && !r.pc.empty()) out = " at " + r.pc;
+    return out;
+  }
+
+  std::string message(const KernelReport& r, const ReportVerdict& v) const {
+    const std::string cpu = r.cpu >= 0 ? "CPU" + std::to_string(r.cpu) : std::string("a CPU");
+    const std::string task = task_text(r);
+    const std::string stuck = r.stuck_ns > 0 ? format_duration(r.stuck_ns) : std::string();
+    std::string m;
+    switch (r.kind) {
+      case KernelReportKind::kSoftLockup:
+        m = cpu + " soft lockup: " + (task.empty() ? "a task" : task) + " ran without scheduling for " +
+            (stuck.empty() ? "too long" : stuck) + where(r);
+        break;
+      case KernelReportKind::kHardLockup:
+        m = cpu + " hard LOCKUP: it took no interrupt for the watchdog's threshold" + where(r);
+        break;
+      case KernelReportKind::kWorkqueueLockup: {
+        m = "workqueue lockup: the pool of " + (r.cpu >= 0 ? cpu : "CPUs " + r.pool_cpus) + " (cpus=" + r.pool_cpus +
+            (r.pool_node >= 0 ? " node=" + std::to_string(r.pool_node) : "") + " flags=" + r.pool_flags +
+            " nice=" + std::to_string(r.pool_nice) + ") started no work for " + (stuck.empty() ? "too long" : stuck);
+        std::vector<std::string> pending, in_flight;
+        for (const BusyWorkqueueEntry& e : r.busy) {
+          if (e.is_pool || e.pool_cpus != r.pool_cpus) continue;
+          for (const auto& p : e.pending) pending.push_back(p);
+          for (const auto& p : e.in_flight) in_flight.push_back(p);
+        }
+        auto join = [](const std::vector<std::string>& items) {
+          std::string out;
+          for (size_t i = 0; i < items.size() && i < 5; ++i) out += (i ? ", " : "") + items[i];
+          if (items.size() > 5) out += ", ... (" + std::to_string(items.size()) + " in all)";
+          return out;
+        };
+        if (!in_flight.empty()) m += "; in flight: " + join(in_flight);
+        if (!pending.empty()) m += "; pending: " + join(pending);
+        if (r.busy.empty()) m += "; the log shows no busy-workqueue dump, so what was pending is not known";
+        break;
+      }
+      case KernelReportKind::kRcuStall:
+        m = "RCU stall: " + (r.cpus.empty() ? cpu : "CPUs " + cpu_list(r.cpus)) + " held up the grace period" +
+            (r.gp_age_jiffies >= 0 ? " (" + std::to_string(r.gp_age_jiffies) + " jiffies old)" : "") + where(r);
+        break;
+      case KernelReportKind::kHungTask:
+        m = "hung task: " + (task.empty() ? "a task" : task) + " blocked for more than " +
+            (stuck.empty() ? "the threshold" : stuck) + where(r);
+        break;
+      case KernelReportKind::kCsdLockTimeout:
+        m = cpu + " waited " + (stuck.empty() ? "too long" : stuck) + " for CPU" +
+            (r.cpus.empty() ? "?" : std::to_string(r.cpus[0])) + " to run " +
+            (r.csd_function.empty() ? "a cross-CPU call" : r.csd_function) + " (CSD lock timeout)";
+        break;
+      case KernelReportKind::kOops:
+      case KernelReportKind::kBug:
+        m = cpu + (r.cpu_inferred ? " (the CPU of the oops it is nested in)" : "") +
+            (r.nested_in >= 0 ? " oopsed again inside die() of an earlier oops: " : " oopsed: ") + r.reason +
+            (task.empty() ? "" : ", task " + task) + where(r);
+        if (r.nested_in >= 0) m += "; die() never returned";
+        if (r.pc.starts_with("wq_watchdog_timer_fn") ||
+            (!r.frames.empty() && r.frames[0].function == "wq_watchdog_timer_fn"))
+          m += "; raised by the workqueue watchdog over the lockup it found";
+        break;
+      case KernelReportKind::kPanic:
+        m = "kernel panic" + (r.cpu >= 0 ? " on " + cpu : std::string()) + ": " + r.reason;
+        break;
+      case KernelReportKind::kRtThrottling:
+        m = "RT throttling activated: real-time tasks used up their share of a CPU and were held back";
+        break;
+      case KernelReportKind::kWatchdogKick:
+        m = "watchdog kick: CPUs " + cpu_list(r.cpus) + " were to kick the watchdog and did not (" +
+            (r.kick_mask >= 0 ? "to kick " + hex(r.kick_mask) : std::string("?")) +
+            (r.kicked_mask >= 0 ? ", kicked " + hex(r.kicked_mask) : std::string()) + "): something stuck them";
+        if (r.cpus.empty()) m = "watchdog kick bits: every CPU asked kicked the watchdog";
+        break;
+    }
+    if (v.cross_call_wait && r.kind != KernelReportKind::kCsdLockTimeout) {
+      m += v.wait_inferred ? "; its call trace is not in the log, taken to be the others' wait in " + std::string(v.waits_in)
+                           : "; it waits for a cross-CPU call (" + std::string(v.waits_in) + ")";
+      if (v.waits_for_cpu >= 0) m += " that CPU" + std::to_string(v.waits_for_cpu) + " never answered";
+    }
+    if (v.unanswering && r.nested_in < 0)
+      m += std::string("; it never answered: ") + (v.waiting_cpus.size() == 1 ? "CPU " : "CPUs ") +
+           cpu_list(v.waiting_cpus) + (v.waiting_cpus.size() == 1 ? " spins" : " spin") +
+           " waiting for a cross-CPU call it does not answer" +
+           (r.kind == KernelReportKind::kHardLockup ? " (its interrupts are off)"
+            : r.kind == KernelReportKind::kCsdLockTimeout ? ""
+                                                          : " (an oops runs with interrupts off)");
+    if (r.repeats > 0) m += " [quoted " + std::to_string(r.repeats + 1) + " times in the input; counted once]";
+    return m;
+  }
+
+  Finding make_finding(const KernelReport& r, const ReportVerdict& v) const {
     Finding f;
-    f.severity = Severity::kError;
-    if (r.cpu >= 0) f.cpu = static_cast<int32_t>(r.cpu);
-    else if (event_cpu >= 0 && r.kind != "hung-task") f.cpu = event_cpu;
+    f.severity = r.kind == KernelReportKind::kRtThrottling ? Severity::kWarning : Severity::kError;
+    if (r.cpu >= 0) f.cpu = r.cpu;
+    if (r.pid >= 0) f.pid = r.pid;
     if (!r.comm.empty()) f.comm = r.comm;
-    if (r.pid >= 0) f.pid = static_cast<int32_t>(r.pid);
-    // "stuck for 22s" reported at `at` means the stall began 22 s earlier.
-    const TimeNs stuck = r.stuck_seconds > 0 ? r.stuck_seconds * 1'000'000'000 : 0;
-    f.start = at >= 0 ? at - stuck : 0;
-    f.end = at >= 0 ? std::optional<TimeNs>(at) : std::nullopt;
-    f.duration = stuck;
-    f.message = "kernel reported " + std::string(r.kind) + ": " + std::string(text);
-    f.details["kind"] = std::string(r.kind);
-    f.details["line"] = std::string(text);
-    f.details["source"] = source;
-    f.details["reported_ns"] = at >= 0 ? nlohmann::ordered_json(at) : nlohmann::ordered_json(nullptr);
-    report(std::move(f));
+    // "stuck for 22s" reported at `at` means it began 22 s earlier.
+    TimeNs stuck = r.stuck_ns > 0 ? r.stuck_ns : 0;
+    // A hard lockup is reported after the watchdog's threshold without an
+    // interrupt: kernel.watchdog_thresh, 10 s unless the log's kernel changed it.
+    if (r.kind == KernelReportKind::kHardLockup && stuck == 0) stuck = kHardLockupThreshold;
+    f.start = r.at >= 0 ? r.at - stuck : 0;
+    TimeNs end = r.at;
+    if (v.unanswering && v.waited_until > end) end = v.waited_until;  // it never came back
+    f.end = end >= 0 ? std::optional<TimeNs>(end) : std::nullopt;
+    f.duration = end >= 0 ? end - f.start : stuck;
+    f.message = message(r, v);
+    auto& d = f.details;
+    d["kind"] = std::string(kernel_report_kind_name(r.kind));
+    d["line"] = r.header;
+    d["source"] = r.source;
+    d["input_line"] = r.line;
+    d["reported_ns"] = r.at >= 0 ? nlohmann::ordered_json(r.at) : nlohmann::ordered_json(nullptr);
+    if (r.reporting_cpu >= 0 && r.reporting_cpu != r.cpu) d["reported_by_cpu"] = r.reporting_cpu;
+    if (r.stuck_ns >= 0) d["stuck_ns"] = r.stuck_ns;
+    if (r.kind == KernelReportKind::kHardLockup) d["assumed_threshold_ns"] = kHardLockupThreshold;
+    if (!r.reason.empty()) d["reason"] = r.reason;
+    if (!r.pc.empty()) d["pc"] = r.pc;
+    auto frames = nlohmann::ordered_json::array();
+    for (const StackFrame& frame : r.frames) frames.push_back(frame_text(frame));
+    d["call_trace"] = std::move(frames);
+    if (r.frames_dropped) d["call_trace_dropped"] = r.frames_dropped;
+    switch (r.kind) {
+      case KernelReportKind::kWorkqueueLockup: {
+        d["pool"] = {{"cpus", r.pool_cpus},
+                     {"cpu", r.cpu >= 0 ? nlohmann::ordered_json(r.cpu) : nlohmann::ordered_json(nullptr)},
+                     {"node", r.pool_node},
+                     {"flags", r.pool_flags},
+                     {"nice", r.pool_nice}};
+        auto busy = nlohmann::ordered_json::array();
+        auto pending = nlohmann::ordered_json::array(), in_flight = nlohmann::ordered_json::array();
+        for (const BusyWorkqueueEntry& e : r.busy) {
+          nlohmann::ordered_json entry = {{e.is_pool ? "pool" : "pwq", e.pool_id}, {"cpus", e.pool_cpus}};
+          if (!e.is_pool) entry["workqueue"] = e.workqueue;
+          if (e.hung_seconds >= 0) entry["hung_s"] = e.hung_seconds;
+          if (e.workers >= 0) entry["workers"] = e.workers;
+          if (!e.in_flight.empty()) entry["in_flight"] = e.in_flight;
+          if (!e.pending.empty()) entry["pending"] = e.pending;
+          if (!e.delayed.empty()) entry["delayed"] = e.delayed;
+          busy.push_back(std::move(entry));
+          if (e.is_pool || e.pool_cpus != r.pool_cpus) continue;
+          for (const auto& p : e.pending) pending.push_back(p);
+          for (const auto& p : e.in_flight) in_flight.push_back(p);
+        }
+        d["busy_workqueues"] = std::move(busy);
+        d["pending_on_pool"] = std::move(pending);
+        d["in_flight_on_pool"] = std::move(in_flight);
+        if (r.busy_dropped) d["busy_dropped"] = r.busy_dropped;
+        break;
+      }
+      case KernelReportKind::kRcuStall:
+        d["stalled_cpus"] = r.cpus;
+        d["gp_age_jiffies"] = r.gp_age_jiffies >= 0 ? nlohmann::ordered_json(r.gp_age_jiffies) : nlohmann::ordered_json(nullptr);
+        break;
+      case KernelReportKind::kCsdLockTimeout:
+        d["function"] = r.csd_function;
+        break;
+      case KernelReportKind::kOops:
+      case KernelReportKind::kBug:
+        d["die_count"] = r.die_count;
+        d["ended"] = r.ended;
+        if (r.nested_in >= 0) {
+          d["nested_in_line"] = reports_[static_cast<size_t>(r.nested_in)].line;
+          d["cpu_inferred"] = r.cpu_inferred;
+        }
+        break;
+      case KernelReportKind::kWatchdogKick:
+        d["cpus_not_kicked"] = r.cpus;
+        if (r.kick_mask >= 0) d["kick_mask"] = hex(r.kick_mask);
+        if (r.kicked_mask >= 0) d["kicked_mask"] = hex(r.kicked_mask);
+        break;
+      default:
+        break;
+    }
+    if (v.cross_call_wait) {
+      d["waits_in"] = v.waits_in;
+      d["wait_inferred"] = v.wait_inferred;
+      if (v.waits_for_cpu >= 0) d["waits_for_cpus"] = {v.waits_for_cpu};
+      else if (r.kind == KernelReportKind::kCsdLockTimeout) d["waits_for_cpus"] = r.cpus;
+    }
+    if (v.unanswering) {
+      d["unanswering"] = true;
+      d["waiting_cpus"] = v.waiting_cpus;
+    }
+    if (r.repeats) d["repeats"] = r.repeats;
+    if (dropped_) d["reports_dropped"] = dropped_;
+    return f;
   }
 
   KernelReportConfig config_;
-  size_t reports_ = 0;
+  std::vector<KernelReport> reports_;
+  uint64_t dropped_ = 0;
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "parser/byte_source.h"
+#include "parser/kernel_log_reader.h"
 #include "parser/text_chunk_pipeline.h"
 #include "parser/text_trace_parser.h"
 #include "parser/trace_dat_reader.h"
@@ -97,6 +98,61 @@ class SpoolFile {
   std::string path_;
   int fd_ = -1;
 };
+
+// A kernel log read with no LogRecordSink: records become log lines.
+class RecordsAsLogLines final : public LogRecordSink {
+ public:
+  explicit RecordsAsLogLines(EventSink& sink) : sink_(sink) {}
+  void on_log_record(const LogRecord& r) override { sink_.on_log_line(r.line, r.at, r.text); }
+
+ private:
+  EventSink& sink_;
+};
+
+// A kernel log, streamed once through KernelLogReader from the chunk already
+// read on; an ftrace dump inside it makes it "dmesg".
+void read_kernel_log(ByteSource& source, std::vector<char>& buf, ssize_t n, const ReadOptions& options,
+                     StringPool& pool, EventSink& sink, ReadResult& result) {
+  RecordsAsLogLines as_lines(sink);
+  KernelLogReader reader(pool, sink, options.log_records ? *options.log_records : as_lines);
+  while (n > 0) {
+    reader.feed(std::string_view(buf.data(), static_cast<size_t>(n)));
+    n = read_full(source, buf.data(), buf.size());
+  }
+  reader.finish();
+  const KernelLogInfo& log = reader.info();
+  TextTraceInfo& text = result.text;
+  text.lines = log.lines;
+  text.long_lines = log.long_lines;
+  text.skipped_lines = log.binary_lines + log.long_lines;
+  text.header_lines = log.blank_lines;
+  text.dumps = log.dumps;
+  text.fraction_digits = 6;
+  if (const FtraceTextParser* dump = reader.dump_parser()) {
+    const TextTraceInfo& d = dump->info();
+    text.events = d.events;
+    text.lost_events = d.lost_events;
+    text.marker_lines = d.marker_lines;
+    text.skipped_lines += d.skipped_lines;
+    text.malformed_payloads = d.malformed_payloads;
+    text.has_irq_flags = d.has_irq_flags;
+    const uint64_t used = d.events + d.marker_lines + d.skipped_lines;
+    text.header_lines += log.dump_lines > used ? log.dump_lines - used : 0;
+  } else {
+    text.header_lines += log.dump_lines;
+  }
+  const uint64_t accounted = text.header_lines + text.skipped_lines + text.events + text.marker_lines;
+  text.log_lines = log.lines > accounted ? log.lines - accounted : 0;
+  text.flavor = log.dumps > 0 && text.events > 0 ? "dmesg" : "kernel-log";
+  result.format = text.flavor;
+  result.bytes = source.raw_bytes();
+  result.events = text.events;
+  result.lost_events = text.lost_events;
+  result.fraction_digits = 6;
+  if (n < 0)
+    result.warning = "input ended early after " + std::to_string(log.lines) + " lines: " + source.error();
+  result.ok = true;
+}
 
 }  // namespace
 
@@ -228,6 +284,12 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
     }
     case InputFormat::kFtraceText:
       break;
+  }
+
+  if (looks_like_kernel_log(std::string_view(buf.data(), static_cast<size_t>(n)))) {
+    read_kernel_log(*source, buf, n, options, pool, sink, result);
+    if (!result.warning.empty()) result.warning = name + ": " + result.warning;
+    return result;
   }
 
   FirstIssueSink first_issue(sink);

@@ -13,6 +13,7 @@
 namespace ftlens {
 
 class StringPool;
+class LogRecordSink;
 
 enum class InputFormat { kFtraceText, kTraceDat, kGzip, kZstd, kBinaryUnknown, kEmpty };
 std::string_view input_format_name(InputFormat format);
@@ -27,12 +28,15 @@ struct ReadOptions {
   // thread costs more than it saves). FTLENS_TEXT_THREADS=N in the
   // environment overrides both, for any size (1: the plain loop).
   unsigned text_threads = 0;
+  // Where a kernel log's records go (kernel_log_reader.h); when null, each
+  // record goes to the EventSink's on_log_line, without its CPU.
+  LogRecordSink* log_records = nullptr;
 };
 
 struct ReadResult {
   Status status;            // failed: one line, "path: reason" (with a line number for text)
   std::string warning;      // the input ended badly but what came before was used
-  std::string format;       // "ftrace-text", "trace-cmd-report", "dmesg", "systrace", "systrace-html", "trace-dat"
+  std::string format;       // "ftrace-text", "trace-cmd-report", "dmesg", "kernel-log", "systrace", "systrace-html", "trace-dat"
   std::string compression;  // "", "gzip" or "zstd"
   uint64_t bytes = 0;       // bytes of the file as given (compressed size when compressed)
   uint64_t events = 0;

@@ -188,32 +188,3 @@ TEST_CASE("lock-contention.a waiter that never gets the lock is reported with th
   CHECK(found[0].details["other_waiters_total"] == 1);
 }
 
-TEST_CASE("kernel-report.lockup, stall, hung task and oops lines are recognised with their CPU, task and duration") {
-  DetectorRun run("kernel-report");
-  auto& found = run.run(
-      "  x-1 [001] d.h1. 100.000000: console: watchdog: BUG: soft lockup - CPU#35 stuck for 22s! [docker-containe:29506]\n"
-      "  x-1 [001] d.h1. 101.000000: console: NMI watchdog: Watchdog detected hard LOCKUP on cpu 3\n"
-      "  x-1 [001] d.h1. 102.000000: console: BUG: workqueue lockup - pool cpus=2 node=0 flags=0x1 nice=0 stuck for 115s!\n"
-      "  x-1 [001] d.h1. 103.000000: console: rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
-      "  x-1 [001] d.h1. 104.000000: console: INFO: task kworker/u8:2:123 blocked for more than 120 seconds.\n"
-      "  x-1 [001] d.h1. 105.000000: console: Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008\n"
-      "  x-1 [001] d.h1. 106.000000: console: sched: RT throttling activated\n"
-      "  x-1 [001] d.h1. 107.000000: console: BUG: unable to handle page fault for address: 0000000000000008\n");
-  REQUIRE(found.size() == 7);
-  CHECK(found[0].details["kind"] == "soft-lockup");
-  CHECK(found[0].cpu == 35);
-  CHECK(found[0].comm == "docker-containe");
-  CHECK(found[0].pid == 29506);
-  CHECK(found[0].start == 78000000000);  // reported at 100 s, stuck for 22 s
-  CHECK(found[1].details["kind"] == "hard-lockup");
-  CHECK(found[1].cpu == 3);
-  CHECK(found[2].details["kind"] == "workqueue-lockup");
-  CHECK(found[2].cpu == 2);
-  CHECK(found[2].duration == 115000000000);
-  CHECK(found[3].details["kind"] == "rcu-stall");
-  CHECK(found[4].details["kind"] == "hung-task");
-  CHECK(found[4].comm == "kworker/u8:2");
-  CHECK(found[4].pid == 123);
-  CHECK(found[5].details["kind"] == "oops");
-  CHECK(found[6].details["kind"] == "oops");  // x86 wording
-}

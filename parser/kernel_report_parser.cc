@@ -1,0 +1,503 @@
+#include "parser/kernel_report_parser.h"
+
+#include <charconv>
+
+#include "parser/kernel_log_reader.h"
+#include "parser/line_tokenizer.h"
+
+namespace ftlens {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  size_t b = 0, e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+  return s.substr(b, e - b);
+}
+
+constexpr int64_t kSecond = 1'000'000'000;
+
+bool contains(std::string_view text, std::string_view key) { return text.find(key) != std::string_view::npos; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_symbol_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c == '.' || c == '$';
+}
+
+std::string_view ltrim(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+  return s.substr(i);
+}
+
+// The number right after `key` ("CPU#35" -> 35), or -1.
+int64_t number_after(std::string_view text, std::string_view key, int base = 10) {
+  size_t at = text.find(key);
+  if (at == std::string_view::npos) return -1;
+  std::string_view rest = ltrim(text.substr(at + key.size()));
+  if (base == 16 && (rest.starts_with("0x") || rest.starts_with("0X"))) rest.remove_prefix(2);
+  int64_t value = -1;
+  auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value, base);
+  return ec == std::errc{} ? value : -1;
+}
+
+// The word right after `key` (up to a blank), or "".
+std::string_view word_after(std::string_view text, std::string_view key) {
+  size_t at = text.find(key);
+  if (at == std::string_view::npos) return {};
+  std::string_view rest = text.substr(at + key.size());
+  return rest.substr(0, rest.find_first_of(" \t"));
+}
+
+std::string capped(std::string_view text, size_t cap) { return std::string(text.substr(0, cap)); }
+
+// "2" -> 2; "0-7", "2,3" -> -1: a bound pool names one CPU.
+int32_t single_cpu(std::string_view cpus) {
+  if (cpus.empty() || cpus.size() > 5) return -1;
+  for (char c : cpus)
+    if (!is_digit(c)) return -1;
+  int32_t cpu = -1;
+  std::from_chars(cpus.data(), cpus.data() + cpus.size(), cpu);
+  return cpu;
+}
+
+// "foo+0x1c/0x38 [mod]" -> "foo+0x1c/0x38": the token up to a blank.
+std::string_view symbol_token(std::string_view text) {
+  text = ltrim(text);
+  return text.substr(0, text.find_first_of(" \t"));
+}
+
+// ", "-separated items after "pending:" (capped).
+void add_items(std::string_view list, std::vector<std::string>* items, uint32_t* dropped) {
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = trim(list.substr(0, comma));
+    if (!item.empty()) {
+      if (items->size() < KernelReportParser::kMaxBusyItems) items->emplace_back(item.substr(0, 120));
+      else ++*dropped;
+    }
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+// The CPUs of an old-style RCU stall list: "{ 3 5}" or "{ 3-... 5-...}".
+void add_brace_cpus(std::string_view text, std::vector<int32_t>* cpus) {
+  size_t open = text.find('{'), close = text.find('}');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return;
+  std::string_view list = text.substr(open + 1, close - open - 1);
+  size_t i = 0;
+  while (i < list.size() && cpus->size() < 64) {
+    while (i < list.size() && !is_digit(list[i])) ++i;
+    size_t start = i;
+    while (i < list.size() && is_digit(list[i])) ++i;
+    if (i > start) {
+      int32_t cpu = 0;
+      std::from_chars(list.data() + start, list.data() + i, cpu);
+      cpus->push_back(cpu);
+    }
+    while (i < list.size() && list[i] != ' ') ++i;  // the "-..." flags
+  }
+}
+
+// "\t3-...0: (1 GPs behind) idle=..." / "\t0-....: (5249 ticks this GP)":
+// one stalled CPU of a newer RCU stall report.
+int32_t rcu_stall_cpu_line(std::string_view t) {
+  if (t.starts_with("rcu:")) t = ltrim(t.substr(4));
+  size_t i = 0;
+  while (i < t.size() && is_digit(t[i])) ++i;
+  if (i == 0 || i > 5 || i >= t.size() || t[i] != '-') return -1;
+  size_t colon = t.find(": (", i);
+  if (colon == std::string_view::npos || colon - i > 8) return -1;
+  int32_t cpu = -1;
+  std::from_chars(t.data(), t.data() + i, cpu);
+  return cpu;
+}
+
+bool is_oops_kind(KernelReportKind k) { return k == KernelReportKind::kOops || k == KernelReportKind::kBug; }
+
+}  // namespace
+
+std::string_view kernel_report_kind_name(KernelReportKind kind) {
+  switch (kind) {
+    case KernelReportKind::kSoftLockup: return "soft-lockup";
+    case KernelReportKind::kHardLockup: return "hard-lockup";
+    case KernelReportKind::kWorkqueueLockup: return "workqueue-lockup";
+    case KernelReportKind::kRcuStall: return "rcu-stall";
+    case KernelReportKind::kHungTask: return "hung-task";
+    case KernelReportKind::kCsdLockTimeout: return "csd-lock-timeout";
+    case KernelReportKind::kOops: return "oops";
+    case KernelReportKind::kBug: return "bug";
+    case KernelReportKind::kPanic: return "panic";
+    case KernelReportKind::kRtThrottling: return "rt-throttling";
+    case KernelReportKind::kWatchdogKick: return "watchdog-kick";
+  }
+  return "unknown";
+}
+
+bool parse_stack_frame(std::string_view text, StackFrame* frame) {
+  std::string_view s = ltrim(text);
+  // Trace32: "-003|local_bh_enable(inline)", "-000|__schedule()".
+  if (s.size() > 5 && s[0] == '-' && is_digit(s[1]) && is_digit(s[2]) && is_digit(s[3]) && s[4] == '|') {
+    std::string_view name = s.substr(5, s.find('(') == std::string_view::npos ? std::string_view::npos : s.find('(') - 5);
+    name = trim(name);
+    if (name.empty()) return false;
+    for (char c : name)
+      if (!is_symbol_char(c)) return false;
+    *frame = StackFrame{std::string(name), "", "", false};
+    return true;
+  }
+  // "[<ffff000008123456>] func+0x1c/0x38"; arm32 "[<c01>] (func+0x1c/0x38) from [<c02>] (caller...)".
+  if (s.starts_with("[<")) {
+    size_t close = s.find(">]");
+    if (close == std::string_view::npos || close > 20) return false;
+    s = ltrim(s.substr(close + 2));
+    if (s.starts_with("(")) {
+      size_t end = s.find(')');
+      if (end == std::string_view::npos) return false;
+      s = s.substr(1, end - 1);
+    }
+  }
+  bool unreliable = false;
+  if (s.starts_with("? ")) {
+    unreliable = true;
+    s.remove_prefix(2);
+  }
+  size_t plus = s.find("+0x");
+  if (plus == 0 || plus == std::string_view::npos || plus > 200) return false;
+  std::string_view name = s.substr(0, plus);
+  for (char c : name)
+    if (!is_symbol_char(c)) return false;
+  size_t end = plus + 3;
+  while (end < s.size() && std::isxdigit(static_cast<unsigned char>(s[end]))) ++end;
+  if (end == plus + 3 || !s.substr(end).starts_with("/0x")) return false;
+  end += 3;
+  const size_t size_start = end;
+  while (end < s.size() && std::isxdigit(static_cast<unsigned char>(s[end]))) ++end;
+  if (end == size_start || (end < s.size() && s[end] != ' ' && s[end] != '\t')) return false;
+  StackFrame f{std::string(name), std::string(s.substr(plus, end - plus)), "", unreliable};
+  std::string_view rest = ltrim(s.substr(end));
+  if (rest.starts_with("[") && rest.find(']') != std::string_view::npos)
+    f.module = std::string(rest.substr(1, std::min<size_t>(rest.find(']') - 1, 64)));
+  *frame = std::move(f);
+  return true;
+}
+
+KernelReport* KernelReportParser::open_report() {
+  if (open_ == kScratch) return &scratch_;
+  if (open_ < 0) return nullptr;
+  return &reports_[static_cast<size_t>(open_)];
+}
+
+void KernelReportParser::close_open() {
+  KernelReport* r = open_report();
+  if (r && r != &scratch_) {
+    if (r->cpu < 0 && r->nested_in >= 0 && reports_[static_cast<size_t>(r->nested_in)].cpu >= 0) {
+      r->cpu = reports_[static_cast<size_t>(r->nested_in)].cpu;
+      r->cpu_inferred = true;
+    }
+    if (r->cpu < 0 && r->reporting_cpu >= 0 && r->kind != KernelReportKind::kHungTask &&
+        r->kind != KernelReportKind::kWorkqueueLockup)
+      r->cpu = r->reporting_cpu;
+    if (r->kind == KernelReportKind::kRcuStall && r->cpu < 0 && r->cpus.size() == 1) r->cpu = r->cpus[0];
+    if (r->kind == KernelReportKind::kWatchdogKick && r->kick_mask >= 0) {
+      r->cpus.clear();
+      const int64_t kicked = r->kicked_mask >= 0 ? r->kicked_mask : 0;
+      for (int32_t cpu = 0; cpu < 63; ++cpu)
+        if (((r->kick_mask >> cpu) & 1) && !((kicked >> cpu) & 1)) r->cpus.push_back(cpu);
+    }
+  }
+  open_ = -1;
+  in_trace_ = false;
+}
+
+// Recognises the first line of a report; false when `t` starts none (it may
+// still belong to the open report).
+bool KernelReportParser::start_report(const LogRecord& record, std::string_view t) {
+  KernelReport r;
+  if (contains(t, "soft lockup - CPU#")) {
+    // "watchdog: BUG: soft lockup - CPU#35 stuck for 22s! [docker-containe:29506]"
+    r.kind = KernelReportKind::kSoftLockup;
+    r.cpu = static_cast<int32_t>(number_after(t, "CPU#"));
+    if (int64_t s = number_after(t, "stuck for "); s >= 0) r.stuck_ns = s * kSecond;
+    size_t open = t.rfind('['), colon = t.rfind(':'), close = t.rfind(']');
+    if (open != std::string_view::npos && colon != std::string_view::npos && close != std::string_view::npos &&
+        open < colon && colon < close) {
+      r.comm = std::string(t.substr(open + 1, colon - open - 1));
+      std::from_chars(t.data() + colon + 1, t.data() + close, r.pid);
+    }
+  } else if (contains(t, "Kernel panic - not syncing")) {
+    if (t.starts_with("---[ end")) return false;
+    r.kind = KernelReportKind::kPanic;
+    size_t at = t.find("not syncing");
+    r.reason = capped(ltrim(t.substr(at + 11 + (t.substr(at + 11).starts_with(":") ? 1 : 0))), 200);
+    if (contains(t, "hard LOCKUP")) r.cpu = static_cast<int32_t>(number_after(t, "on cpu "));
+  } else if (contains(t, "hard LOCKUP")) {
+    // "NMI watchdog: Watchdog detected hard LOCKUP on cpu 3"
+    r.kind = KernelReportKind::kHardLockup;
+    r.cpu = static_cast<int32_t>(number_after(t, "on cpu "));
+  } else if (contains(t, "workqueue lockup - pool")) {
+    // "BUG: workqueue lockup - pool cpus=2 node=0 flags=0x1 nice=0 stuck for 115s!"
+    r.kind = KernelReportKind::kWorkqueueLockup;
+    r.pool_cpus = std::string(word_after(t, "cpus="));
+    r.cpu = single_cpu(r.pool_cpus);
+    r.pool_node = static_cast<int32_t>(number_after(t, "node="));
+    r.pool_flags = std::string(word_after(t, "flags="));
+    if (int64_t at = static_cast<int64_t>(t.find("nice=")); at >= 0) {
+      std::string_view n = t.substr(static_cast<size_t>(at) + 5);
+      std::from_chars(n.data(), n.data() + n.size(), r.pool_nice);
+    }
+    if (int64_t s = number_after(t, "stuck for "); s >= 0) r.stuck_ns = s * kSecond;
+  } else if (contains(t, "detected stall") || contains(t, "detected expedited stall") ||
+             contains(t, "self-detected stall")) {
+    // "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:", older with "{ 3}  (t=5250 jiffies ...)"
+    r.kind = KernelReportKind::kRcuStall;
+    add_brace_cpus(t, &r.cpus);
+    r.gp_age_jiffies = number_after(t, "t=");
+  } else if (contains(t, "INFO: task ") && contains(t, " blocked for more than ")) {
+    // "INFO: task kworker/u8:2:123 blocked for more than 120 seconds."
+    r.kind = KernelReportKind::kHungTask;
+    if (int64_t s = number_after(t, "blocked for more than "); s >= 0) r.stuck_ns = s * kSecond;
+    size_t start = t.find("INFO: task ") + 11;
+    size_t end = t.find(" blocked", start);
+    size_t colon = t.rfind(':', end);
+    if (colon != std::string_view::npos && colon > start && colon < end) {
+      r.comm = std::string(t.substr(start, colon - start));
+      std::from_chars(t.data() + colon + 1, t.data() + end, r.pid);
+    }
+  } else if (contains(t, "non-responsive CSD lock")) {
+    // "csd: Detected non-responsive CSD lock (#1) on CPU#0, waiting 5000000000 ns for CPU#01 do_nothing+0x0/0x10(0x0)."
+    r.kind = KernelReportKind::kCsdLockTimeout;
+    r.cpu = static_cast<int32_t>(number_after(t, "on CPU#"));
+    r.stuck_ns = number_after(t, "waiting ");
+    size_t target = t.find("for CPU#");
+    if (target != std::string_view::npos) {
+      r.cpus.push_back(static_cast<int32_t>(number_after(t.substr(target), "for CPU#")));
+      std::string_view fn = t.substr(target + 8);
+      fn = ltrim(fn.substr(std::min(fn.size(), fn.find(' '))));
+      r.csd_function = capped(fn.substr(0, fn.find_first_of("+( ")), 120);
+    }
+  } else if (contains(t, "Unable to handle kernel ") || contains(t, "unable to handle kernel ") ||
+             contains(t, "BUG: unable to handle") || contains(t, "BUG: kernel NULL pointer dereference") ||
+             contains(t, "general protection fault")) {
+    r.kind = KernelReportKind::kOops;
+    size_t at = t.find("handle kernel ");
+    if (at != std::string_view::npos) r.reason = capped(t.substr(at + 14), 200);
+    else if ((at = t.find("BUG: ")) != std::string_view::npos) r.reason = capped(t.substr(at + 5), 200);
+    else r.reason = capped(t, 200);
+  } else if (contains(t, "Internal error: ") || t.starts_with("Oops: ") || t.starts_with("Oops - ")) {
+    // arm "Internal error: Oops: 96000044 [#1] SMP", x86 "Oops: 0002 [#1] SMP PTI": the die() line.
+    const int32_t count = static_cast<int32_t>(number_after(t, "[#"));
+    KernelReport* o = open_report();
+    if (o && is_oops_kind(o->kind) && o->die_count == 0 && !o->ended) {
+      o->die_count = count > 0 ? count : 1;
+      o->last_at = record.at;
+      contiguous_ = true;
+      return true;
+    }
+    r.kind = KernelReportKind::kOops;
+    r.die_count = count > 0 ? count : 1;
+    r.reason = capped(t, 200);
+  } else if (contains(t, "kernel BUG at ")) {
+    r.kind = KernelReportKind::kBug;
+    r.reason = capped(t.substr(t.find("kernel BUG at ")), 200);
+  } else if (contains(t, "RT throttling activated")) {
+    r.kind = KernelReportKind::kRtThrottling;
+  } else if (contains(t, "cpus_kick_bit")) {
+    // MediaTek's watchdog: "cpus_kick_bit = 0xF3" (CPUs to kick), then "kick_bit = 0x0" (CPUs that did).
+    r.kind = KernelReportKind::kWatchdogKick;
+    r.kick_mask = number_after(t.substr(t.find("cpus_kick_bit")), "=", 16);
+  } else if (contains(t, "kick=0x") && contains(t, "check=0x")) {
+    // "[WDK] kick=0x00000003,check=0x000000ff"
+    r.kind = KernelReportKind::kWatchdogKick;
+    r.kicked_mask = number_after(t, "kick=", 16);
+    r.kick_mask = number_after(t, "check=", 16);
+  } else if (t.starts_with("BUG: ") || contains(t, ": BUG: ")) {
+    r.kind = KernelReportKind::kBug;
+    r.reason = capped(t.substr(t.find("BUG: ") + 5), 200);
+  } else {
+    return false;
+  }
+  // Source code or prose naming a report ("pr_emerg(\"BUG: workqueue lockup - pool\")") is none.
+  if ((r.kind == KernelReportKind::kSoftLockup && r.cpu < 0) ||
+      (r.kind == KernelReportKind::kWorkqueueLockup && r.pool_cpus.empty()) ||
+      (r.kind == KernelReportKind::kHungTask && r.pid < 0) ||
+      (r.kind == KernelReportKind::kCsdLockTimeout && (r.cpu < 0 || r.cpus.empty())) ||
+      (r.kind == KernelReportKind::kWatchdogKick && r.kick_mask < 0) || t.find("(\"") != std::string_view::npos)
+    return false;
+
+  // The report itself is new. What was open ends here, unless this oops
+  // happened inside its die(): then it never ended.
+  KernelReport* previous = open_report();
+  const int previous_index = open_;
+  close_open();
+  r.source = source_;
+  r.line = record.line;
+  r.at = r.last_at = record.at;
+  r.reporting_cpu = record.cpu;
+  if (record.pid >= 0 && r.pid < 0 && r.kind != KernelReportKind::kHungTask) {
+    r.pid = record.pid;
+    if (!record.comm.empty()) r.comm = std::string(record.comm);
+  }
+  r.header = capped(t, kMaxHeaderBytes);
+  if (previous && previous != &scratch_ && previous_index >= 0 && is_oops_kind(r.kind) &&
+      is_oops_kind(previous->kind) && previous->die_count > 0 && !previous->ended && r.die_count == 0 &&
+      (previous->cpu < 0 || record.cpu < 0 || record.cpu == previous->cpu))
+    r.nested_in = previous_index;
+
+  // The same report quoted again (a blog repeats the line it discusses).
+  for (auto it = reports_.rbegin(); it != reports_.rend(); ++it) {
+    KernelReport& e = *it;
+    if (e.kind != r.kind) continue;
+    const bool same_moment = r.at >= 0 && r.at == e.at && (r.cpu < 0 || e.cpu < 0 || r.cpu == e.cpu);
+    const bool quoted = r.at < 0 && (e.header == r.header || (r.cpu >= 0 && r.cpu == e.cpu && r.stuck_ns == e.stuck_ns &&
+                                                              r.pid == e.pid));
+    if (same_moment || quoted) {
+      ++e.repeats;
+      scratch_ = KernelReport{};
+      open_ = kScratch;
+      contiguous_ = true;
+      return true;
+    }
+  }
+  if (reports_.size() >= kMaxReports) {
+    ++dropped_reports_;
+    scratch_ = KernelReport{};
+    open_ = kScratch;
+    contiguous_ = true;
+    return true;
+  }
+  reports_.push_back(std::move(r));
+  open_ = static_cast<int>(reports_.size() - 1);
+  contiguous_ = true;
+  return true;
+}
+
+// A line inside an open report: who and where (CPU/PID/Comm, pc), its call
+// trace, its end.
+void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
+  KernelReport* r = open_report();
+  if (!r) return;
+  if (record.at >= 0) r->last_at = record.at;
+  if (t.starts_with("---[ end trace") || t.starts_with("---[ end Kernel panic")) {
+    r->ended = true;
+    close_open();
+    contiguous_ = false;
+    return;
+  }
+  StackFrame frame;
+  const bool trace32 = t.starts_with("-") && t.size() > 4 && t[4] == '|';
+  if ((in_trace_ || (trace32 && contiguous_)) && parse_stack_frame(t, &frame)) {
+    if (r->frames.size() < kMaxFrames) r->frames.push_back(std::move(frame));
+    else ++r->frames_dropped;
+    contiguous_ = true;
+    return;
+  }
+  if (in_trace_ && (t == "<IRQ>" || t == "</IRQ>" || t == "<TASK>" || t == "</TASK>" || t == "<NMI>" || t == "</NMI>" ||
+                    t == "<EOI>" || t.starts_with("-->|"))) {
+    return;
+  }
+  in_trace_ = false;
+  if (t.starts_with("Call trace:") || t.starts_with("Call Trace:") || t.starts_with("Backtrace:") ||
+      t == "Call trace" || t == "Call Trace") {
+    in_trace_ = true;
+    contiguous_ = true;
+    return;
+  }
+  if (t.starts_with("CPU: ") && contains(t, " PID: ")) {
+    // "CPU: 35 PID: 29506 Comm: docker-containe Kdump: loaded Tainted: ..."
+    if (r->cpu < 0 && r->kind != KernelReportKind::kHungTask && r->kind != KernelReportKind::kWorkqueueLockup)
+      r->cpu = static_cast<int32_t>(number_after(t, "CPU: "));
+    if (r->pid < 0 && r->kind != KernelReportKind::kWorkqueueLockup) {
+      r->pid = static_cast<int32_t>(number_after(t, " PID: "));
+      r->comm = std::string(word_after(t, " Comm: ").substr(0, 64));
+    }
+  } else if (t.starts_with("Process ") && contains(t, "(pid: ")) {
+    // "Process gen_seri_oops/0 (pid: 58147, stack limit = 0x...)"
+    if (r->pid < 0) {
+      r->pid = static_cast<int32_t>(number_after(t, "(pid: "));
+      r->comm = std::string(trim(t.substr(8, t.find(" (pid: ") - 8)).substr(0, 64));
+    }
+  } else if (t.starts_with("pc : ") || t.starts_with("PC is at ") || t.starts_with("RIP: ")) {
+    std::string_view where = t.starts_with("RIP: ") ? t.substr(t.find(':', 5) == std::string_view::npos
+                                                                   ? 5
+                                                                   : t.find(':', 5) + 1)
+                                                    : t.substr(t.starts_with("pc : ") ? 5 : 9);
+    if (r->pc.empty()) r->pc = capped(symbol_token(where), 120);
+  } else if (r->kind == KernelReportKind::kWatchdogKick && contains(t, "kick_bit")) {
+    r->kicked_mask = number_after(t.substr(t.find("kick_bit")), "=", 16);
+  } else if (r->kind == KernelReportKind::kRcuStall) {
+    if (int32_t cpu = rcu_stall_cpu_line(t); cpu >= 0 && r->cpus.size() < 64) r->cpus.push_back(cpu);
+    else if (contains(t, "jiffies") && r->gp_age_jiffies < 0) r->gp_age_jiffies = number_after(t, "t=");
+    if (contains(t, "{")) add_brace_cpus(t, &r->cpus);
+  } else if (t.starts_with("Code: ")) {
+    // The end of an oops' register dump; its end marker may never come.
+  } else if (!record.stamped && !trace32 && contiguous_ && r->frames.empty()) {
+    // Prose after an unstamped report: later pasted frames are not its own.
+    contiguous_ = false;
+    return;
+  }
+  contiguous_ = true;
+}
+
+// show_workqueue_state() output after a workqueue lockup (kernel/workqueue.c).
+bool KernelReportParser::attach_busy_line(std::string_view t) {
+  KernelReport* lockup = nullptr;
+  for (auto it = reports_.rbegin(); it != reports_.rend(); ++it)
+    if (it->kind == KernelReportKind::kWorkqueueLockup) {
+      lockup = &*it;
+      break;
+    }
+  if (t.starts_with("workqueue ") && contains(t, ": flags=")) {
+    busy_workqueue_ = std::string(t.substr(10, std::min<size_t>(t.find(':') - 10, 64)));
+    return true;
+  }
+  const bool pwq = t.starts_with("pwq ");
+  const bool pool = t.starts_with("pool ") && contains(t, "cpus=");
+  if (pwq || pool) {
+    if (!lockup) return true;
+    if (lockup->busy.size() >= kMaxBusyEntries) {
+      ++lockup->busy_dropped;
+      return true;
+    }
+    BusyWorkqueueEntry e;
+    e.is_pool = pool;
+    if (pwq) e.workqueue = busy_workqueue_;
+    e.pool_id = static_cast<int32_t>(number_after(t, pwq ? "pwq " : "pool "));
+    e.pool_cpus = std::string(word_after(t, "cpus="));
+    e.pool_cpu = single_cpu(e.pool_cpus);
+    if (pool) {
+      e.hung_seconds = number_after(t, "hung=");
+      e.workers = static_cast<int32_t>(number_after(t, "workers="));
+    }
+    lockup->busy.push_back(std::move(e));
+    return true;
+  }
+  for (std::string_view list : {"in-flight:", "pending:", "delayed:", "inactive:"}) {
+    if (!t.starts_with(list)) continue;
+    if (lockup && !lockup->busy.empty()) {
+      BusyWorkqueueEntry& e = lockup->busy.back();
+      std::vector<std::string>* items = list == "in-flight:" ? &e.in_flight : list == "pending:" ? &e.pending : &e.delayed;
+      add_items(t.substr(list.size()), items, &lockup->busy_dropped);
+    }
+    return true;
+  }
+  return false;
+}
+
+void KernelReportParser::on_record(const LogRecord& record) {
+  std::string_view t = ltrim(record.text);
+  if (t.empty()) return;
+  if (busy_state_ == 1) {
+    if (attach_busy_line(t)) return;
+    busy_state_ = 0;
+  }
+  if (t.starts_with("Showing busy workqueues and worker pools:")) {
+    busy_state_ = 1;
+    return;
+  }
+  if (start_report(record, t)) return;
+  if (open_ != -1) attach(record, t);
+}
+
+}  // namespace ftlens

@@ -1,0 +1,138 @@
+// The kernel's own verdicts in its log: soft and hard lockups, workqueue
+// lockups (with the busy-workqueue dump after them), RCU stalls, hung tasks,
+// CSD lock timeouts, oopses (nested ones too), panics, RT throttling and
+// vendor watchdog dumps. Fed one log record at a time, it recognises each
+// report from the kernel's printk formats (kernel/watchdog.c,
+// kernel/workqueue.c, kernel/rcu/tree_stall.h, kernel/hung_task.c,
+// kernel/smp.c, arch/*/kernel/traps.c, arch/*/mm/fault.c), collects the
+// lines that belong to it (CPU/PID/Comm, pc, call trace) and hands the
+// reports on at finish(). What it keeps is capped: reports, frames, busy
+// workqueue entries.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parser/event.h"
+
+namespace ftlens {
+
+struct LogRecord;
+
+enum class KernelReportKind : uint8_t {
+  kSoftLockup,
+  kHardLockup,
+  kWorkqueueLockup,
+  kRcuStall,
+  kHungTask,
+  kCsdLockTimeout,
+  kOops,
+  kBug,
+  kPanic,
+  kRtThrottling,
+  kWatchdogKick,  // a vendor watchdog's per-CPU kick bits (MediaTek)
+};
+std::string_view kernel_report_kind_name(KernelReportKind kind);
+
+// One call-trace frame: "smp_call_function_many+0x308/0x370",
+// "[<ffff000008123456>] func+0x1c/0x38 [module]", Trace32's "-003|func()".
+struct StackFrame {
+  std::string function;
+  std::string offset;  // "+0x308/0x370", "" when the form has none
+  std::string module;  // "kpgen_kbox", "" for the kernel itself
+  bool unreliable = false;  // x86's "? func+..."
+};
+
+// Parses one frame line (leading blanks allowed); false when it is none.
+bool parse_stack_frame(std::string_view text, StackFrame* frame);
+
+// show_workqueue_state(): "  pwq 4: cpus=2 ..." with its "in-flight:" and
+// "pending:" lists, or "pool 4: cpus=2 ... hung=115s workers=3 idle: ...".
+struct BusyWorkqueueEntry {
+  std::string workqueue;   // "events" (pwq entries)
+  int32_t pool_id = -1;
+  std::string pool_cpus;   // "2", "0-7"
+  int32_t pool_cpu = -1;   // the one CPU of a bound pool, -1 for unbound
+  bool is_pool = false;    // a "pool N:" line (workers), not a pwq
+  int64_t hung_seconds = -1;
+  int32_t workers = -1;
+  std::vector<std::string> in_flight;  // "5106:disk_events_workfn"
+  std::vector<std::string> pending;    // "vmstat_update"
+  std::vector<std::string> delayed;    // "delayed:" / "inactive:"
+};
+
+struct KernelReport {
+  KernelReportKind kind = KernelReportKind::kBug;
+  const char* source = "kernel log";  // or "trace console event"
+  uint64_t line = 0;        // input line of its first record
+  TimeNs at = -1;           // printk time of its first record, -1 if unstamped
+  TimeNs last_at = -1;      // of its last record
+  int32_t cpu = -1;         // the CPU it is about
+  bool cpu_inferred = false;  // taken from the report it is nested in
+  int32_t reporting_cpu = -1;  // the CPU the log prefix says printed it
+  int32_t pid = -1;
+  std::string comm;
+  int64_t stuck_ns = -1;    // soft lockup, workqueue lockup, hung task, CSD wait
+  std::string header;       // its first line (capped)
+  std::string reason;       // oops: "NULL pointer dereference at virtual address 0..."; panic: its message
+  std::string pc;           // "gen_seri_oops+0x28/0x38" (pc :, PC is at, RIP:)
+  std::vector<StackFrame> frames;
+  uint32_t frames_dropped = 0;
+  std::vector<int32_t> cpus;  // RCU stall: stalled CPUs; watchdog-kick: CPUs that did not kick; CSD: the target
+  // Workqueue lockup: "pool cpus=2 node=0 flags=0x1 nice=0".
+  std::string pool_cpus, pool_flags;
+  int32_t pool_node = -1, pool_nice = 0;
+  std::vector<BusyWorkqueueEntry> busy;
+  uint32_t busy_dropped = 0;
+  // RCU stall: "t=5252 jiffies" (the grace period's age).
+  int64_t gp_age_jiffies = -1;
+  // CSD lock timeout: the function the waited-for CPU was to run.
+  std::string csd_function;
+  // Watchdog kick bits: CPUs asked to kick, CPUs that did.
+  int64_t kick_mask = -1, kicked_mask = -1;
+  // Oops: "[#2]", and whether it happened inside die() of an open one.
+  int32_t die_count = 0;
+  int32_t nested_in = -1;   // index of the oops it is nested in, -1 if none
+  bool ended = false;       // "---[ end trace ...]---" was seen
+  uint32_t repeats = 0;     // the same report quoted again (blogs do)
+};
+
+class KernelReportParser {
+ public:
+  static constexpr size_t kMaxReports = 256;
+  static constexpr size_t kMaxFrames = 48;
+  static constexpr size_t kMaxBusyEntries = 64;
+  static constexpr size_t kMaxBusyItems = 32;
+  static constexpr size_t kMaxHeaderBytes = 400;
+
+  explicit KernelReportParser(const char* source) : source_(source) {}
+
+  void on_record(const LogRecord& record);
+  // The reports, in order of their first line.
+  std::vector<KernelReport>& reports() { return reports_; }
+  const std::vector<KernelReport>& reports() const { return reports_; }
+  uint64_t dropped_reports() const { return dropped_reports_; }
+
+ private:
+  bool start_report(const LogRecord& record, std::string_view text);
+  void attach(const LogRecord& record, std::string_view text);
+  bool attach_busy_line(std::string_view text);
+  void close_open();
+  KernelReport* open_report();
+
+  const char* source_;
+  std::vector<KernelReport> reports_;
+  KernelReport scratch_;          // a repeated report's lines go here, then away
+  // The report later lines belong to: an index into reports_, kScratch, or -1.
+  static constexpr int kScratch = -2;
+  int open_ = -1;
+  bool in_trace_ = false;         // after "Call trace:"
+  bool contiguous_ = false;       // the last record belonged to open_
+  int busy_state_ = 0;            // 1: inside "Showing busy workqueues..."
+  std::string busy_workqueue_;
+  uint64_t dropped_reports_ = 0;
+};
+
+}  // namespace ftlens
