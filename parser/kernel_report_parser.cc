@@ -1,6 +1,11 @@
 #include "parser/kernel_report_parser.h"
 
+#include <bit>
 #include <charconv>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>  // part of every x86-64
+#endif
 
 #include "parser/kernel_log_reader.h"
 #include "parser/line_tokenizer.h"
@@ -17,6 +22,7 @@ std::string_view trim(std::string_view s) {
 }
 
 constexpr int64_t kSecond = 1'000'000'000;
+constexpr int64_t kReportBurst = 2 * kSecond;
 
 bool contains(std::string_view text, std::string_view key) { return text.find(key) != std::string_view::npos; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -112,6 +118,46 @@ int32_t rcu_stall_cpu_line(std::string_view t) {
   int32_t cpu = -1;
   std::from_chars(t.data(), t.data() + i, cpu);
   return cpu;
+}
+
+// Every report's first line holds one of these words. One pass over a line
+// looking for them costs a fraction of searching it for each report's
+// wording, and almost every line of a log holds none.
+// The words start with bytes rare in other lines (mostly capitals): "BUG: "
+// opens soft and workqueue lockups and x86 faults, "INFO: " RCU stalls and
+// hung tasks, "[#" an oops' die() line (general protection fault too).
+constexpr std::string_view kReportWords[] = {"BUG",  "LOCKUP",       "INFO: ",     "Internal e", "CSD",
+                                             "Unable", "Oops",       "[#",         "Kernel panic", "RT throttl",
+                                             "_kick_bit", ",check=0x"};
+
+bool report_word_at(std::string_view t, size_t i) {
+  std::string_view rest = t.substr(i);
+  for (std::string_view w : kReportWords)
+    if (w[0] == t[i] && rest.starts_with(w)) return true;
+  return false;
+}
+
+bool may_start_report(std::string_view t) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time: the capitals, '[', '_' and ',' that start a word.
+  const __m128i before_a = _mm_set1_epi8('A' - 1), after_z = _mm_set1_epi8('Z' + 1);
+  for (; i + 16 <= t.size(); i += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data() + i));
+    const __m128i capital = _mm_and_si128(_mm_cmpgt_epi8(bytes, before_a), _mm_cmplt_epi8(bytes, after_z));
+    const __m128i other = _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('[')),
+                                       _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('_')),
+                                                    _mm_cmpeq_epi8(bytes, _mm_set1_epi8(','))));
+    for (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(capital, other))); mask;
+         mask &= mask - 1)
+      if (report_word_at(t, i + static_cast<size_t>(std::countr_zero(mask)))) return true;
+  }
+#endif
+  for (; i < t.size(); ++i) {
+    const char c = t[i];
+    if (((c >= 'A' && c <= 'Z') || c == '[' || c == '_' || c == ',') && report_word_at(t, i)) return true;
+  }
+  return false;
 }
 
 bool is_oops_kind(KernelReportKind k) { return k == KernelReportKind::kOops || k == KernelReportKind::kBug; }
@@ -378,6 +424,12 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
 void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
   KernelReport* r = open_report();
   if (!r) return;
+  // A report is printed in one burst: a record seconds later is not its own.
+  if (record.at >= 0 && r->last_at >= 0 && record.at - r->last_at > kReportBurst) {
+    close_open();
+    contiguous_ = false;
+    return;
+  }
   if (record.at >= 0) r->last_at = record.at;
   if (t.starts_with("---[ end trace") || t.starts_with("---[ end Kernel panic")) {
     r->ended = true;
@@ -496,7 +548,7 @@ void KernelReportParser::on_record(const LogRecord& record) {
     busy_state_ = 1;
     return;
   }
-  if (start_report(record, t)) return;
+  if (may_start_report(t) && start_report(record, t)) return;
   if (open_ != -1) attach(record, t);
 }
 
