@@ -67,6 +67,8 @@ void Pipeline::finish(AnalysisResult& r) {
     r.first_ns = log_first_;
     r.last_ns = log_last_;
   }
+  console_reports_.finish();
+  log_reports_.finish();
   for (auto& d : detectors_)
     for (const KernelReportParser* parser : {&console_reports_, &log_reports_})
       for (const KernelReport& report : parser->reports()) d->on_kernel_report(report);

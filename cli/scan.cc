@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "parser/ftrace_line.h"
+#include "parser/kernel_log_reader.h"
 #include "parser/line_tokenizer.h"
 #include "parser/trace_reader.h"
 
@@ -46,6 +47,17 @@ bool looks_like_trace(const fs::path& path) {
   // Prose can hold a line that happens to tokenize (a README quoting a
   // trace); a trace has them one after another.
   constexpr int kTraceLines = 3;
+  // A kernel log alone (a console capture, dmesg, last_kmsg): several records.
+  if (looks_like_kernel_log(head)) {
+    int records = 0;
+    for (size_t at = 0; at < head.size() && records < kTraceLines;) {
+      size_t end = std::min(head.find('\n', at), head.size());
+      LogPrefix prefix;
+      if (parse_log_prefix(std::string_view(head).substr(at, end - at), &prefix)) ++records;
+      at = end + 1;
+    }
+    if (records >= kTraceLines) return true;
+  }
   int trace_lines = 0;
   size_t start = 0;
   while (start < head.size()) {

@@ -295,8 +295,7 @@ bool parse_log_prefix(std::string_view text, LogPrefix* prefix) {
   return true;
 }
 
-size_t find_next_record(std::string_view text) {
-  size_t from = 1;
+size_t find_next_record(std::string_view text, size_t from) {
   while (from < text.size()) {
     const void* hit = std::memchr(text.data() + from, '[', text.size() - from);
     if (!hit) return std::string_view::npos;
@@ -460,7 +459,8 @@ void KernelLogReader::handle_line(std::string_view line) {
   bool first = true;
   while (true) {
     std::string_view text = line.substr(prefix.length);
-    size_t next = find_next_record(text);
+    // From 0: a prefix right after a prefix is a record with no message.
+    size_t next = find_next_record(text, 0);
     LogPrefix following;
     while (next != std::string_view::npos && !parse_log_prefix(text.substr(next), &following)) {
       size_t again = find_next_record(text.substr(next));

@@ -57,9 +57,9 @@ struct LogPrefix {
 bool parse_log_prefix(std::string_view text, LogPrefix* prefix);
 
 // Where in `text` the next record starts ("... #1[ 360.595535] pstate: ..."),
-// or npos: a "[ secs.usecs]" stamp (optionally "<N>" before it) anywhere
-// after the first byte.
-size_t find_next_record(std::string_view text);
+// or npos: a "[ secs.usecs]" stamp (optionally "<N>" before it) at `from`
+// or after.
+size_t find_next_record(std::string_view text, size_t from = 1);
 
 // True when `head` (the first bytes of an input) reads as a kernel log: at
 // least one stamped record line, and more of them than ftrace event lines.

@@ -110,6 +110,8 @@ class KernelReportParser {
   explicit KernelReportParser(const char* source) : source_(source) {}
 
   void on_record(const LogRecord& record);
+  // Closes the report still open at the end of the input.
+  void finish() { close_open(); }
   // The reports, in order of their first line.
   std::vector<KernelReport>& reports() { return reports_; }
   const std::vector<KernelReport>& reports() const { return reports_; }

@@ -1,0 +1,188 @@
+// The kernel's reports recognised from its own printk formats, one real line
+// shape at a time, with the lines that belong to them.
+#include "parser/kernel_report_parser.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "parser/kernel_log_reader.h"
+#include "parser/string_pool.h"
+#include "parser/text_trace_parser.h"
+
+using namespace ftlens;
+
+namespace {
+
+struct Parsed final : EventSink, LogRecordSink {
+  KernelReportParser parser{"kernel log"};
+  void on_event(const Event&) override {}
+  void on_malformed(const ParseIssue&) override {}
+  void on_log_record(const LogRecord& r) override { parser.on_record(r); }
+};
+
+std::vector<KernelReport> parse(std::string_view log) {
+  StringPool pool;
+  Parsed parsed;
+  KernelLogReader reader(pool, parsed, parsed);
+  reader.feed(log);
+  reader.finish();
+  parsed.parser.finish();
+  return parsed.parser.reports();
+}
+
+}  // namespace
+
+TEST_CASE("kernel-report.frames are read in the usual forms, and other lines are none") {
+  StackFrame f;
+  REQUIRE(parse_stack_frame("  smp_call_function_many+0x308/0x370", &f));
+  CHECK(f.function == "smp_call_function_many");
+  CHECK(f.offset == "+0x308/0x370");
+  REQUIRE(parse_stack_frame("gen_seri_oops+0x28/0x38 [kpgen_kbox]", &f));
+  CHECK(f.module == "kpgen_kbox");
+  REQUIRE(parse_stack_frame("[<ffff000008123456>] do_mem_abort+0x6c/0x130", &f));
+  CHECK(f.function == "do_mem_abort");
+  REQUIRE(parse_stack_frame("[<c0123456>] (__ipv6_dev_ac_inc+0x40/0x1a0) from [<c0123999>] (addrconf_join_anycast+0x5c/0x80)", &f));
+  CHECK(f.function == "__ipv6_dev_ac_inc");
+  REQUIRE(parse_stack_frame(" ? __pfx_wbt_wait+0x10/0x10", &f));
+  CHECK(f.unreliable);
+  REQUIRE(parse_stack_frame("-003|local_bh_enable(inline)", &f));
+  CHECK(f.function == "local_bh_enable");
+  REQUIRE(parse_stack_frame("-000|__mutex_lock_slowpath(lock_count = 0xC0FBFB94)", &f));
+  CHECK(f.function == "__mutex_lock_slowpath");
+  for (std::string_view none : {"x29: ffff000033ea3e50 x28: 0000000000000000", "pc : gen_seri_oops+0x28/0x38",
+                                "Code: 95c66ac7 d2800001", "Call trace:", " -->|exception", "a b+0x1/0x2"}) {
+    CAPTURE(none);
+    CHECK_FALSE(parse_stack_frame(none, &f));
+  }
+}
+
+TEST_CASE("kernel-report.a soft lockup becomes a report with its CPU, task, stuck time and call trace") {
+  auto r = parse("[  360.462046] watchdog: BUG: soft lockup - CPU#35 stuck for 22s! [docker-containe:29506]\n"
+                 "[  360.565132] CPU: 35 PID: 29506 Comm: docker-containe Kdump: loaded Tainted: G OEL\n"
+                 "[  360.604905] pc : smp_call_function_many+0x308/0x370\n"
+                 "[  360.777504] Call trace:\n"
+                 "[  360.784282]  smp_call_function_many+0x308/0x370\n"
+                 "[  360.793075]  kick_all_cpus_sync+0x30/0x38\n"
+                 "[  360.801443]  sync_icache_aliases+0x74/0x98\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].kind == KernelReportKind::kSoftLockup);
+  CHECK(r[0].cpu == 35);
+  CHECK(r[0].comm == "docker-containe");
+  CHECK(r[0].pid == 29506);
+  CHECK(r[0].stuck_ns == 22'000'000'000);
+  CHECK(r[0].at == 360462046000);
+  CHECK(r[0].pc == "smp_call_function_many+0x308/0x370");
+  REQUIRE(r[0].frames.size() == 3);
+  CHECK(r[0].frames[1].function == "kick_all_cpus_sync");
+}
+
+TEST_CASE("kernel-report.an oops inside die() of an earlier oops is nested in it and takes its CPU") {
+  auto r = parse("[ 254.202183] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000000\n"
+                 "[ 254.250838] Internal error: Oops: 96000044 [#1] SMP\n"
+                 "[ 254.255785] CPU: 0 PID: 58147 Comm: gen_seri_oops/0 Kdump: loaded Tainted:\n"
+                 "[ 254.278851] pc : gen_seri_oops+0x28/0x38 [kpgen_kbox]\n"
+                 "[ 254.391639] Call trace:\n[ 254.397760] gen_seri_oops+0x28/0x38 [kpgen_kbox]\n"
+                 "[ 254.419733] Code: 95c66ac7 d2800001 52800c22 52800000 (39000022)\n"
+                 "[ 254.429390] die event detected\n"
+                 "[ 254.436533] Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008\n"
+                 "[ 254.448966] Mem abort info:\n");
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].kind == KernelReportKind::kOops);
+  CHECK(r[0].die_count == 1);
+  CHECK(r[0].cpu == 0);
+  CHECK_FALSE(r[0].ended);
+  CHECK(r[0].reason == "NULL pointer dereference at virtual address 0000000000000000");
+  CHECK(r[1].nested_in == 0);
+  CHECK(r[1].cpu == 0);
+  CHECK(r[1].cpu_inferred);
+}
+
+TEST_CASE("kernel-report.an oops that ended is not the parent of the next one") {
+  auto r = parse("<1>[ 5.000000] BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
+                 "<4>[ 5.000010] Oops: 0000 [#1] PREEMPT SMP NOPTI\n<4>[ 5.000020] CPU: 2 PID: 1772 Comm: insmod\n"
+                 "<4>[ 5.000030] ---[ end trace 0000000000000000 ]---\n"
+                 "<1>[ 6.000000] BUG: kernel NULL pointer dereference, address: 0000000000000010\n");
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].ended);
+  CHECK(r[0].cpu == 2);
+  CHECK(r[1].nested_in == -1);
+}
+
+TEST_CASE("kernel-report.a workqueue lockup takes its pool and the busy-workqueue dump after it") {
+  auto r = parse("[73669.590105] BUG: workqueue lockup - pool cpus=1 node=0 flags=0x0 nice=0 stuck for 140s!\n"
+                 "[73669.590200] Showing busy workqueues and worker pools:\n"
+                 "[73669.590210] workqueue events: flags=0x0\n"
+                 "[73669.590220]   pwq 2: cpus=1 node=0 flags=0x0 nice=0 active=3/256 refcnt=4\n"
+                 "[73669.590230]     in-flight: 5106:disk_events_workfn\n"
+                 "[73669.590240]     pending: vmstat_shepherd, console_callback\n"
+                 "[73669.590280] pool 2: cpus=1 node=0 flags=0x0 nice=0 hung=140s workers=3 idle: 5110 5111\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].kind == KernelReportKind::kWorkqueueLockup);
+  CHECK(r[0].cpu == 1);
+  CHECK(r[0].pool_flags == "0x0");
+  CHECK(r[0].stuck_ns == 140'000'000'000);
+  REQUIRE(r[0].busy.size() == 2);
+  CHECK(r[0].busy[0].workqueue == "events");
+  CHECK(r[0].busy[0].in_flight == std::vector<std::string>{"5106:disk_events_workfn"});
+  CHECK(r[0].busy[0].pending == std::vector<std::string>{"vmstat_shepherd", "console_callback"});
+  CHECK(r[0].busy[1].is_pool);
+  CHECK(r[0].busy[1].hung_seconds == 140);
+  CHECK(r[0].busy[1].workers == 3);
+}
+
+TEST_CASE("kernel-report.RCU stalls, hung tasks, CSD timeouts, hard lockups, panics, RT throttling, kick bits") {
+  auto r = parse("[ 10.000000] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n"
+                 "[ 10.000001] rcu: \t3-...0: (1 GPs behind) idle=4a2/1/0x4000000000000000 softirq=8912/8913 fqs=2625\n"
+                 "[ 10.000002] \t(detected by 1, t=5252 jiffies, g=43117, q=312 ncpus=4)\n"
+                 "[ 11.000000] INFO: rcu_sched self-detected stall on CPU { 5}  (t=6000 jiffies g=1 c=2 q=3)\n"
+                 "[ 12.000000] INFO: task kworker/u8:2:123 blocked for more than 120 seconds.\n"
+                 "[ 13.000000] csd: Detected non-responsive CSD lock (#1) on CPU#0, waiting 5000000000 ns for CPU#01 do_nothing+0x0/0x10(0x0).\n"
+                 "[ 14.000000] NMI watchdog: Watchdog detected hard LOCKUP on cpu 3\n"
+                 "[ 15.000000] Kernel panic - not syncing: Hard LOCKUP\n"
+                 "[ 16.000000] sched: RT throttling activated\n"
+                 "11110011  (where) cpus_kick_bit = 0xF3\n00000000  (where)kick_bit = 0x0\n");
+  REQUIRE(r.size() == 8);
+  CHECK(r[0].kind == KernelReportKind::kRcuStall);
+  CHECK(r[0].cpus == std::vector<int32_t>{3});
+  CHECK(r[0].gp_age_jiffies == 5252);
+  CHECK(r[1].cpus == std::vector<int32_t>{5});
+  CHECK(r[1].gp_age_jiffies == 6000);
+  CHECK(r[2].kind == KernelReportKind::kHungTask);
+  CHECK(r[2].comm == "kworker/u8:2");
+  CHECK(r[2].pid == 123);
+  CHECK(r[2].stuck_ns == 120'000'000'000);
+  CHECK(r[3].kind == KernelReportKind::kCsdLockTimeout);
+  CHECK(r[3].cpu == 0);
+  CHECK(r[3].cpus == std::vector<int32_t>{1});
+  CHECK(r[3].stuck_ns == 5'000'000'000);
+  CHECK(r[3].csd_function == "do_nothing");
+  CHECK(r[4].kind == KernelReportKind::kHardLockup);
+  CHECK(r[4].cpu == 3);
+  CHECK(r[5].kind == KernelReportKind::kPanic);
+  CHECK(r[5].reason == "Hard LOCKUP");
+  CHECK(r[6].kind == KernelReportKind::kRtThrottling);
+  CHECK(r[7].kind == KernelReportKind::kWatchdogKick);
+  CHECK(r[7].cpus == std::vector<int32_t>{0, 1, 4, 5, 6, 7});
+}
+
+TEST_CASE("kernel-report.a report quoted again is counted once; source code naming one is none") {
+  auto r = parse("1 [73669.590105 / 12-01 13:26:44.379][0] BUG: workqueue lockup - pool cpus=2 node=0 flags=0x1 nice=0 stuck for 115s!\n"
+                 "The first line says the pool of CPU2 did nothing for 115 s.\n"
+                 "BUG: workqueue lockup - pool cpus=2 node=0 flags=0x1 nice=0 stuck for 115s!\n"
+                 "39 pr_emerg(\"BUG: workqueue lockup - pool\");\n"
+                 "1 [73669.590105 / 12-01 13:26:44.379][0] BUG: workqueue lockup - pool cpus=2 node=0 flags=0x1 nice=0 stuck for 115s!\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].repeats == 2);
+  CHECK(r[0].reporting_cpu == 0);
+  CHECK(r[0].cpu == 2);
+}
+
+TEST_CASE("kernel-report.a healthy boot log holds no report") {
+  auto r = parse("[    0.020041] rcu: Hierarchical RCU implementation.\n[    0.072514] workqueue: Workqueue lockup detector enabled\n"
+                 "[    0.131120] hw-breakpoint: found 6 breakpoint and 4 watchpoint registers.\n"
+                 "[    0.200000] NMI watchdog: Enabled. Permanently consumes one hw-PMU counter.\n"
+                 "[    0.300000] BUG: no error here? no: this line is a report\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].kind == KernelReportKind::kBug);
+}
