@@ -46,9 +46,9 @@ def write(folder, name, data):
 
 def main():
     traces, malformed, out = sys.argv[1:4]
-    kernel, report, dmesg, html, any_file, dat = (os.path.join(out, t) for t in
-                                                  ('kernel_text', 'report_text', 'dmesg_dump', 'systrace_html',
-                                                   'any_file', 'trace_dat'))
+    kernel, report, dmesg, html, any_file, dat, kernel_log = (
+        os.path.join(out, t) for t in
+        ('kernel_text', 'report_text', 'dmesg_dump', 'systrace_html', 'any_file', 'trace_dat', 'kernel_log'))
     for name in sorted(os.listdir(traces)):
         path = os.path.join(traces, name)
         stem = os.path.splitext(name)[0]
@@ -69,6 +69,13 @@ def main():
             for i, seed in enumerate(windows(lines[start:], [])):
                 write(html, f'{stem}_{i:02}', seed)
             write(any_file, name, b''.join(lines[:5] + lines[start - 1:start + LINES_PER_SEED]) + b'</script>\n</html>\n')
+        elif name.startswith('kernel_log_') or (name.endswith('.dmesg') and os.path.getsize(path) > 0):
+            # Kernel logs alone: whole (they are small) and in windows.
+            data = open(path, 'rb').read()
+            write(kernel_log, name, data)
+            write(any_file, name, data)
+            for i, seed in enumerate(windows(read_lines(path), [])):
+                write(kernel_log, f'{stem}_{i:02}', seed)
         elif name.startswith('derived_dmesg'):
             lines = read_lines(path)
             inside = [l for l in lines if b'Dumping ftrace' not in l]
@@ -91,7 +98,7 @@ def main():
         data = open(path, 'rb').read()
         if len(data) > 64 * 1024:
             continue
-        for folder in (kernel, report, dmesg, html, any_file):
+        for folder in (kernel, report, dmesg, html, any_file, kernel_log):
             write(folder, 'malformed_' + name, data)
         if name.endswith('.dat'):
             write(dat, 'malformed_' + name, data)
