@@ -1,6 +1,5 @@
 #include "parser/kernel_log_reader.h"
 
-#include <bit>      // popcount
 #include <cstring>  // memchr
 
 #if defined(__SSE2__)
@@ -413,16 +412,30 @@ void KernelLogReader::handle_line(std::string_view line) {
   // Mostly control bytes: a zero-filled or damaged stretch of a capture.
   size_t control = 0, multibyte = 0, i = 0;
 #if defined(__SSE2__)
-  const __m128i space = _mm_set1_epi8(0x20), tab = _mm_set1_epi8('\t');
-  for (; i + 16 <= line.size(); i += 16) {
+  // Control bytes are counted in byte lanes (a match subtracts -1), summed
+  // every 255 blocks before a lane can overflow: no popcount instruction needed.
+  const __m128i space = _mm_set1_epi8(0x20), tab = _mm_set1_epi8('\t'), zero = _mm_setzero_si128();
+  __m128i lanes = zero, high = zero;
+  auto flush = [&] {
+    const __m128i sums = _mm_sad_epu8(lanes, zero);
+    control += static_cast<size_t>(_mm_cvtsi128_si32(sums)) + static_cast<size_t>(_mm_extract_epi16(sums, 4));
+    lanes = zero;
+  };
+  for (unsigned blocks = 0; i + 16 <= line.size(); i += 16) {
     const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line.data() + i));
-    // Signed: bytes of 0x80 and up are "below a space" too; the high mask takes them out.
-    const unsigned high = static_cast<unsigned>(_mm_movemask_epi8(bytes));
-    const unsigned low = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(bytes, space))) &
-                         ~static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, tab)));
-    control += static_cast<size_t>(std::popcount(low & ~high));
-    multibyte |= high;
+    // Signed: bytes of 0x80 and up are "below a space" too; cmpgt(0, b) takes them out.
+    const __m128i is_high = _mm_cmplt_epi8(bytes, zero);
+    const __m128i is_control =
+        _mm_andnot_si128(_mm_or_si128(is_high, _mm_cmpeq_epi8(bytes, tab)), _mm_cmplt_epi8(bytes, space));
+    lanes = _mm_sub_epi8(lanes, is_control);
+    high = _mm_or_si128(high, is_high);
+    if (++blocks == 255) {
+      flush();
+      blocks = 0;
+    }
   }
+  flush();
+  multibyte = static_cast<size_t>(_mm_movemask_epi8(high));
 #endif
   const auto* bytes = reinterpret_cast<const unsigned char*>(line.data());
   for (; i < line.size(); ++i) {
