@@ -29,6 +29,10 @@ void Pipeline::on_log_record(const LogRecord& record) {
     if (log_first_ < 0 || record.at < log_first_) log_first_ = record.at;
     if (record.at > log_last_) log_last_ = record.at;
   }
+  if (record.cpu >= 0 && record.cpu < kMaxLogCpus) {
+    if (log_cpus_.size() <= static_cast<size_t>(record.cpu)) log_cpus_.resize(static_cast<size_t>(record.cpu) + 1);
+    log_cpus_[static_cast<size_t>(record.cpu)] = true;
+  }
   log_reports_.on_record(record);
   for (auto& d : detectors_) d->on_log_line(record.at, record.text);
 }
@@ -66,6 +70,20 @@ void Pipeline::finish(AnalysisResult& r) {
   if (log_only) {
     r.first_ns = log_first_;
     r.last_ns = log_last_;
+    // The CPUs the log names: in its prefixes and in its reports.
+    std::vector<bool> named(log_cpus_);
+    auto name = [&](int32_t cpu) {
+      if (cpu >= 0 && cpu < kMaxLogCpus) {
+        if (named.size() <= static_cast<size_t>(cpu)) named.resize(static_cast<size_t>(cpu) + 1);
+        named[static_cast<size_t>(cpu)] = true;
+      }
+    };
+    for (const KernelReport& report : log_reports_.reports()) {
+      name(report.cpu);
+      for (int32_t cpu : report.cpus) name(cpu);
+    }
+    for (size_t cpu = 0; cpu < named.size(); ++cpu)
+      if (named[cpu]) r.cpus.push_back(static_cast<int32_t>(cpu));
   }
   console_reports_.finish();
   log_reports_.finish();

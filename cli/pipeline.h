@@ -72,6 +72,8 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
   KernelReportParser console_reports_{"trace console event"};
   KernelReportParser log_reports_{"kernel log"};
   TimeNs log_first_ = -1, log_last_ = -1;
+  static constexpr int32_t kMaxLogCpus = 4096;  // a CPU number beyond is damage, not named
+  std::vector<bool> log_cpus_;                  // CPUs a kernel log's prefixes named
 };
 
 }  // namespace ftlens

@@ -59,6 +59,7 @@ TEST_CASE("kernel-log.seed 001: the Qualcomm log in a blog post gives the pool c
 TEST_CASE("kernel-log.seed 002: soft lockups on five CPUs are grouped under CPU0's nested oops as root cause") {
   json j = analyze_log(kTraces + "/kernel_log_seed002_pasted.txt", "kl-seed002");
   CHECK(j["input"]["format"] == "kernel-log");
+  CHECK(j["input"]["cpus"] == json::array({0, 2, 30, 35, 51, 58}));  // the CPUs the log names
   auto lockups = reports_of(j, "soft-lockup");
   REQUIRE(lockups.size() == 5);
   std::vector<int> cpus;
