@@ -275,6 +275,13 @@ bool parse_prefix_at(std::string_view s, size_t i, LogPrefix* p) {
 bool parse_log_prefix(std::string_view text, LogPrefix* prefix) {
   size_t i = 0;
   while (i < text.size() && i < 16 && (text[i] == ' ' || text[i] == '\t')) ++i;
+  // A serial console capture may start a line with terminal colour codes ("\x1b[0m").
+  while (i + 2 < text.size() && text[i] == '\x1b' && text[i + 1] == '[') {
+    size_t k = i + 2;
+    while (k < text.size() && k - i < 12 && !is_alpha(text[k])) ++k;
+    if (k >= text.size() || !is_alpha(text[k])) break;
+    i = k + 1;
+  }
   LogPrefix p;
   // A blog's line number: "12 [73669.590105 / ...".
   if (i < text.size() && is_digit(text[i])) {

@@ -79,6 +79,7 @@ TEST_CASE("kernel-log.every prefix form gives the record's time and message") {
       {"12-01 13:26:44.379     0     0 E kernel  : [73669.590105] BUG: z", 73669590105000, -1, -1, "BUG: z"},
       {"12-01 13:26:44.379     0     0 E kernel  : no stamp", dec1_132644 + 379'000'000, -1, -1, "no stamp"},
       {"2026-12-01T13:26:44.123456+00:00 host kernel: iso", dec1_132644 + 123'456'000, -1, -1, "iso"},
+      {"\x1b[0m\x1b[1;31m[   12.000001] serial console colours", 12000001000, -1, -1, "serial console colours"},
   };
   for (const Row& row : rows) {
     CAPTURE(row.line);
