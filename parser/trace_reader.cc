@@ -151,7 +151,6 @@ void read_kernel_log(ByteSource& source, std::vector<char>& buf, ssize_t n, cons
   result.fraction_digits = 6;
   if (n < 0)
     result.warning = "input ended early after " + std::to_string(log.lines) + " lines: " + source.error();
-  result.ok = true;
 }
 
 }  // namespace
