@@ -39,17 +39,17 @@ Run first_of_pipeline(const std::string& pipeline) {
 }
 
 TEST_CASE("output.a summary piped into a reader that went away ends quietly and keeps its exit status") {
-  // `true` has exited long before the analysis ends, so the summary's first
-  // write meets a closed pipe. The seed fixture fails on its error findings:
-  // exit 1 survives.
-  Run r = first_of_pipeline("timeout 120 " + kBinary + " analyze " + std::string(FTLENS_TRACES) +
-                            "/derived_seed000_stuck_work_cpu1.txt --fail-on error | true");
+  // ftlens starts a second after `true`, which reads nothing and exits, so
+  // the summary's first write meets a closed pipe however loaded the machine
+  // is. The seed fixture fails on its error findings: exit 1 survives.
+  Run r = first_of_pipeline("(sleep 1; exec timeout 120 " + kBinary + " analyze " + std::string(FTLENS_TRACES) +
+                            "/derived_seed000_stuck_work_cpu1.txt --fail-on error) | true");
   CHECK(r.exit_code == 1);
   CHECK(r.err == "");
 }
 
 TEST_CASE("output.a report to stdout whose reader went away is exit 2, not death by SIGPIPE") {
-  Run r = first_of_pipeline("timeout 120 " + kBinary + " analyze " + kTrace + " --report - | true");
+  Run r = first_of_pipeline("(sleep 1; exec timeout 120 " + kBinary + " analyze " + kTrace + " --report -) | true");
   CHECK(r.exit_code == 2);
   CHECK(r.err == "ftlens: -: write failed: Broken pipe\n");
 }
