@@ -7,6 +7,7 @@
 
 #include "cli/pipeline.h"
 #include "detectors/detector.h"
+#include "detectors/stack_evidence.h"
 #include "exporters/perfetto_json.h"
 #include "model/system_model.h"
 #include "parser/string_pool.h"
@@ -135,6 +136,7 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
   r.text = read.text;
   r.fraction_digits = read.fraction_digits;
   pipeline.finish(r);
+  attach_stacks(r.findings, pipeline.model(), strings);
   if (r.declared_cpus > 0 && !r.cpus.empty() && r.cpus.back() >= r.declared_cpus) {
     std::string beyond;
     for (int32_t cpu : r.cpus)

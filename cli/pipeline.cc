@@ -57,6 +57,11 @@ void Pipeline::on_wakeup_served(const WaitingTask& task, int32_t cpu, TimeNs at,
   if (perfetto_) perfetto_->on_wakeup_served(task, cpu, at, model);
 }
 
+void Pipeline::on_function_call(const FunctionCall& call, const SystemModel& model) {
+  for (Detector* d : function_calls_) d->on_function_call(call, model);
+  if (perfetto_) perfetto_->on_function_call(call, model);
+}
+
 void Pipeline::finish(AnalysisResult& r) {
   model_.finish();
   r.first_issues = std::move(issues_);

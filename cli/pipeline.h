@@ -38,6 +38,7 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
       if (d->wanted_spans() & kWorkDone) work_done_.push_back(d.get());
       if (d->wanted_spans() & kHandlerSpans) handler_spans_.push_back(d.get());
       if (d->wanted_spans() & kWakeupsServed) wakeups_served_.push_back(d.get());
+      if (d->wanted_spans() & kFunctionCalls) function_calls_.push_back(d.get());
     }
   }
 
@@ -51,6 +52,7 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
   void on_work_done(const WorkItem& item, TimeNs end, const SystemModel& model) override;
   void on_handler_span(const HandlerSpan& span, const SystemModel& model) override;
   void on_wakeup_served(const WaitingTask& task, int32_t cpu, TimeNs at, const SystemModel& model) override;
+  void on_function_call(const FunctionCall& call, const SystemModel& model) override;
 
   // Closes the model, collects every detector's findings into `result`
   // (sorted by severity then start, numbered F1.., grouped by cause) and
@@ -65,7 +67,7 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
   // Per event type, the detectors that want it, in report order.
   std::array<std::vector<Detector*>, static_cast<size_t>(EventType::kCount_)> by_type_;
   // Per span callback, the detectors that want it, in report order.
-  std::vector<Detector*> task_spans_, work_done_, handler_spans_, wakeups_served_;
+  std::vector<Detector*> task_spans_, work_done_, handler_spans_, wakeups_served_, function_calls_;
   PerfettoJsonWriter* perfetto_;
   std::vector<ParseIssue> issues_;
   // The kernel's reports: from printk:console events, and from a kernel log.

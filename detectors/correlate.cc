@@ -17,7 +17,7 @@ constexpr TimeNs kSlack = 1'000'000'000;
 // Which detector's finding is the cause when several share a group: the thing
 // that did not finish or stopped the CPU comes before its symptoms.
 int cause_rank(std::string_view detector) {
-  static constexpr std::string_view kOrder[] = {"unterminated-work", "lock-contention", "cpu-silent", "non-preempted",
+  static constexpr std::string_view kOrder[] = {"stuck-function", "unterminated-work", "lock-contention", "cpu-silent", "non-preempted",
                                                 "ipi-unanswered",    "wq-stall",        "long-work",  "watchdog-gap",
                                                 "hung-task",         "kernel-report"};
   for (size_t i = 0; i < std::size(kOrder); ++i)

@@ -36,8 +36,9 @@ constexpr EventTypeMask event_types(std::initializer_list<EventType> types) {
 // Which of the model's span callbacks (TimelineListener) a detector needs.
 // The pipeline calls only those: every irq, softirq and timer closes a span.
 using SpanKindMask = uint8_t;
-inline constexpr SpanKindMask kTaskSpans = 1, kWorkDone = 2, kHandlerSpans = 4, kWakeupsServed = 8;
-inline constexpr SpanKindMask kAllSpanKinds = kTaskSpans | kWorkDone | kHandlerSpans | kWakeupsServed;
+inline constexpr SpanKindMask kTaskSpans = 1, kWorkDone = 2, kHandlerSpans = 4, kWakeupsServed = 8,
+                               kFunctionCalls = 16;
+inline constexpr SpanKindMask kAllSpanKinds = kTaskSpans | kWorkDone | kHandlerSpans | kWakeupsServed | kFunctionCalls;
 
 class Detector : public TimelineListener {
  public:

@@ -16,6 +16,7 @@ std::vector<std::unique_ptr<Detector>> make_all_detectors(const DetectorContext&
   all.push_back(make_hung_task_detector(context));
   all.push_back(make_lock_contention_detector(context));
   all.push_back(make_kernel_report_detector(context));
+  all.push_back(make_stuck_function_detector(context));
   return all;
 }
 

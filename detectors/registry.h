@@ -19,5 +19,6 @@ std::unique_ptr<Detector> make_cpu_silent_detector(const DetectorContext&);
 std::unique_ptr<Detector> make_hung_task_detector(const DetectorContext&);
 std::unique_ptr<Detector> make_lock_contention_detector(const DetectorContext&);
 std::unique_ptr<Detector> make_kernel_report_detector(const DetectorContext&);
+std::unique_ptr<Detector> make_stuck_function_detector(const DetectorContext&);
 
 }  // namespace ftlens

@@ -23,6 +23,10 @@ constexpr int32_t kRunningTid = 1;
 constexpr int32_t kWorkTid = 2;
 constexpr int32_t kHardirqTid = 3;
 constexpr int32_t kSoftirqTid = 4;
+constexpr int32_t kFunctionsTid = 5;  // function_graph calls, named only on CPUs that have them
+// --by-task: a task's function_graph calls, on their own track of its
+// process (a call may span a context switch, so not on the task's track).
+constexpr int32_t kTaskFunctionsTidBase = 1 << 24;
 // --by-task: a task group's process id is kTaskPidBase + tgid (the pid when
 // the trace has no tgid column), below the CPUs.
 constexpr int32_t kTaskPidBase = 1'000'000;
@@ -217,6 +221,37 @@ void PerfettoJsonWriter::on_handler_span(const HandlerSpan& span, const SystemMo
   buf_ += kind;
   buf_ += span.end_seen ? "\"}" : "\",\"unterminated\":true}";
   close_slice({});
+}
+
+void PerfettoJsonWriter::on_function_call(const FunctionCall& call, const SystemModel&) {
+  if (!wanted_cpu(call.cpu)) return;
+  TimeNs start = call.start, end = call.end;
+  if (!clip(&start, &end)) return;
+  ensure_cpu_track(call.cpu);
+  const auto index = static_cast<size_t>(call.cpu);
+  if (index >= functions_named_.size()) functions_named_.resize(index + 1);
+  const std::string pid = std::to_string(kCpuPidBase + call.cpu);
+  if (!functions_named_[index]) {
+    functions_named_[index] = true;
+    begin_event();
+    buf_ += "{\"ph\":\"M\",\"pid\":" + pid + ",\"tid\":" + std::to_string(kFunctionsTid) +
+            ",\"name\":\"thread_name\",\"args\":{\"name\":\"functions\"}}";
+  }
+  const std::string_view function = strings_.view(call.function);
+  const std::string_view args = call.end_seen ? std::string_view{} : std::string_view("{\"unterminated\":true}");
+  slice(kCpuPidBase + call.cpu, kFunctionsTid, function.empty() ? "function" : function, start, end, args);
+  if (!options_.by_task || call.pid < 0) return;
+  // Under the task's process when its running spans named it, else its own.
+  const int32_t task_pid = kTaskPidBase + call.pid;
+  const int32_t tid = kTaskFunctionsTidBase + call.pid;
+  if (named_tasks_.insert(int64_t{tid}).second) {
+    begin_event();
+    buf_ += "{\"ph\":\"M\",\"pid\":" + std::to_string(task_pid) + ",\"tid\":" + std::to_string(tid) +
+            ",\"name\":\"thread_name\",\"args\":{\"name\":";
+    append_json_string(buf_, std::string(strings_.view(call.comm)) + "-" + std::to_string(call.pid) + " functions");
+    buf_ += "}}";
+  }
+  slice(task_pid, tid, function.empty() ? "function" : function, start, end, args);
 }
 
 // A wakeup arrow: from the waker's slice at the wakeup to the wakee's slice

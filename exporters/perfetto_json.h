@@ -40,6 +40,7 @@ class PerfettoJsonWriter final : public TimelineListener {
   void on_work_done(const WorkItem& item, TimeNs end, const SystemModel& model) override;
   void on_handler_span(const HandlerSpan& span, const SystemModel& model) override;
   void on_wakeup_served(const WaitingTask& task, int32_t cpu, TimeNs at, const SystemModel& model) override;
+  void on_function_call(const FunctionCall& call, const SystemModel& model) override;
   // After the model applied an event: counters that changed.
   void after_event(const Event& event, const SystemModel& model);
   // Writes the work items still open, the findings and the closing bracket;
@@ -74,6 +75,7 @@ class PerfettoJsonWriter final : public TimelineListener {
   uint64_t bytes_ = 0;
   uint64_t next_flow_id_ = 1;
   std::vector<bool> cpu_named_;
+  std::vector<bool> functions_named_;  // CPUs whose "functions" track is named
   std::vector<int64_t> last_waiting_;  // last counter value written per CPU, -1 none
   std::unordered_set<int64_t> named_tasks_;  // by-task tracks already named (pid, and -tgid for processes)
 };

@@ -30,6 +30,25 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+// "stack at 818.254828 (bash-22871): schedule <- do_wait <- ..." : the
+// stack the trace printed inside the finding, innermost first, up to 8 frames.
+void print_stack(std::FILE* out, const nlohmann::ordered_json& stack) {
+  constexpr size_t kShown = 8;
+  std::string frames;
+  size_t n = 0;
+  for (const auto& frame : stack["frames"]) {
+    if (n++ == kShown) {
+      frames += " <- ...";
+      break;
+    }
+    if (!frames.empty()) frames += " <- ";
+    frames += frame.get<std::string>();
+  }
+  std::fprintf(out, "        %sstack at %s (%s): %s\n", stack["user"].get<bool>() ? "user " : "",
+               format_timestamp(stack["ts_ns"].get<int64_t>(), 6).c_str(),
+               printable(stack["task"].get<std::string>()).c_str(), printable(frames).c_str());
+}
+
 }  // namespace
 
 void write_text_summary(const AnalysisResult& r, std::FILE* out) {
@@ -75,6 +94,7 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
                    f.id.c_str(), f.detector.c_str(), where.c_str(), format_timestamp(f.start, digits).c_str(),
                    format_duration(f.duration).c_str(), f.end ? "" : " (open at trace end)");
       std::fprintf(out, "        %s\n", printable(f.message).c_str());
+      if (f.details.contains("stack")) print_stack(out, f.details["stack"]);
       if (!f.group.empty() && !f.root_cause) std::fprintf(out, "        (part of %s)\n", f.group.c_str());
     }
   }

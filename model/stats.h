@@ -20,6 +20,12 @@ namespace ftlens {
   F(work_start_while_open, "workqueue_execute_start while the worker had an item open (its end was lost)")   \
   F(irq_exit_without_entry, "an irq/softirq/IPI handler or hrtimer exit with no matching entry on that CPU")           \
   F(waiting_tasks_dropped, "woken tasks dropped from the waiting list because it was full")                   \
+  F(function_depth_capped, "function_graph calls nested deeper than 64 on a CPU: counted, not kept")          \
+  F(function_return_without_entry, "a function_graph return with no call open on that CPU (its entry was before the trace)") \
+  F(stack_frames_dropped, "stack trace frames beyond the first 32 of a stack, counted but not kept")         \
+  F(stack_frames_without_head, "' => frame' lines with no '<stack trace>' line before them on that CPU")      \
+  F(stacks_overwritten, "stack traces beyond the latest 4096 of the trace, not kept as evidence for findings") \
+  F(stack_tasks_dropped, "tasks whose latest stack was not kept because 4096 tasks already had one")          \
   F(data_gaps_dropped, "stretches with lost events beyond the first 4096, counted but not kept for the findings")
 
 enum class ModelStat : uint8_t {

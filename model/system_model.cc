@@ -214,6 +214,12 @@ bool SystemModel::apply(const Event& e) {
     return true;
   }
   if (e.type == EventType::kBufferStarted) return true;
+  // A frame belongs to the stack its CPU just printed; it is not an event
+  // of its own, so nobody after the model sees it.
+  if (e.type == EventType::kStackFrame) {
+    add_stack_frame(e);
+    return false;
+  }
   if (is_duplicate(cpu, e)) {
     stats_.add(ModelStat::duplicate_events);
     return false;
@@ -234,7 +240,8 @@ bool SystemModel::apply(const Event& e) {
 
   // The header comm-pid is the task current on this CPU (interrupted, when
   // in irq). If it is not who sched_switch said, a switch was lost: repair.
-  if (cpu.current.pid != e.pid) {
+  // function_graph without funcgraph-proc names no task: pid -1 says nothing.
+  if (cpu.current.pid != e.pid && e.pid >= 0) {
     if (cpu.current.pid >= 0) stats_.add(ModelStat::repaired_switches);
     switch_to(cpu, e.pid, e.comm, e.ts, false);
   }
@@ -290,10 +297,93 @@ bool SystemModel::apply(const Event& e) {
     case EventType::kTimerExit:
       exit_handler(cpu, e);
       break;
+    case EventType::kFuncEntry:
+    case EventType::kFuncLeaf:
+    case EventType::kFuncReturn:
+      apply_function(cpu, e);
+      break;
+    case EventType::kStackTrace: {
+      if (cpu.open_stack && stacks_seen_ - cpu.open_stack < kKeptStacks)
+        keep_task_stack(stacks_[(cpu.open_stack - 1) % kKeptStacks]);
+      if (stacks_.size() < kKeptStacks) stacks_.emplace_back();
+      else stats_.add(ModelStat::stacks_overwritten);
+      StackTrace& stack = stacks_[stacks_seen_ % kKeptStacks];
+      cpu.open_stack = ++stacks_seen_;
+      stack = StackTrace{};
+      stack.cpu = e.cpu;
+      stack.pid = e.pid;
+      stack.comm = e.comm;
+      stack.ts = e.ts;
+      stack.user = e.number == 1;
+      break;
+    }
     default:
       break;
   }
   return true;
+}
+
+// Calls nest per CPU: an entry opens one, a return closes the innermost. A
+// return with nothing open entered before the trace began and is counted.
+void SystemModel::apply_function(CpuTimeline& cpu, const Event& e) {
+  FunctionStack& stack = cpu.functions;
+  FunctionCall call;
+  call.cpu = e.cpu;
+  call.pid = cpu.current.pid;
+  call.comm = cpu.current.comm;
+  call.function = e.function;
+  call.start = e.ts;
+  call.depth = static_cast<uint32_t>(std::min<size_t>(stack.size, UINT32_MAX));
+  switch (e.type) {
+    case EventType::kFuncEntry:
+      if (stack.size < FunctionStack::kDepth) stack.open[stack.size] = call;
+      else stats_.add(ModelStat::function_depth_capped);
+      ++stack.size;
+      return;
+    case EventType::kFuncLeaf:
+      call.end = e.ts + std::max<int64_t>(e.number, 0);
+      call.end_seen = true;
+      call.leaf = true;
+      if (listener_) listener_->on_function_call(call, *this);
+      return;
+    default:
+      break;
+  }
+  if (stack.size == 0) {
+    stats_.add(ModelStat::function_return_without_entry);
+    return;
+  }
+  if (stack.size-- > FunctionStack::kDepth) return;  // too deep to have been stored
+  FunctionCall& open = stack.open[stack.size];
+  open.end = e.number >= 0 ? open.start + e.number : e.ts;
+  open.end_seen = true;
+  if (listener_) listener_->on_function_call(open, *this);
+}
+
+void SystemModel::add_stack_frame(const Event& e) {
+  if (e.cpu < 0 || e.cpu >= kMaxCpus) return;
+  CpuTimeline& cpu = timeline(e.cpu);
+  // A stack overwritten while its frames still came has lost its slot.
+  if (cpu.open_stack == 0 || stacks_seen_ - cpu.open_stack >= kKeptStacks) {
+    stats_.add(ModelStat::stack_frames_without_head);
+    return;
+  }
+  StackTrace& stack = stacks_[(cpu.open_stack - 1) % kKeptStacks];
+  if (stack.frames_total < StackTrace::kMaxFrames) stack.frames[stack.frames_total] = e.function;
+  else stats_.add(ModelStat::stack_frames_dropped);
+  ++stack.frames_total;
+}
+
+void SystemModel::keep_task_stack(const StackTrace& stack) {
+  if (stack.pid < 0) return;
+  auto it = task_stacks_.find(stack.pid);
+  if (it != task_stacks_.end()) {
+    it->second = stack;
+  } else if (task_stacks_.size() < kMaxStackTasks) {
+    task_stacks_.emplace(stack.pid, stack);
+  } else {
+    stats_.add(ModelStat::stack_tasks_dropped);
+  }
 }
 
 void SystemModel::move_waiting(WaitingTask& task, int32_t cpu) {
@@ -308,6 +398,16 @@ void SystemModel::finish() {
   for (CpuTimeline& cpu : cpus_) {
     if (cpu.gap_open) close_gap(cpu, last_event_);
     if (!cpu.seen) continue;
+    if (cpu.open_stack && stacks_seen_ - cpu.open_stack < kKeptStacks)
+      keep_task_stack(stacks_[(cpu.open_stack - 1) % kKeptStacks]);
+    // Calls still open are drawn to the end; the stack itself stays, for
+    // the detectors' finish() to read the open chain.
+    for (size_t i = 0; i < cpu.functions.stored(); ++i) {
+      FunctionCall open = cpu.functions.open[i];
+      open.end = last_event_;
+      open.end_seen = false;
+      if (listener_) listener_->on_function_call(open, *this);
+    }
     // Handlers still open at the end are drawn to the end, marked as such.
     for (HandlerStack* stack : {&cpu.hardirq, &cpu.softirq}) {
       while (stack->size > 0) {

@@ -23,6 +23,9 @@ class TimelineListener {
   virtual void on_task_span(const TaskSpan&, const SystemModel&) {}
   virtual void on_work_done(const WorkItem&, TimeNs /*end*/, const SystemModel&) {}
   virtual void on_handler_span(const HandlerSpan&, const SystemModel&) {}
+  // A function_graph call returned (or, from finish(), is still open:
+  // end_seen = false, end = the trace end).
+  virtual void on_function_call(const FunctionCall&, const SystemModel&) {}
   // A woken task ran (on `cpu`, at `at`), ending its wait.
   virtual void on_wakeup_served(const WaitingTask&, int32_t /*cpu*/, TimeNs /*at*/, const SystemModel&) {}
 };
@@ -35,6 +38,9 @@ class SystemModel {
   explicit SystemModel(TimelineListener* listener) : listener_(listener) {}
 
   static constexpr size_t kMaxDataGaps = 4096;
+  static constexpr size_t kMaxStackTasks = 4096;
+  // Stacks kept for the findings, the latest of the whole trace.
+  static constexpr size_t kKeptStacks = 4096;
 
   // Returns false when the event was not used (an exact duplicate of the
   // previous event on its CPU, or a CPU out of range): nobody else should
@@ -61,6 +67,14 @@ class SystemModel {
   const ModelStats& stats() const { return stats_; }
   // Where events were lost, per CPU, in trace order (after finish(): all).
   const std::vector<DataGap>& data_gaps() const { return data_gaps_; }
+  // The stacks kept (up to kKeptStacks, in no order; stacks_seen() were printed).
+  const std::vector<StackTrace>& stacks() const { return stacks_; }
+  uint64_t stacks_seen() const { return stacks_seen_; }
+  // The latest stack printed while `pid` ran, or null.
+  const StackTrace* latest_stack_of(int32_t pid) const {
+    auto it = task_stacks_.find(pid);
+    return it == task_stacks_.end() ? nullptr : &it->second;
+  }
 
  private:
   // Twice per event: the lookup inline, the growth out of line.
@@ -80,6 +94,9 @@ class SystemModel {
   void move_waiting(WaitingTask& task, int32_t cpu);
   bool is_duplicate(CpuTimeline& cpu, const Event& e);
   void close_gap(CpuTimeline& cpu, TimeNs to);
+  void apply_function(CpuTimeline& cpu, const Event& e);
+  void add_stack_frame(const Event& e);
+  void keep_task_stack(const StackTrace& stack);
 
   TimelineListener* listener_;
   std::vector<CpuTimeline> cpus_;
@@ -87,6 +104,9 @@ class SystemModel {
   std::unordered_map<int32_t, WaitingTask> waiting_;   // by woken pid
   ModelStats stats_;
   std::vector<DataGap> data_gaps_;
+  std::unordered_map<int32_t, StackTrace> task_stacks_;  // by pid, capped at kMaxStackTasks
+  std::vector<StackTrace> stacks_;  // ring: stack number n at n % kKeptStacks
+  uint64_t stacks_seen_ = 0;
   TimeNs first_event_ = 0;
   TimeNs last_event_ = 0;
   uint64_t events_ = 0;

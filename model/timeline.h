@@ -84,12 +84,51 @@ struct HandlerStack {
   size_t size = 0;     // may exceed kDepth
 };
 
+// One call the function_graph tracer recorded on one CPU.
+struct FunctionCall {
+  int32_t cpu = -1;
+  int32_t pid = -1;       // the task running when it was entered (-1: unknown)
+  StrId comm = kNoStr;
+  StrId function = kNoStr;
+  TimeNs start = 0;
+  TimeNs end = 0;         // the trace end while still open
+  uint32_t depth = 0;     // calls open around it on its CPU when it was entered
+  bool end_seen = false;  // false: still open at the trace end
+  bool leaf = false;      // "func();": called nothing traced
+  TimeNs duration() const { return end - start; }
+};
+
+// Calls open on one CPU, outermost first. Deeper than kDepth is counted, not
+// stored (the kernel's own limit is 50 frames per task).
+struct FunctionStack {
+  static constexpr size_t kDepth = 64;
+  std::array<FunctionCall, kDepth> open{};
+  size_t size = 0;  // may exceed kDepth
+  size_t stored() const { return size < kDepth ? size : kDepth; }
+};
+
+// A kernel or user stack the trace printed ("<stack trace>" and its
+// " => frame" lines) right after an event of this CPU.
+struct StackTrace {
+  static constexpr size_t kMaxFrames = 32;
+  int32_t cpu = -1;
+  int32_t pid = -1;
+  StrId comm = kNoStr;
+  TimeNs ts = 0;
+  bool user = false;
+  uint32_t frames_total = 0;  // frames printed; beyond kMaxFrames not kept
+  std::array<StrId, kMaxFrames> frames{};  // innermost first, as printed
+  size_t stored() const { return frames_total < kMaxFrames ? frames_total : kMaxFrames; }
+};
+
 struct CpuTimeline {
   int32_t cpu = -1;
   bool seen = false;
   TaskSpan current;        // the running task's span so far (end = last event time)
   HandlerStack hardirq;    // irq, IPI, cross-CPU call and hrtimer handlers open
   HandlerStack softirq;    // softirq and timer callbacks open
+  FunctionStack functions; // function_graph calls open (kept after finish())
+  uint64_t open_stack = 0;  // SystemModel::stacks() number + 1 of the stack its frames go to; 0 none
   uint32_t waiting = 0;    // tasks woken onto this CPU that have not run yet
   TimeNs first_event = 0;
   TimeNs last_event = 0;

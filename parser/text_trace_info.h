@@ -24,13 +24,20 @@ struct TextTraceInfo {
   uint64_t lost_events = 0;     // sum of "[LOST N EVENTS]"
   uint64_t long_lines = 0;      // lines over kMaxLineBytes, skipped
   uint64_t log_lines = 0;       // dmesg lines outside ftrace dumps, HTML outside trace blocks
-  uint64_t marker_lines = 0;    // "CPU:N [LOST M EVENTS]", "##### CPU N buffer started"
+  uint64_t marker_lines = 0;    // "CPU:N [LOST M EVENTS]", "##### CPU N buffer started",
+                                // function_graph's task-switch banners and irq arrows
+  uint64_t stack_frame_lines = 0;  // " => frame" lines of a "<stack trace>"
+  bool function_graph = false;  // the function_graph tracer's columns
+  // function_graph without funcgraph-abstime prints no times: each CPU's
+  // clock then starts at 0 and advances by the calls' durations.
+  bool times_from_durations = false;
   int dumps = 0;                // "Dumping ftrace buffer:" blocks in a dmesg log
 
   // Every line is exactly one of these; a line counted twice or not at all
   // would be a silent loss. Returns the lines not accounted for (0).
   int64_t unaccounted_lines() const {
-    return static_cast<int64_t>(lines - header_lines - skipped_lines - events - marker_lines - log_lines);
+    return static_cast<int64_t>(lines - header_lines - skipped_lines - events - marker_lines - log_lines -
+                                stack_frame_lines);
   }
 };
 

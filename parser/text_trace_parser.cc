@@ -7,6 +7,7 @@
 #include "byte_scan.h"
 #include "event_types.h"  // event_type_from_name
 #include "ftrace_line.h"
+#include "funcgraph_line.h"
 #include "line_tokenizer.h"
 #include "payload_parser.h"
 #include "string_pool.h"
@@ -46,6 +47,12 @@ bool is_report_header(std::string_view line) {
 size_t first_non_blank(std::string_view line) {
   const size_t first = skip_blanks(line, 0);
   return first == line.size() ? std::string_view::npos : first;
+}
+
+std::string_view trim_view(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
 }
 
 template <typename Int>
@@ -119,7 +126,14 @@ void FtraceTextParser::report(size_t column, const char* reason) {
 StrId FtraceTextParser::intern_event_name(std::string_view name, EventType* type) {
   const StrId id = pool_.intern(name);
   NameSlot& slot = name_cache_[id % name_cache_.size()];
-  if (slot.id != id) slot = NameSlot{id, event_type_from_name(name)};
+  if (slot.id != id) {
+    EventType found = event_type_from_name(name);
+    // trace-cmd report prints function_graph records as these two events;
+    // which of entry and leaf it is, the payload says.
+    if (name == "funcgraph_entry") found = EventType::kFuncEntry;
+    else if (name == "funcgraph_exit") found = EventType::kFuncReturn;
+    slot = NameSlot{id, found};
+  }
   *type = slot.type;
   return id;
 }
@@ -276,16 +290,27 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
       n = n.substr(0, n.find_first_not_of("0123456789"));
       parse_whole(n, &info_.declared_cpus);
     }
-    if (line.starts_with("# tracer: ")) info_.tracer = std::string(line.substr(10));
+    if (line.starts_with("# tracer: ")) {
+      info_.tracer = std::string(trim_view(line.substr(10)));
+      if (info_.tracer == "function_graph") info_.function_graph = true;
+    }
     return;
   }
   if ((line[first] == 'C' || line[first] == '#') && handle_marker(line.substr(first))) return;
+  if (line[first] == '=' && first + 1 < line.size() && line[first + 1] == '>') return handle_stack_frame(line.substr(first + 2));
+  if (info_.function_graph) return handle_funcgraph_line(line);
 
   Event event;
   FtraceLine cols;
   int fraction_digits = 0;
   const LineVerdict verdict = parse_event_line(line, &event, &cols, &fraction_digits);
   if (verdict.kind == LineVerdict::kSkipped) {
+    // A function_graph trace without its header (cut, or in a dump) shows
+    // itself by its first line.
+    if (info_.events == 0 && looks_like_funcgraph_line(line)) {
+      info_.function_graph = true;
+      return handle_funcgraph_line(line);
+    }
     ++info_.skipped_lines;
     report(verdict.column, verdict.reason);
     return;
@@ -302,7 +327,152 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
     report(verdict.column, verdict.reason);
   }
   ++info_.events;
+  last_event_header_ = event;
+  stack_open_ = event.type == EventType::kStackTrace;
+  stack_frames_ = 0;
   sink_.on_event(event);
+}
+
+void FtraceTextParser::handle_stack_frame(std::string_view frame) {
+  ++info_.stack_frame_lines;
+  if (!stack_open_) return;  // the model counts frames with no stack line; nothing to attach to here
+  frame = trim_view(frame);
+  // trace-cmd report adds the address: "=> do_exit (ffffffff8108a5b4)".
+  if (size_t paren = frame.find(" ("); paren != std::string_view::npos && !frame.starts_with("<")) frame = frame.substr(0, paren);
+  Event e;
+  e.type = EventType::kStackFrame;
+  e.ts = last_event_header_.ts;
+  e.cpu = last_event_header_.cpu;
+  e.pid = last_event_header_.pid;
+  e.comm = last_event_header_.comm;
+  e.name = last_event_header_.name;
+  e.function = pool_.intern(frame);
+  e.number = stack_frames_++;
+  sink_.on_event(e);
+}
+
+void FtraceTextParser::handle_funcgraph_line(std::string_view line) {
+  FuncgraphLine fg;
+  if (FuncgraphError err = tokenize_funcgraph_line(line, &fg)) {
+    ++info_.skipped_lines;
+    report(err.column, err.reason);
+    return;
+  }
+  if (fg.kind == FuncgraphLine::kRule) {
+    ++info_.header_lines;  // the rule around a banner
+    return;
+  }
+  if (fg.cpu < 0 || fg.cpu >= kMaxFuncgraphCpus) {
+    ++info_.skipped_lines;
+    report(0, "CPU beyond the supported maximum");
+    return;
+  }
+  if (static_cast<size_t>(fg.cpu) >= funcgraph_cpus_.size()) funcgraph_cpus_.resize(static_cast<size_t>(fg.cpu) + 1);
+  FuncgraphCpu& cpu = funcgraph_cpus_[static_cast<size_t>(fg.cpu)];
+  if (fg.kind == FuncgraphLine::kBanner || fg.kind == FuncgraphLine::kIrqEnter || fg.kind == FuncgraphLine::kIrqExit) {
+    if (fg.kind == FuncgraphLine::kBanner) {
+      cpu.pid = fg.pid;
+      cpu.comm = pool_.intern(fg.comm);
+    }
+    ++info_.marker_lines;
+    return;
+  }
+  if (!fg.comm.empty()) {
+    cpu.pid = fg.pid;
+    cpu.comm = pool_.intern(fg.comm);
+  }
+  if (fg.abstime_ns < 0) info_.times_from_durations = true;
+  const TimeNs now = fg.abstime_ns >= 0 ? fg.abstime_ns : cpu.clock;
+
+  Event e;
+  e.cpu = fg.cpu;
+  e.pid = cpu.pid;
+  e.comm = cpu.comm;
+  e.ts = now;
+  e.number = fg.duration_ns;
+  if (funcgraph_entry_name_ == kNoStr) {
+    funcgraph_entry_name_ = pool_.intern("funcgraph_entry");
+    funcgraph_exit_name_ = pool_.intern("funcgraph_exit");
+    print_name_ = pool_.intern("print");
+  }
+  const TimeNs duration = std::max<TimeNs>(fg.duration_ns, 0);
+  switch (fg.kind) {
+    case FuncgraphLine::kEntry:
+      e.type = EventType::kFuncEntry;
+      e.name = funcgraph_entry_name_;
+      e.function = pool_.intern(fg.function);
+      if (cpu.open < kMaxOpenCalls) {
+        cpu.entries.resize(cpu.open + 1);
+        cpu.entries[cpu.open] = now;
+      }
+      ++cpu.open;
+      break;
+    case FuncgraphLine::kLeaf:
+      e.type = EventType::kFuncLeaf;
+      e.name = funcgraph_entry_name_;
+      e.function = pool_.intern(fg.function);
+      cpu.clock = std::max(cpu.clock, now + duration);
+      break;
+    case FuncgraphLine::kReturn: {
+      e.type = EventType::kFuncReturn;
+      e.name = funcgraph_exit_name_;
+      if (!fg.function.empty()) e.function = pool_.intern(fg.function);
+      if (cpu.open > 0) {
+        --cpu.open;
+        // Without printed times a return is at its entry plus its duration.
+        if (fg.abstime_ns < 0 && cpu.open < cpu.entries.size()) e.ts = std::max(now, cpu.entries[cpu.open] + duration);
+      }
+      cpu.clock = std::max(cpu.clock, e.ts);
+      break;
+    }
+    default: {  // kComment: "sched_switch: prev_comm=..." or a trace_printk text
+      std::string_view name = fg.comment, payload = fg.comment;
+      const size_t colon = fg.comment.find(": ");
+      const bool named = colon != std::string_view::npos && colon > 0 &&
+                         fg.comment.substr(0, colon).find_first_of(" (=") == std::string_view::npos;
+      if (named) {
+        name = fg.comment.substr(0, colon);
+        payload = trim_view(fg.comment.substr(colon + 2));
+        e.name = intern_event_name(name, &e.type);
+      } else {
+        e.name = print_name_;
+      }
+      e.number = 0;
+      e.payload = payload;
+      if (e.type != EventType::kOther && !parse_payload(payload, pool_, &e, &targets_)) {
+        const Event header = e;
+        e = Event{};
+        e.ts = header.ts, e.cpu = header.cpu, e.pid = header.pid, e.comm = header.comm, e.name = header.name;
+        e.payload = header.payload;
+        ++info_.malformed_payloads;
+        report(static_cast<size_t>(payload.data() - line.data()), kBadPayload);
+      }
+      if (e.type == EventType::kSchedSwitch) {  // the next lines are the next task's
+        cpu.pid = e.next.pid;
+        cpu.comm = e.next.comm;
+      }
+      break;
+    }
+  }
+  if (info_.fraction_digits < 0) info_.fraction_digits = 6;
+  ++info_.events;
+  last_event_header_ = e;
+  stack_open_ = false;
+  sink_.on_event(e);
+}
+
+bool FtraceTextParser::read_funcgraph_payload(Event* event) {
+  FuncgraphLine fg;
+  if (tokenize_funcgraph_call(event->payload, &fg)) return false;
+  switch (fg.kind) {
+    case FuncgraphLine::kEntry: event->type = EventType::kFuncEntry; break;
+    case FuncgraphLine::kLeaf: event->type = EventType::kFuncLeaf; break;
+    case FuncgraphLine::kReturn: event->type = EventType::kFuncReturn; break;
+    default: return false;
+  }
+  if (!fg.function.empty()) event->function = pool_.intern(fg.function);
+  event->number = fg.duration_ns;
+  return true;
 }
 
 FtraceTextParser::LineVerdict FtraceTextParser::parse_event_line(std::string_view line, Event* event, FtraceLine* cols,
@@ -340,7 +510,19 @@ FtraceTextParser::LineVerdict FtraceTextParser::parse_event_line(std::string_vie
   event->name = intern_event_name(cols->event_name, &event->type);
   event->irq_flags = decode_irq_flags(cols->irq_flags);
   event->payload = cols->payload;
-  if (event->type != EventType::kOther && !parse_payload(cols->payload, pool_, event, &targets_)) {
+  if (event->type == EventType::kOther) {
+    // The stack tracer's head line ("<stack trace>", "<user stack trace>")
+    // has no event name; the frames follow on their own lines.
+    if (!cols->payload.empty() && cols->payload[0] == '<' && cols->payload.ends_with("stack trace>")) {
+      event->type = EventType::kStackTrace;
+      event->number = cols->payload.starts_with("<user") ? 1 : 0;
+    }
+    return {LineVerdict::kEvent, 0, ""};
+  }
+  const bool read = event->type == EventType::kFuncEntry || event->type == EventType::kFuncReturn
+                        ? read_funcgraph_payload(event)
+                        : parse_payload(cols->payload, pool_, event, &targets_);
+  if (!read) {
     // Keep the header; typed fields of a half-parsed payload would mislead.
     Event header_only;
     header_only.ts = event->ts;
@@ -358,7 +540,10 @@ FtraceTextParser::LineVerdict FtraceTextParser::parse_event_line(std::string_vie
 }
 
 bool FtraceTextParser::lines_independent() const {
-  return (mode_ == Mode::kKernel || mode_ == Mode::kReport) && info_.fraction_digits >= 0 && !in_long_line_;
+  // function_graph lines lean on the lines before them (the task, the
+  // times of open calls): one parser reads them in order.
+  return (mode_ == Mode::kKernel || mode_ == Mode::kReport) && info_.fraction_digits >= 0 && !in_long_line_ &&
+         !info_.function_graph;
 }
 
 std::string FtraceTextParser::take_partial_line() {
@@ -395,6 +580,9 @@ void FtraceTextParser::take_lone_event(const Event& event, LoneLine how) {
     report(how.column, kBadPayload);
   }
   ++info_.events;
+  last_event_header_ = event;
+  stack_open_ = event.type == EventType::kStackTrace;
+  stack_frames_ = 0;
   sink_.on_event(event);
 }
 

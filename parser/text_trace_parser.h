@@ -81,6 +81,12 @@ class FtraceTextParser {
   };
   LineVerdict parse_event_line(std::string_view line, Event* event, FtraceLine* cols, int* fraction_digits);
   void report(size_t column, const char* reason);
+  void handle_funcgraph_line(std::string_view line);
+  // " => frame": one frame of the stack the CPU's last event printed.
+  void handle_stack_frame(std::string_view frame);
+  // Sets the event's type and fields from a function_graph payload
+  // (trace-cmd report's funcgraph_entry/exit); false if it does not read.
+  bool read_funcgraph_payload(Event* event);
   // Counts and reports a line over kMaxLineBytes; none of it is kept.
   void skip_long_line();
   StrId intern_event_name(std::string_view name, EventType* type);
@@ -99,6 +105,24 @@ class FtraceTextParser {
   struct NameSlot { StrId id = kNoStr; EventType type = EventType::kOther; };
   std::array<NameSlot, 1024> name_cache_{};
   CpuMask targets_;  // of the event being handed on (Event::cpumask)
+
+  // Where " => frame" lines go: the CPU, time and task of the last event.
+  Event last_event_header_;
+  bool stack_open_ = false;  // the last event was a "<stack trace>"
+  uint32_t stack_frames_ = 0;
+
+  // function_graph: what each CPU's lines do not repeat.
+  struct FuncgraphCpu {
+    int32_t pid = -1;
+    StrId comm = kNoStr;
+    TimeNs clock = 0;  // times_from_durations: the CPU's time so far
+    std::vector<TimeNs> entries;  // open calls' entry times, capped at kMaxOpenCalls
+    size_t open = 0;              // open calls (may exceed entries.size())
+  };
+  static constexpr size_t kMaxOpenCalls = 256;
+  static constexpr int32_t kMaxFuncgraphCpus = 4096;
+  std::vector<FuncgraphCpu> funcgraph_cpus_;
+  StrId funcgraph_entry_name_ = kNoStr, funcgraph_exit_name_ = kNoStr, print_name_ = kNoStr;
 };
 
 }  // namespace ftlens

@@ -265,6 +265,202 @@ def seed002_unanswered_ipi(src_lines):
     return out
 
 
+# --- function_graph text, rendered the way kernel/trace/trace_functions_graph.c
+# prints it. The recording kernel has no function_graph tracer
+# (CONFIG_FUNCTION_GRAPH_TRACER off), so the calls are the handlers the real
+# recording shows, with their real entry times and durations: a work item's
+# function, hrtimer and timer callbacks, cross-CPU calls and softirq actions.
+# Every other event becomes a comment, as function_graph prints trace events;
+# a CPU's task switch prints the kernel's banner.
+
+SOFTIRQ_ACTION = {"TIMER": "run_timer_softirq", "NET_TX": "net_tx_action", "NET_RX": "net_rx_action",
+                  "BLOCK": "blk_done_softirq", "IRQ_POLL": "irq_poll_softirq", "TASKLET": "tasklet_action",
+                  "SCHED": "sched_balance_softirq", "HRTIMER": "hrtimer_run_softirq", "RCU": "rcu_core_si",
+                  "HI": "tasklet_hi_action"}
+CALL_ENTRY = {"workqueue_execute_start": "workqueue_execute_end", "hrtimer_expire_entry": "hrtimer_expire_exit",
+              "timer_expire_entry": "timer_expire_exit", "csd_function_entry": "csd_function_exit",
+              "softirq_entry": "softirq_exit"}
+CALL_EXIT = {v: k for k, v in CALL_ENTRY.items()}
+
+
+def call_name(name, payload):
+    if name == "workqueue_execute_start":
+        return payload.rsplit("function ", 1)[1].strip()
+    if name == "softirq_entry":
+        return SOFTIRQ_ACTION.get(re.search(r"action=(\w+)", payload).group(1), "handle_softirqs")
+    m = re.search(r"(?:function|func)=([\w.]+)", payload)
+    return m.group(1) if m else name
+
+
+def graph_mark(ns):
+    for limit, mark in ((1_000_000_000, "$"), (100_000_000, "@"), (10_000_000, "*"), (1_000_000, "#"),
+                        (100_000, "!"), (10_000, "+")):
+        if ns > limit:
+            return mark
+    return " "
+
+
+def graph_duration(ns):
+    usecs = str(ns // 1000)
+    text = usecs
+    if len(usecs) < 7:
+        text += "." + ("%03d" % (ns % 1000))[: 7 - len(usecs)]
+    return text + " us " + " " * max(0, 8 - len(text))
+
+
+def graph_proc(task):
+    spaces = max(0, 14 - len(task))
+    return " " * (spaces // 2) + task + " " * (spaces - spaces // 2)
+
+
+def render_funcgraph(events, abstime=False, proc=False, tail=False, retval=False, extra=None):
+    """`events`: (ns, cpu, task, name, payload) in trace order. `extra`:
+    (ns, cpu, task, kind, function) calls to add ("entry"/"return"/"leaf"
+    with its duration in `function` as (name, ns))."""
+    out = ["# tracer: function_graph", "#"]
+    out.append("#     TIME        CPU  DURATION                  FUNCTION CALLS" if abstime else
+               "# CPU  DURATION                  FUNCTION CALLS")
+    out.append("#      |          |     |   |                     |   |   |   |" if abstime else
+               "# |     |   |                     |   |   |   |")
+    last_task, depth = {}, {}
+
+    def prologue(ns, cpu, task):
+        head = ""
+        if abstime:
+            head += "%5d.%06d |  " % (ns // 1_000_000_000, ns % 1_000_000_000 // 1000)
+        head += " %d) " % cpu
+        if proc:
+            head += graph_proc(task) + " | "
+        return head
+
+    def line(ns, cpu, task, duration, text):
+        if last_task.get(cpu, task) != task:
+            out.append(" ------------------------------------------")
+            out.append(" %d) %s => %s" % (cpu, graph_proc(last_task[cpu]), graph_proc(task)))
+            out.append(" ------------------------------------------")
+            out.append("")
+        last_task[cpu] = task
+        column = "              |  " if duration is None else graph_mark(duration) + " " + graph_duration(duration) + "|  "
+        out.append(prologue(ns, cpu, task) + column + "  " * depth.get(cpu, 0) + text)
+
+    # Pair every entry with its exit to know leaves and durations.
+    open_calls, pairs = {}, {}
+    for i, (ns, cpu, task, name, payload) in enumerate(events):
+        if name in CALL_ENTRY:
+            open_calls.setdefault((cpu, CALL_ENTRY[name]), []).append(i)
+        elif name in CALL_EXIT and open_calls.get((cpu, name)):
+            pairs[open_calls[(cpu, name)].pop()] = i
+    closes = {j: i for i, j in pairs.items()}
+    by_cpu_next = {}
+    for i, e in enumerate(events):
+        by_cpu_next.setdefault(e[1], []).append(i)
+    next_on_cpu = {}
+    for idx in by_cpu_next.values():
+        for a, b in zip(idx, idx[1:]):
+            next_on_cpu[a] = b
+    skip = set()
+    for i, (ns, cpu, task, name, payload) in enumerate(events):
+        if i in skip:
+            continue
+        if i in pairs:
+            j = pairs[i]
+            function = call_name(name, payload)
+            duration = events[j][0] - ns
+            if next_on_cpu.get(i) == j:  # nothing in between: a leaf
+                line(ns, cpu, task, duration, function + "();" + (" /* = 0x0 */" if retval else ""))
+                skip.add(j)
+            else:
+                line(ns, cpu, task, None, function + "() {")
+                depth[cpu] = depth.get(cpu, 0) + 1
+            continue
+        if i in closes:
+            k = closes[i]
+            depth[cpu] = depth.get(cpu, 0) - 1
+            function = call_name(events[k][3], events[k][4])
+            comment = [function] if tail else []
+            if retval:
+                comment.append("= 0x0")
+            line(ns, cpu, task, ns - events[k][0], "}" + (" /* %s */" % " ".join(comment) if comment else ""))
+            continue
+        if name in CALL_EXIT or name == "softirq_raise":
+            continue  # an exit whose entry is before the window; raise is noise
+        if name == "irq_handler_entry":
+            out.append(prologue(ns, cpu, task) + "  ==========> |")
+        line(ns, cpu, task, None, "/* %s: %s */" % (name, payload))
+        if name == "irq_handler_exit":
+            out.append(prologue(ns, cpu, task) + "  <========== |")
+    if extra:
+        for ns, cpu, task, kind, function in extra:
+            if kind == "entry":
+                line(ns, cpu, task, None, function + "() {")
+                depth[cpu] = depth.get(cpu, 0) + 1
+            else:
+                name, duration = function
+                line(ns, cpu, task, duration, name + "();")
+    return out
+
+
+def recorded_events(src_lines, start_s, end_s):
+    """(ns, cpu, task, name, payload) of the events between start_s and end_s
+    seconds into the recording."""
+    events = [LINE.match(l) for l in src_lines if not l.startswith("#")]
+    events = [m for m in events if m]
+    first = parse_ts(events[0]["ts"])
+    return [(parse_ts(m["ts"]), int(m["cpu"][1:-1]), m["task"].strip(), m["name"], m["payload"]) for m in events
+            if first + start_s * 1_000_000_000 <= parse_ts(m["ts"]) < first + end_s * 1_000_000_000]
+
+
+def funcgraph_default(src_lines):
+    """0.5 s of the recording with the default options (no times: each line
+    has only its duration)."""
+    return render_funcgraph(recorded_events(src_lines, 10.0, 10.5))
+
+
+def funcgraph_proc_abstime_tail(src_lines):
+    """The same 0.5 s with funcgraph-proc, funcgraph-abstime and funcgraph-tail."""
+    return render_funcgraph(recorded_events(src_lines, 10.0, 10.5), abstime=True, proc=True, tail=True)
+
+
+def funcgraph_retval(src_lines):
+    """0.2 s with funcgraph-retval and funcgraph-abstime (return values are
+    0x0: the recording has none)."""
+    return render_funcgraph(recorded_events(src_lines, 12.0, 12.2), abstime=True, retval=True)
+
+
+def funcgraph_stuck_cpu1(src_lines):
+    """Seed 000 as function_graph would show it: 5 s in, kworker/1:3-10711 on
+    CPU1 enters addrconf_dad_work and the chain down to __ipv6_dev_ac_inc
+    never returns. After that CPU1 prints nothing (every later CPU1 line is
+    cut); the trace ends 22 s later. To stay small, the window is 4.5 s to
+    27 s and after 5.5 s only CPU0's work items and timer callbacks are kept."""
+    events = recorded_events(src_lines, 4.5, 27.0)
+    first = parse_ts([m for m in map(LINE.match, src_lines) if m][0]["ts"])
+    hang = first + 5_000_000_000
+    kept = []
+    for e in events:
+        ns, cpu, _, name, _ = e
+        if cpu == 1 and ns >= hang:
+            continue
+        if ns >= hang + 500_000_000 and not (name.startswith("workqueue_execute") or name.startswith("timer_expire")):
+            continue
+        kept.append(e)
+    task = "kworker/1:3-10711"
+    chain = [(hang, 1, task, "entry", "process_one_work"),
+             (hang + 1_000, 1, task, "entry", "addrconf_dad_work"),
+             (hang + 2_000, 1, task, "leaf", ("rtnl_lock", 412)),
+             (hang + 3_000, 1, task, "entry", "ipv6_ifa_notify"),
+             (hang + 4_000, 1, task, "entry", "__ipv6_ifa_notify"),
+             (hang + 5_000, 1, task, "entry", "addrconf_join_anycast"),
+             (hang + 6_000, 1, task, "entry", "__ipv6_dev_ac_inc")]
+    # The chain's lines go where CPU1's time puts them: before CPU0's later lines.
+    before = [e for e in kept if e[0] < hang]
+    after = [e for e in kept if e[0] >= hang]
+    head = render_funcgraph(before, abstime=True, proc=True)
+    body = render_funcgraph(after, abstime=True, proc=True)[4:]
+    chain_lines = render_funcgraph([], abstime=True, proc=True, extra=chain)[4:]
+    return head + chain_lines + body
+
+
 FIXTURES = [
     # (output, source, transform)
     ("derived_seed000_stuck_work_cpu1.txt", "real_light30.txt", seed000_stuck_work),
@@ -272,6 +468,10 @@ FIXTURES = [
     ("derived_seed002_unanswered_ipi_cpu0.txt", "real_light30.txt", seed002_unanswered_ipi),
     ("derived_dmesg_dump_light30_last2s.txt", "real_light30.txt", dmesg_dump),
     ("derived_systrace_light30_last2s.html", "real_light30.txt", systrace_html),
+    ("derived_funcgraph_light30_default.txt", "real_light30.txt", funcgraph_default),
+    ("derived_funcgraph_light30_proc_abstime_tail.txt", "real_light30.txt", funcgraph_proc_abstime_tail),
+    ("derived_funcgraph_light30_retval.txt", "real_light30.txt", funcgraph_retval),
+    ("derived_funcgraph_stuck_cpu1_22s.txt", "real_light30.txt", funcgraph_stuck_cpu1),
 ]
 
 
