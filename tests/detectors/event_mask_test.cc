@@ -20,7 +20,8 @@ TEST_CASE("detectors that read events want them; span-only detectors want none")
   for (auto& d : make_all_detectors(DetectorContext{pool})) {
     const std::string id(d->id());
     CAPTURE(id);
-    if (id == "long-work" || id == "non-preempted" || id == "unterminated-work" || id == "kernel-report") {
+    if (id == "long-work" || id == "non-preempted" || id == "unterminated-work" || id == "kernel-report" ||
+        id == "stuck-function") {
       // kernel-report reads the parser's reports of console events and logs.
       CHECK(d->wanted_events() == 0);
     } else if (id == "lock-contention") {
@@ -40,6 +41,7 @@ TEST_CASE("detectors declare the span callbacks they override, and only those") 
     CAPTURE(id);
     if (id == "long-work") CHECK(d->wanted_spans() == kWorkDone);
     else if (id == "non-preempted") CHECK(d->wanted_spans() == kTaskSpans);
+    else if (id == "stuck-function") CHECK(d->wanted_spans() == kFunctionCalls);
     else CHECK(d->wanted_spans() == 0);  // they read events, not spans
   }
 }

@@ -31,6 +31,7 @@ struct DetectorRun final : TimelineListener {
   }
   void on_task_span(const TaskSpan& s, const SystemModel& m) override { detector->on_task_span(s, m); }
   void on_work_done(const WorkItem& w, TimeNs end, const SystemModel& m) override { detector->on_work_done(w, end, m); }
+  void on_function_call(const FunctionCall& c, const SystemModel& m) override { detector->on_function_call(c, m); }
 
   std::vector<Finding>& run(std::string_view text) {
     REQUIRE(feed_text(pool, text, [&](const Event& e) {

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <string>
 #include <vector>
 
 #include "feed_text.h"
@@ -188,4 +189,54 @@ TEST_CASE("model.lost events become a data gap on their CPU from its last event 
   CHECK(cpu0.from == 1'500'000'000);
   CHECK(cpu0.to == 3'000'000'000);
   CHECK(cpu0.lost == 5);
+}
+
+namespace {
+struct CallRecorder final : TimelineListener {
+  std::vector<FunctionCall> calls;
+  void on_function_call(const FunctionCall& c, const SystemModel&) override { calls.push_back(c); }
+};
+}  // namespace
+
+TEST_CASE("model.function_graph calls nest per CPU and a call with no return stays open at the end") {
+  StringPool pool;
+  CallRecorder rec;
+  SystemModel model(&rec);
+  const char* text =
+      "# tracer: function_graph\n"
+      "  100.000000 |   1) kworker/1:3-10711 |               |  process_one_work() {\n"
+      "  100.000001 |   1) kworker/1:3-10711 |   0.412 us    |    rtnl_lock();\n"
+      "  100.000002 |   1) kworker/1:3-10711 |               |    __ipv6_dev_ac_inc() {\n"
+      "  100.000010 |   0)    <idle>-0    |   1.000 us    |  tick_nohz_handler();\n"
+      "  122.000000 |   0)    <idle>-0    |   2.000 us    |  tick_nohz_handler();\n";
+  REQUIRE(testing::feed_text(pool, text, [&](const Event& e) { model.apply(e); }) == 0);
+  model.finish();
+  const CpuTimeline* cpu1 = model.cpu(1);
+  REQUIRE(cpu1);
+  REQUIRE(cpu1->functions.size == 2);
+  CHECK(pool.view(cpu1->functions.open[1].function) == "__ipv6_dev_ac_inc");
+  CHECK(cpu1->functions.open[1].depth == 1);
+  CHECK(cpu1->functions.open[1].pid == 10711);
+  // Leaves as they come, then the open calls at the end, outermost first.
+  REQUIRE(rec.calls.size() == 5);
+  CHECK(rec.calls[0].leaf);
+  CHECK(rec.calls[0].duration() == 412);
+  CHECK(pool.view(rec.calls[3].function) == "process_one_work");
+  CHECK_FALSE(rec.calls[3].end_seen);
+  CHECK(rec.calls[4].end == 122'000'000'000);  // the trace end: the last event's time
+}
+
+TEST_CASE("model.calls nested past the cap are counted, and their returns close nothing stored") {
+  StringPool pool;
+  CallRecorder rec;
+  SystemModel model(&rec);
+  std::string text;
+  for (size_t i = 0; i < FunctionStack::kDepth + 3; ++i) text += " 0)               |  f() {\n";
+  for (size_t i = 0; i < FunctionStack::kDepth + 4; ++i) text += " 0)   1.000 us    |  }\n";
+  REQUIRE(testing::feed_text(pool, text, [&](const Event& e) { model.apply(e); }) == 0);
+  model.finish();
+  CHECK(model.stats().get(ModelStat::function_depth_capped) == 3);
+  CHECK(model.stats().get(ModelStat::function_return_without_entry) == 1);
+  CHECK(rec.calls.size() == FunctionStack::kDepth);
+  CHECK(model.cpu(0)->functions.size == 0);
 }

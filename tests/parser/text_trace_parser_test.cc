@@ -236,3 +236,100 @@ TEST_CASE("text parser.a dmesg dump stamp too large for nanoseconds is a skipped
   REQUIRE(sink.issues.size() == 1);
   CHECK(sink.issues[0].line == 3);
 }
+
+TEST_CASE("parser.stack frames belong to the stack line before them and are not skipped") {
+  // Real lines: options/stacktrace with sched_switch (traces/real_stacktrace_option.txt).
+  const std::string text =
+      "            bash-22871   [000] d..2.   818.252226: sched_switch: prev_comm=bash prev_pid=22871 prev_prio=120 "
+      "prev_state=S ==> next_comm=bash next_pid=22873 next_prio=120\n"
+      "            bash-22871   [000] d..2.   818.254828: <stack trace>\n"
+      " => trace_event_raw_event_sched_switch\n"
+      " => __traceiter_sched_switch\n"
+      " => __schedule\n"
+      "            true-23327   [001] d..2.   836.320852: <user stack trace>\n"
+      " =>  <00007ffb4854b353>\n";
+  StringPool pool;
+  Collect sink;
+  FtraceTextParser parser(pool, sink);
+  parser.feed(text);
+  parser.finish();
+  CHECK(sink.issues.empty());
+  CHECK(parser.info().events == 3);
+  CHECK(parser.info().stack_frame_lines == 4);
+  CHECK(parser.info().skipped_lines == 0);
+  CHECK(parser.info().unaccounted_lines() == 0);
+  REQUIRE(sink.events.size() == 7);
+  CHECK(sink.events[1].type == EventType::kStackTrace);
+  CHECK(sink.events[1].number == 0);
+  CHECK(sink.events[2].type == EventType::kStackFrame);
+  CHECK(sink.events[2].cpu == 0);
+  CHECK(sink.events[2].pid == 22871);
+  CHECK(pool.view(sink.events[2].function) == "trace_event_raw_event_sched_switch");
+  CHECK(sink.events[4].number == 2);
+  CHECK(sink.events[5].type == EventType::kStackTrace);
+  CHECK(sink.events[5].number == 1);
+  CHECK(pool.view(sink.events[6].function) == "<00007ffb4854b353>");
+}
+
+TEST_CASE("parser.function_graph without abstime: calls timed by their durations, events from comments") {
+  const std::string text =
+      "# tracer: function_graph\n"
+      "#\n"
+      "# CPU  DURATION                  FUNCTION CALLS\n"
+      "# |     |   |                     |   |   |   |\n"
+      " 1)               |  hrtimer_wakeup() {\n"
+      " 1)               |    /* sched_waking: comm=memfd:sealed-91 pid=1169 prio=120 target_cpu=001 */\n"
+      " 1)   6.000 us    |  }\n"
+      " ------------------------------------------\n"
+      " 1)    <idle>-0    => memfd:sealed-91-1169\n"
+      " ------------------------------------------\n"
+      "\n"
+      " 1)               |  run_timer_softirq() {\n"
+      " 1)   2.000 us    |    tcp_orphan_update();\n"
+      " 1)   4.000 us    |  }\n";
+  StringPool pool;
+  Collect sink;
+  FtraceTextParser parser(pool, sink);
+  parser.feed(text);
+  parser.finish();
+  CHECK(sink.issues.empty());
+  const TextTraceInfo& info = parser.info();
+  CHECK(info.function_graph);
+  CHECK(info.times_from_durations);
+  CHECK(info.events == 6);
+  CHECK(info.marker_lines == 1);
+  CHECK(info.unaccounted_lines() == 0);
+  REQUIRE(sink.events.size() == 6);
+  CHECK(sink.events[0].type == EventType::kFuncEntry);
+  CHECK(sink.events[0].ts == 0);
+  CHECK(sink.events[1].type == EventType::kSchedWaking);
+  CHECK(sink.events[1].task.pid == 1169);
+  CHECK(sink.events[2].type == EventType::kFuncReturn);
+  CHECK(sink.events[2].ts == 6000);
+  CHECK(sink.events[3].pid == 1169);  // the banner switched CPU1 to memfd:sealed-91-1169
+  CHECK(sink.events[3].ts == 6000);
+  CHECK(sink.events[4].type == EventType::kFuncLeaf);
+  CHECK(sink.events[4].number == 2000);
+  CHECK(sink.events[5].ts == 10000);
+}
+
+TEST_CASE("parser.trace-cmd report's funcgraph_entry and funcgraph_exit read as calls") {
+  const std::string text =
+      "cpus=2\n"
+      "            bash-1977  [000]  1573.162047: funcgraph_entry:                   |  do_sys_open() {\n"
+      "            bash-1977  [000]  1573.162048: funcgraph_entry:        0.234 us   |    getname();\n"
+      "            bash-1977  [000]  1573.162050: funcgraph_exit:       + 12.400 us  |  }\n";
+  StringPool pool;
+  Collect sink;
+  FtraceTextParser parser(pool, sink);
+  parser.feed(text);
+  parser.finish();
+  CHECK(sink.issues.empty());
+  REQUIRE(sink.events.size() == 3);
+  CHECK(sink.events[0].type == EventType::kFuncEntry);
+  CHECK(pool.view(sink.events[0].function) == "do_sys_open");
+  CHECK(sink.events[1].type == EventType::kFuncLeaf);
+  CHECK(sink.events[1].number == 234);
+  CHECK(sink.events[2].type == EventType::kFuncReturn);
+  CHECK(sink.events[2].number == 12400);
+}
