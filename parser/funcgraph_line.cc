@@ -134,13 +134,16 @@ FuncgraphError tokenize_funcgraph_call(std::string_view text, FuncgraphLine* out
   const size_t bar = find_byte(text, 0, '|');
   if (bar == text.size()) return {"function_graph line without its '|' column", 0};
   const std::string_view column = text.substr(0, bar);
-  if (column.find("==========>") != std::string_view::npos) {
-    out->kind = FuncgraphLine::kIrqEnter;
-    return {};
-  }
-  if (column.find("<==========") != std::string_view::npos) {
-    out->kind = FuncgraphLine::kIrqExit;
-    return {};
+  // One byte scan per line rules the irq arrows out.
+  if (find_byte(column, 0, '=') != column.size()) {
+    if (column.find("==========>") != std::string_view::npos) {
+      out->kind = FuncgraphLine::kIrqEnter;
+      return {};
+    }
+    if (column.find("<==========") != std::string_view::npos) {
+      out->kind = FuncgraphLine::kIrqExit;
+      return {};
+    }
   }
   std::string_view duration = trim(column);
   if (!duration.empty()) {
@@ -220,10 +223,11 @@ FuncgraphError tokenize_funcgraph_line(std::string_view line, FuncgraphLine* out
   }
   // The first column is the duration (or an irq arrow, or blank) unless it
   // is funcgraph-proc's task.
+  // A duration ends in "us" and an arrow holds '='; a task is "comm-pid"
+  // (whose pid ends in a digit). The call parser reads the duration itself.
   const std::string_view first = trim(rest.substr(0, bar));
-  int64_t ignored = 0;
-  const bool is_duration = first.empty() || first.find("=====") != std::string_view::npos ||
-                           parse_funcgraph_duration(is_mark(first[0]) ? first.substr(1) : first, &ignored);
+  const bool is_duration =
+      first.empty() || first.ends_with("us") || find_byte(first, 0, '=') != first.size();
   std::string_view call = rest;
   if (!is_duration) {
     if (!split_task(first, &out->comm, &out->pid)) return {"task column is not comm-pid", at(first)};

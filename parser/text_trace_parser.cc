@@ -327,9 +327,7 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
     report(verdict.column, verdict.reason);
   }
   ++info_.events;
-  last_event_header_ = event;
-  stack_open_ = event.type == EventType::kStackTrace;
-  stack_frames_ = 0;
+  note_stack_head(event);
   sink_.on_event(event);
 }
 
@@ -341,11 +339,11 @@ void FtraceTextParser::handle_stack_frame(std::string_view frame) {
   if (size_t paren = frame.find(" ("); paren != std::string_view::npos && !frame.starts_with("<")) frame = frame.substr(0, paren);
   Event e;
   e.type = EventType::kStackFrame;
-  e.ts = last_event_header_.ts;
-  e.cpu = last_event_header_.cpu;
-  e.pid = last_event_header_.pid;
-  e.comm = last_event_header_.comm;
-  e.name = last_event_header_.name;
+  e.ts = stack_head_.ts;
+  e.cpu = stack_head_.cpu;
+  e.pid = stack_head_.pid;
+  e.comm = stack_head_.comm;
+  e.name = stack_head_.name;
   e.function = pool_.intern(frame);
   e.number = stack_frames_++;
   sink_.on_event(e);
@@ -456,7 +454,6 @@ void FtraceTextParser::handle_funcgraph_line(std::string_view line) {
   }
   if (info_.fraction_digits < 0) info_.fraction_digits = 6;
   ++info_.events;
-  last_event_header_ = e;
   stack_open_ = false;
   sink_.on_event(e);
 }
@@ -580,9 +577,7 @@ void FtraceTextParser::take_lone_event(const Event& event, LoneLine how) {
     report(how.column, kBadPayload);
   }
   ++info_.events;
-  last_event_header_ = event;
-  stack_open_ = event.type == EventType::kStackTrace;
-  stack_frames_ = 0;
+  note_stack_head(event);
   sink_.on_event(event);
 }
 

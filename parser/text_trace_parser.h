@@ -106,9 +106,22 @@ class FtraceTextParser {
   std::array<NameSlot, 1024> name_cache_{};
   CpuMask targets_;  // of the event being handed on (Event::cpumask)
 
-  // Where " => frame" lines go: the CPU, time and task of the last event.
-  Event last_event_header_;
-  bool stack_open_ = false;  // the last event was a "<stack trace>"
+  // Where " => frame" lines go: the CPU, time and task of the last
+  // "<stack trace>", while no other event came after it.
+  struct StackHead {
+    TimeNs ts = 0;
+    int32_t cpu = -1, pid = -1;
+    StrId comm = kNoStr, name = kNoStr;
+  };
+  void note_stack_head(const Event& event) {
+    stack_open_ = event.type == EventType::kStackTrace;
+    if (stack_open_) {
+      stack_head_ = {event.ts, event.cpu, event.pid, event.comm, event.name};
+      stack_frames_ = 0;
+    }
+  }
+  StackHead stack_head_;
+  bool stack_open_ = false;
   uint32_t stack_frames_ = 0;
 
   // function_graph: what each CPU's lines do not repeat.
