@@ -93,6 +93,16 @@ def main():
             zst = subprocess.run(['zstd', '-q', '-c'], input=seeds[2], capture_output=True).stdout
             if zst:
                 write(any_file, stem + '.txt.zst', zst)
+    # trace-cmd report prints function_graph records as funcgraph_entry /
+    # funcgraph_exit events; no recording here has them, so the shape is
+    # written out (columns as trace-cmd's function_graph plugin prints them).
+    write(report, 'funcgraph_report',
+          b'cpus=2\n'
+          b'            bash-1977  [000]  1573.162047: funcgraph_entry:                   |  do_sys_open() {\n'
+          b'            bash-1977  [000]  1573.162048: funcgraph_entry:        0.234 us   |    getname();\n'
+          b'            bash-1977  [000]  1573.162050: funcgraph_exit:       + 12.400 us  |  }\n'
+          b'            bash-1977  [000]  1573.162051: <stack trace>\n'
+          b' => do_sys_open (ffffffff8108a5b4)\n')
     for name in sorted(os.listdir(malformed)) if os.path.isdir(malformed) else []:
         path = os.path.join(malformed, name)
         data = open(path, 'rb').read()
