@@ -32,11 +32,16 @@ TEST_CASE("event_types.names are unique and each kernel event's name finds its o
   CHECK(event_type_from_name("block_rq_issue") == EventType::kOther);
 }
 
-TEST_CASE("event_types.only kOther and the recording markers are not kernel events") {
+TEST_CASE("event_types.only kOther, the recording markers and the text-only function_graph and stack types are not kernel events") {
   for (const EventTypeInfo& info : kEventTypes) {
     CAPTURE(info.name);
-    const bool marker =
-        info.type == EventType::kOther || info.type == EventType::kLostEvents || info.type == EventType::kBufferStarted;
+    // function_graph lines and stack traces are printed by tracers, not
+    // enabled as tracefs events.
+    const bool text_only = info.type == EventType::kFuncEntry || info.type == EventType::kFuncLeaf ||
+                           info.type == EventType::kFuncReturn || info.type == EventType::kStackTrace ||
+                           info.type == EventType::kStackFrame;
+    const bool marker = info.type == EventType::kOther || info.type == EventType::kLostEvents ||
+                        info.type == EventType::kBufferStarted || text_only;
     CHECK(info.is_kernel_event() == !marker);
     if (marker) {
       CHECK(info.record == RecordPreset::kNever);
