@@ -38,7 +38,7 @@ class StringPool;
 // delivered can still be read. `base` is where data[0] lies in the stream,
 // `committed` how many bytes of data end with a whole message.
 struct WireBuffer {
-  static constexpr size_t kBytes = 256 * 1024;
+  static constexpr size_t kBytes = 64 * 1024;
   std::atomic<uint64_t> base{0};
   std::atomic<uint64_t> committed{0};
   char data[kBytes];

@@ -357,7 +357,7 @@ TraceDatResult run_isolated(const std::string& path, const DatReadLimits& limits
   }
   auto* shared = new (shared_memory) SharedState;
   // Fewer switches between the two processes: 4 of the child's writes fit.
-  (void)::fcntl(pipe_fds[1], F_SETPIPE_SZ, static_cast<int>(kMiB));
+  (void)::fcntl(pipe_fds[1], F_SETPIPE_SZ, static_cast<int>(4 * WireBuffer::kBytes));
   const pid_t parent = ::getpid();
   const pid_t child = ::fork();
   if (child == 0) {
@@ -382,7 +382,7 @@ TraceDatResult run_isolated(const std::string& path, const DatReadLimits& limits
   auto last_watch = Clock::time_point{};
   bool killed_for_memory = false, killed_idle = false;
   uint64_t peak_rss = 0, received = 0;
-  std::vector<char> buffer(256 * 1024);
+  std::vector<char> buffer(WireBuffer::kBytes);
   const int fd = pipe_fds[0];
   for (;;) {
     pollfd p{fd, POLLIN, 0};
