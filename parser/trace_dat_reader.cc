@@ -127,10 +127,11 @@ void free_abandoned_formats(tracecmd_input* handle) {
 // a fault the handle is abandoned (its state cannot be trusted, not even to
 // close it) and the descriptor is closed. The file's kallsyms go to
 // `symbols`, which the handle uses for every symbol lookup (kernel_symbols.h).
-Expected<tracecmd_input*> open_trace_dat(const std::string& path, KernelSymbols& symbols, int* fd_out) {
+Expected<tracecmd_input*> open_trace_dat(const std::string& path, KernelSymbols& symbols, int* fd_out,
+                                         const DatPhaseHook& phase, DatFileHeader& header) {
+  phase(DatPhase::kHeaders);
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status(ErrorCode::kIo, path + ": cannot open: " + std::strerror(errno));
-  DatFileHeader header;
   if (Status bad = read_dat_file_header(fd, &header); !bad.ok()) {
     close(fd);
     return Status(ErrorCode::kBadInput, path + ": not a readable trace.dat (" + bad.message() + ")");
@@ -159,6 +160,7 @@ Expected<tracecmd_input*> open_trace_dat(const std::string& path, KernelSymbols&
     return Status(ErrorCode::kBadInput, path + ": not a readable trace.dat (truncated or corrupt headers: event "
                                                       "formats, symbols or options)");
   }
+  phase(DatPhase::kFirstPages);
   CapturedOutput said;
   int init = -1;
   auto init_data = [&] { init = tracecmd_init_data(handle); };
@@ -220,6 +222,68 @@ bool check_cpus_complete(tracecmd_input* handle, RecordDecoder& reader) {
   return true;
 }
 
+// libtracecmd takes the file header's page size and CPU count as they are.
+// A page size larger than the pages the data was written in reads each CPU's
+// data as fewer, bigger pages, and what lies past the end of the last one is
+// lost without a word (1 MiB for 4 KiB pages: 25 of 285 events). A CPU
+// count of 2^31 - 1 makes tracecmd_iterate_events walk every one of those
+// CPUs for every record while its memory grows by gigabytes (a count of 1M
+// takes 3.7 s for 285 events). Linux supports at most 8192 CPUs: beyond
+// that the count is refused; a count the file cannot hold the table of, and
+// a page size that does not divide the data, are said in the warning.
+constexpr int kMaxLinuxCpus = 8192;
+
+struct LayoutVerdict {
+  std::string refuse;  // the data is not read
+  std::string warn;
+};
+
+LayoutVerdict check_layout(tracecmd_input* handle, const DatFileHeader& header, const FlyrecordLayout& layout,
+                           bool own_reader, const std::string& path) {
+  LayoutVerdict verdict;
+  const int cpus = tracecmd_cpus(handle);
+  if (cpus > kMaxLinuxCpus) {
+    verdict.refuse = path + ": trace.dat declares " + std::to_string(cpus) + " CPUs, more than Linux supports (" +
+                     std::to_string(kMaxLinuxCpus) + "): its CPU count is corrupt";
+    return verdict;
+  }
+  auto add = [&verdict](const std::string& what) {
+    if (!verdict.warn.empty()) verdict.warn += "; ";
+    verdict.warn += what;
+  };
+  struct stat st {};
+  const uint64_t file_bytes = ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+  // Each CPU has an offset and a size in the file: 16 bytes at least.
+  if (cpus > 0 && file_bytes > 0 && static_cast<uint64_t>(cpus) * 16 > file_bytes)
+    add(path + ": trace.dat declares " + std::to_string(cpus) + " CPUs, more than its " + std::to_string(file_bytes) +
+        " bytes have room for: its CPU count is corrupt; the CPUs that hold data were read");
+  if (own_reader) {
+    if (layout.page_size != header.page_size)
+      add(path + ": the trace.dat header gives pages of " + std::to_string(header.page_size) +
+          " bytes, its buffer's own option " + std::to_string(layout.page_size) +
+          ": the header is corrupt; the data was read in pages of " + std::to_string(layout.page_size) + " bytes");
+    return verdict;
+  }
+  std::string uneven;
+  uint64_t example = 0;
+  auto sizes = [&] {
+    for (int slot = 0; slot < cpus; ++slot) {
+      const size_t bytes = tracecmd_get_cpu_file_size(handle, slot);
+      if (bytes == 0 || bytes == static_cast<size_t>(-1) || bytes % header.page_size == 0) continue;
+      if (!uneven.empty()) uneven += ',';
+      uneven += std::to_string(slot);
+      if (example == 0) example = bytes;
+    }
+  };
+  if (run_guarded_library_call(sizes) != 0) return verdict;
+  if (!uneven.empty())
+    add(path + ": the data of CPU " + uneven + " (" + std::to_string(example) + " bytes" +
+        (uneven.find(',') != std::string::npos ? " for the first" : "") + ") is not a whole number of the " +
+        std::to_string(header.page_size) +
+        "-byte pages the trace.dat header gives: the page size is corrupt, and events may be missing");
+  return verdict;
+}
+
 struct HandleCloser {
   void operator()(tracecmd_input* h) const {
     if (h) tracecmd_close(h);
@@ -228,15 +292,28 @@ struct HandleCloser {
 
 }  // namespace
 
+const char* dat_phase_doing(DatPhase phase) {
+  switch (phase) {
+    case DatPhase::kHeaders: return "reading the headers";
+    case DatPhase::kFirstPages: return "reading each CPU's first page";
+    case DatPhase::kInstances: return "reading its buffer instances";
+    case DatPhase::kEventData: return "reading the event data";
+    case DatPhase::kCpuEnds: return "checking where each CPU's data ends";
+    case DatPhase::kDone: return "finishing";
+  }
+  return "reading";
+}
+
 TraceDatResult read_trace_dat(const std::string& path, const std::string& instance, StringPool& pool,
-                              EventSink& sink) {
+                              EventSink& sink, DatPhaseHook phase) {
   TraceDatResult result;
   // libtracecmd reports problems on stderr itself; we say them once, ourselves.
   tracecmd_set_loglevel(TEP_LOG_NONE);
   tep_set_loglevel(TEP_LOG_NONE);
   int fd = -1;
   KernelSymbols symbols;  // outlives the handles, which look symbols up in it
-  Expected<tracecmd_input*> opened = open_trace_dat(path, symbols, &fd);
+  DatFileHeader header;
+  Expected<tracecmd_input*> opened = open_trace_dat(path, symbols, &fd, phase, header);
   if (!opened.ok()) {
     result.status = std::move(opened).take_status();
     return result;
@@ -251,6 +328,7 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
     close(fd);
   };
   tracecmd_input* handle = top.get();
+  phase(DatPhase::kInstances);
   auto open_instance = [&] {
     const int buffers = tracecmd_buffer_instances(handle);
     for (int i = 0; i < buffers; ++i) {
@@ -287,7 +365,14 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   else
     layout = read_flyrecord_layout(fd, instance);
   const bool own_reader = layout.not_handled.empty();
+  LayoutVerdict verdict = check_layout(handle, header, layout, own_reader, path);
+  if (!verdict.refuse.empty()) {
+    result.status = Status(ErrorCode::kBadInput, verdict.refuse);
+    return result;
+  }
+  result.layout_warning = std::move(verdict.warn);
   int fault = 0, iterated = 0;
+  phase(DatPhase::kEventData);
   if (own_reader) {
     // Not under the fault guard: it checks every page and record before
     // kbuffer or the decoder reads them (and a jump out of it would skip
@@ -313,8 +398,10 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
     result.status = Status(ErrorCode::kBadInput, path + ": cannot read the event data (truncated or corrupt)");
     return result;
   } else if (!own_reader) {
+    phase(DatPhase::kCpuEnds);
     if (!check_cpus_complete(handle, reader)) abandon();  // the rest stands
   }
+  phase(DatPhase::kDone);
   result.truncated_cpus = reader.truncated_cpus();
   result.unknown_records = reader.unknown_ids();
   result.corrupt_cpus = reader.corrupt_cpus();

@@ -4,6 +4,7 @@
 // and re-parsing text.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "parser/event_sink.h"
@@ -26,10 +27,31 @@ struct TraceDatResult {
   // The signal ("SIGSEGV") with which libtracecmd/libtraceevent crashed on a
   // damaged page, after some events were read; "" if reading went to the end.
   std::string read_fault;
+  // Why reading ended before the end of the data when the reader process
+  // did not come back (isolated_dat_reader.h): "libtracecmd aborted
+  // (SIGABRT) while reading the event data". Events read before it stand.
+  std::string stopped;
+  // The file's page size or CPU count disagrees with its data: what and
+  // what it costs, "path: ..." ("" when they agree).
+  std::string layout_warning;
+};
+
+// Where reading a trace.dat is, for a message about what went wrong there.
+enum class DatPhase : uint8_t { kHeaders, kFirstPages, kInstances, kEventData, kCpuEnds, kDone };
+// "reading the headers", "reading each CPU's first page", ...
+const char* dat_phase_doing(DatPhase phase);
+
+// Told each phase as reading enters it.
+struct DatPhaseHook {
+  void (*on_phase)(DatPhase phase, void* context) = nullptr;
+  void* context = nullptr;
+  void operator()(DatPhase phase) const {
+    if (on_phase) on_phase(phase, context);
+  }
 };
 
 // Reads the top buffer, or the instance named `instance`.
 TraceDatResult read_trace_dat(const std::string& path, const std::string& instance, StringPool& pool,
-                              EventSink& sink);
+                              EventSink& sink, DatPhaseHook phase = {});
 
 }  // namespace ftlens

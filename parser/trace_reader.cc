@@ -14,6 +14,7 @@
 #include "parser/byte_source.h"
 #include "parser/kernel_log_reader.h"
 #include "parser/text_chunk_pipeline.h"
+#include "parser/isolated_dat_reader.h"
 #include "parser/text_trace_parser.h"
 #include "parser/trace_dat_reader.h"
 
@@ -248,7 +249,10 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
         }
         dat_path = spool.path();
       }
-      TraceDatResult dat = read_trace_dat(dat_path, options.instance, pool, sink);
+      struct stat dat_st {};
+      const uint64_t dat_bytes = ::stat(dat_path.c_str(), &dat_st) == 0 ? static_cast<uint64_t>(dat_st.st_size) : 0;
+      const DatReadLimits limits = dat_read_limits(dat_bytes, options.dat_memory_mib, options.dat_cpu_seconds);
+      TraceDatResult dat = read_trace_dat_isolated(dat_path, options.instance, limits, pool, sink);
       result.bytes = source->raw_bytes();
       if (is_stdin || !result.compression.empty()) {
         // Name the input, not the temporary copy.
@@ -264,7 +268,10 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
       result.lost_events = dat.lost_events;
       result.declared_cpus = dat.cpus;
       result.instances = dat.instances;
-      if (!dat.read_fault.empty())
+      if (!dat.stopped.empty())
+        result.warning = name + ": reading stopped after " + std::to_string(dat.events) + " events: " + dat.stopped +
+                         "; what follows is missing on every CPU and findings there are marked low confidence";
+      else if (!dat.read_fault.empty())
         result.warning = name + ": reading stopped at a damaged page (libtracecmd/libtraceevent crashed with " +
                          dat.read_fault + " on it) after " + std::to_string(dat.events) +
                          " events; what follows it is missing on every CPU and findings there are marked low confidence";
@@ -272,6 +279,14 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
         result.warning = name + ": the data of CPU " + dat.truncated_cpus +
                          " breaks off at a damaged block (it does not decompress, or a page or record in it is "
                          "malformed); events after it are missing and findings there are marked low confidence";
+      if (!dat.layout_warning.empty()) {
+        std::string said = dat.layout_warning;
+        if (dat_path != path)  // name the input, not the temporary copy
+          for (size_t at = said.find(dat_path); at != std::string::npos; at = said.find(dat_path, at + name.size()))
+            said.replace(at, dat_path.size(), name);
+        if (!result.warning.empty()) result.warning += "; ";
+        result.warning += said;
+      }
       if (dat.unknown_records > 0) {
         if (!result.warning.empty()) result.warning += "; ";
         result.warning += name + ": " + std::to_string(dat.unknown_records) + " records on CPU " + dat.corrupt_cpus +

@@ -31,6 +31,12 @@ struct ReadOptions {
   // Where a kernel log's records go (kernel_log_reader.h); when null, each
   // record goes to the EventSink's on_log_line, without its CPU.
   LogRecordSink* log_records = nullptr;
+  // Limits of the process that reads a trace.dat (isolated_dat_reader.h):
+  // its resident memory in MiB and its CPU time in seconds. 0: sized from
+  // the file (256 MiB + 2 x the file; 5 s + 1 s per 2 MiB), unless
+  // FTLENS_DAT_MEMORY_MIB / FTLENS_DAT_CPU_SECONDS in the environment say.
+  uint64_t dat_memory_mib = 0;
+  unsigned dat_cpu_seconds = 0;
 };
 
 struct ReadResult {

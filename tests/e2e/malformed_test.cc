@@ -5,6 +5,7 @@
 // report and Perfetto, parses.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -276,5 +277,47 @@ TEST_CASE("malformed.a trace.dat header with page size 0 or a long of 11 bytes i
     Outcome o = analyze(path);
     CHECK(o.run.exit_code == 2);  // not 136 (SIGFPE inside libtracecmd)
     CHECK(o.run.err.find(reason) != std::string::npos);
+  }
+}
+
+TEST_CASE("malformed.a trace.dat v6 whose CPU count reads 0x7fffffff is refused in one line at once, not spun on") {
+  // libtracecmd 3.1.6 walks every one of the CPUs for each record while its
+  // memory grows by gigabytes; ftlens refuses a count beyond Linux's 8192.
+  const auto start = std::chrono::steady_clock::now();
+  Outcome o = analyze_case("cpu_count_0x7fffffff_spins_libtracecmd_v6.dat");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK(o.run.exit_code == 2);
+  CHECK(o.run.err.find("trace.dat declares 2147483647 CPUs, more than Linux supports (8192): its CPU count is corrupt") !=
+        std::string::npos);
+}
+
+TEST_CASE("malformed.a trace.dat whose header page size of 1 MiB disagrees with its data says so in its warning") {
+  // Uncompressed: libtracecmd reads each CPU's 8 KiB as one 1 MiB page and
+  // 25 of the 285 events are lost; the warning says so.
+  Outcome raw = analyze_case("page_size_1mib_v7_raw.dat");
+  REQUIRE(raw.run.exit_code == 0);
+  CHECK(raw.report["input"]["events"] == 260);
+  CHECK(raw.report["input"]["warning"].get<std::string>().find(
+            "the data of CPU 0,1 (8192 bytes for the first) is not a whole number of the 1048576-byte pages the "
+            "trace.dat header gives: the page size is corrupt, and events may be missing") != std::string::npos);
+  // Compressed: read in the pages of the buffer's own option, all 285
+  // events; the header that disagrees is still said.
+  Outcome zstd = analyze_case("page_size_1mib_v7.dat");
+  REQUIRE(zstd.run.exit_code == 0);
+  CHECK(zstd.report["input"]["events"] == 285);
+  CHECK(zstd.report["input"]["warning"].get<std::string>().find(
+            "the trace.dat header gives pages of 1048576 bytes, its buffer's own option 4096") != std::string::npos);
+}
+
+TEST_CASE("malformed.a trace.dat read in its own process gives what reading it in this one gives") {
+  // FTLENS_DAT_ISOLATION=0 reads in-process, as before there was a child.
+  for (const char* name : {"real_small_v7_raw.dat", "real_small_v6.dat", "real_small_v7.dat"}) {
+    CAPTURE(name);
+    Outcome child = analyze(std::string(FTLENS_TRACES) + "/" + name);
+    Outcome here = analyze(std::string(FTLENS_TRACES) + "/" + name, "", "FTLENS_DAT_ISOLATION=0");
+    REQUIRE(child.run.exit_code == 0);
+    REQUIRE(here.run.exit_code == 0);
+    CHECK(child.report["input"] == here.report["input"]);
+    CHECK(child.report["findings"] == here.report["findings"]);
   }
 }

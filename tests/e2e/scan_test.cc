@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -102,6 +103,39 @@ TEST_CASE("scan.a trace.dat that crashes libtraceevent is one failed entry; the 
     CHECK((*trace_entry(j, "before.dat"))["input"]["events"] == 285);
     CHECK((*trace_entry(j, "zafter.dat"))["ok"] == true);
   }
+}
+
+TEST_CASE("scan.hostile trace.dat files are failed entries naming why, and the good traces around them are analyzed") {
+  // One whose CPU count would make libtracecmd spin, one whose event formats
+  // crash libtraceevent, one whose page size loses events (read, with a
+  // warning), between two good recordings.
+  const std::string malformed = std::string(FTLENS_SOURCE_DIR) + "/tests/malformed/";
+  const std::string dir = scratch("night_hostile_dat");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(kTraces + "/real_small_v7.dat", dir + "/a_good.dat");
+  fs::copy_file(malformed + "cpu_count_0x7fffffff_spins_libtracecmd_v6.dat", dir + "/b_spins.dat");
+  fs::copy_file(std::string(FTLENS_SOURCE_DIR) + "/tests/fuzz/regressions/trace_dat/event_format_parse_crashes_libtraceevent_2",
+                dir + "/c_crashes.dat");
+  fs::copy_file(malformed + "page_size_1mib_v7_raw.dat", dir + "/d_page_size.dat");
+  fs::copy_file(kTraces + "/real_small_v6.dat", dir + "/e_good.dat");
+  const std::string report = scratch("scan_hostile_dat.json");
+  const auto start = std::chrono::steady_clock::now();
+  Run r = run_ftlens("scan " + dir + " -j 2 --report " + report);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json j = read_json(report);
+  CHECK(j["scan"]["traces"] == 5);
+  CHECK(j["scan"]["failed"] == 2);
+  CHECK((*trace_entry(j, "b_spins.dat"))["error"].get<std::string>().find("declares 2147483647 CPUs") !=
+        std::string::npos);
+  CHECK((*trace_entry(j, "c_crashes.dat"))["error"].get<std::string>().find("crashed with SIGSEGV") != std::string::npos);
+  const json& page_size = *trace_entry(j, "d_page_size.dat");
+  CHECK(page_size["ok"] == true);
+  CHECK(page_size["input"]["warning"].get<std::string>().find("the page size is corrupt") != std::string::npos);
+  CHECK((*trace_entry(j, "a_good.dat"))["input"]["events"] == 285);
+  CHECK((*trace_entry(j, "e_good.dat"))["input"]["events"] == 285);
 }
 
 TEST_CASE("scan.against last night's baseline: new, fixed and still-present findings; --fail-on new") {

@@ -135,6 +135,32 @@ def main():
     dat[at:at + 4] = (1).to_bytes(4, 'little')
     write('buffer_lists_one_of_two_cpus_v7.dat', bytes(dat))
 
+    # A trace.dat v6 whose CPU count (the 4 bytes before its "options  "
+    # section) reads 0x7fffffff: libtracecmd 3.1.6 then walks that many CPUs
+    # for every record in tracecmd_iterate_events while its memory grows by
+    # gigabytes (trace-cmd report returns at once).
+    with open(os.path.join(TRACES, 'real_small_v6.dat'), 'rb') as f:
+        dat = bytearray(f.read())
+    assert dat.count(b'options  \0') == 1, 'the v6 options section is not where it was'
+    at = dat.find(b'options  \0') - 4
+    assert int.from_bytes(dat[at:at + 4], 'little') == 2, 'the v6 CPU count is not where it was'
+    dat[at:at + 4] = (0x7fffffff).to_bytes(4, 'little')
+    write('cpu_count_0x7fffffff_spins_libtracecmd_v6.dat', bytes(dat))
+
+    # The file header's page size (after the version string, the endianness
+    # and the size of a long) set from 4 KiB to 1 MiB: libtracecmd reads each
+    # CPU's data as one short page of that size and 25 of the 285 events are
+    # lost without a word (uncompressed v7); the compressed v7 reader reads
+    # pages of its buffer option's own page size, which disagrees.
+    for recording, name in (('real_small_v7_raw.dat', 'page_size_1mib_v7_raw.dat'),
+                            ('real_small_v7.dat', 'page_size_1mib_v7.dat')):
+        with open(os.path.join(TRACES, recording), 'rb') as f:
+            dat = bytearray(f.read())
+        at = dat.index(b'\0', 10) + 3
+        assert int.from_bytes(dat[at:at + 4], 'little') == 4096, 'the page size is not where it was'
+        dat[at:at + 4] = (1 << 20).to_bytes(4, 'little')
+        write(name, bytes(dat))
+
 
 if __name__ == '__main__':
     main()
