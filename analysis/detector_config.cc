@@ -1,16 +1,11 @@
-#include "cli/analysis.h"
+#include "analysis/detector_config.h"
 
-#include <algorithm>
 #include <fstream>
-#include <memory>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
-#include "cli/pipeline.h"
 #include "detectors/detector.h"
-#include "exporters/perfetto_json.h"
-#include "model/system_model.h"
 #include "parser/string_pool.h"
-#include "parser/trace_reader.h"
 
 namespace ftlens {
 
@@ -79,84 +74,6 @@ std::optional<std::string> configure_detectors(std::vector<std::unique_ptr<Detec
       return "--set " + *err;
   }
   return std::nullopt;
-}
-
-AnalyzeOutcome analyze(const AnalyzeOptions& options) {
-  AnalyzeOutcome outcome;
-  StringPool strings;
-  auto detectors = make_all_detectors(DetectorContext{strings});
-  if (auto err = configure_detectors(detectors, options.config_path, options.sets)) {
-    outcome.error = *err;
-    return outcome;
-  }
-
-  std::unique_ptr<PerfettoJsonWriter> perfetto;
-  if (!options.perfetto_path.empty()) {
-    perfetto = std::make_unique<PerfettoJsonWriter>(options.perfetto_path, strings, options.timeline);
-    if (!perfetto->ok()) {
-      outcome.error = options.perfetto_path + ": cannot create";
-      return outcome;
-    }
-  }
-  Pipeline pipeline(detectors, perfetto.get());
-  ReadResult read = read_trace(options.trace, ReadOptions{options.instance, options.text_threads}, strings, pipeline);
-  if (!read.status.ok()) {
-    outcome.error = read.status.message();
-    return outcome;
-  }
-  if (!options.dmesg_path.empty()) {
-    // Only the log lines matter here; an ftrace dump inside it is not mixed
-    // into the trace being analyzed.
-    struct LogLinesOnly final : EventSink {
-      explicit LogLinesOnly(Pipeline& p) : pipeline(p) {}
-      void on_event(const Event&) override {}
-      void on_malformed(const ParseIssue&) override {}
-      void on_log_line(uint64_t line, TimeNs at, std::string_view text) override { pipeline.on_log_line(line, at, text); }
-      Pipeline& pipeline;
-    } logs(pipeline);
-    StringPool dmesg_strings;
-    ReadResult dmesg = read_trace(options.dmesg_path, ReadOptions{}, dmesg_strings, logs);
-    if (dmesg.format != "dmesg") {
-      outcome.error = options.dmesg_path + ": not a kernel log (no \"[ seconds]\" printk prefixes)";
-      if (!dmesg.status.ok() && dmesg.format.empty()) outcome.error = dmesg.status.message();
-      return outcome;
-    }
-  }
-  AnalysisResult& r = outcome.result;
-  r.path = options.trace;
-  r.format = read.format;
-  r.compression = read.compression;
-  r.bytes = read.bytes;
-  r.events = read.events;
-  r.lost_events = read.lost_events;
-  r.declared_cpus = read.declared_cpus;
-  r.warning = read.warning;
-  r.instances = read.instances;
-  r.text = read.text;
-  r.fraction_digits = read.fraction_digits;
-  pipeline.finish(r);
-  if (r.declared_cpus > 0 && !r.cpus.empty() && r.cpus.back() >= r.declared_cpus) {
-    std::string beyond;
-    for (int32_t cpu : r.cpus)
-      if (cpu >= r.declared_cpus) {
-        if (!beyond.empty()) beyond += ',';
-        beyond += std::to_string(cpu);
-      }
-    if (!r.warning.empty()) r.warning += "; ";
-    r.warning += r.path + ": events on CPU " + beyond + " although the trace declares " +
-                 std::to_string(r.declared_cpus) + " CPUs (#P/cpus=): a corrupt CPU column or a mixed-up file";
-  }
-  const SystemModel& model = pipeline.model();
-
-  if (perfetto) {
-    if (Status written = perfetto->finish(model, r); !written.ok()) {
-      outcome.error = written.message();
-      return outcome;
-    }
-    outcome.perfetto_bytes = perfetto->bytes_written();
-  }
-  outcome.ok = true;
-  return outcome;
 }
 
 }  // namespace ftlens
