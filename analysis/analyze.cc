@@ -100,8 +100,7 @@ std::optional<std::string> focus_on_finding(AnalyzeOptions& options, std::string
   if (options.timeline.cpus.empty()) {
     for (const auto& f : findings)
       if ((&f == &*it || (!it->group.empty() && f.group == it->group)) && f.cpu) options.timeline.cpus.push_back(*f.cpu);
-    if (it->details.contains("senders"))
-      for (const auto& s : it->details["senders"]) options.timeline.cpus.push_back(s["cpu"].get<int32_t>());
+    options.timeline.cpus.insert(options.timeline.cpus.end(), it->related_cpus.begin(), it->related_cpus.end());
   }
   return std::nullopt;
 }

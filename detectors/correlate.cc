@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <numeric>
 #include <set>
-#include <string_view>
 
 namespace ftlens {
 
@@ -14,24 +13,10 @@ constexpr size_t kMaxCorrelated = 4000;
 // (a kernel report is printed a little after what it reports).
 constexpr TimeNs kSlack = 1'000'000'000;
 
-// Which detector's finding is the cause when several share a group: the thing
-// that did not finish or stopped the CPU comes before its symptoms.
-int cause_rank(std::string_view detector) {
-  static constexpr std::string_view kOrder[] = {"unterminated-work", "lock-contention", "cpu-silent", "non-preempted",
-                                                "ipi-unanswered",    "wq-stall",        "long-work",  "watchdog-gap",
-                                                "hung-task",         "kernel-report"};
-  for (size_t i = 0; i < std::size(kOrder); ++i)
-    if (kOrder[i] == detector) return static_cast<int>(i);
-  return static_cast<int>(std::size(kOrder));
-}
-
-// The CPUs a finding is about: its own, and for an unanswered IPI the senders.
+// The CPUs a finding is about: its own and its related ones.
 std::set<int32_t> cpus_of(const Finding& f) {
-  std::set<int32_t> cpus;
+  std::set<int32_t> cpus(f.related_cpus.begin(), f.related_cpus.end());
   if (f.cpu) cpus.insert(*f.cpu);
-  if (f.detector == "ipi-unanswered" && f.details.contains("senders"))
-    for (const auto& s : f.details["senders"])
-      if (s.contains("cpu") && s["cpu"].is_number_integer()) cpus.insert(s["cpu"].get<int32_t>());
   return cpus;
 }
 
@@ -84,8 +69,7 @@ void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end) {
   for (size_t rep = 0; rep < n; ++rep) {
     if (members[rep].size() < 2) continue;
     size_t root = *std::min_element(members[rep].begin(), members[rep].end(), [&](size_t x, size_t y) {
-      int rx = cause_rank(findings[x].detector), ry = cause_rank(findings[y].detector);
-      if (rx != ry) return rx < ry;
+      if (findings[x].cause_rank != findings[y].cause_rank) return findings[x].cause_rank < findings[y].cause_rank;
       return findings[x].start < findings[y].start;
     });
     roots.emplace_back(root, rep);

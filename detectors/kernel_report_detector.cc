@@ -7,7 +7,6 @@
 
 #include "detectors/describe.h"
 #include "detectors/detector.h"
-#include "detectors/registry.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
 
@@ -96,6 +95,8 @@ class KernelReportDetector final : public Detector {
   explicit KernelReportDetector(const DetectorContext&) {}
 
   std::string_view id() const override { return "kernel-report"; }
+  // The kernel's own report of a problem, never its cause.
+  int cause_rank() const override { return 100; }
   SpanKindMask wanted_spans() const override { return 0; }
   EventTypeMask wanted_events() const override { return event_types({EventType::kConsole}); }
   std::vector<Option> options() override {
