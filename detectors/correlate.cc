@@ -53,12 +53,12 @@ void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end) {
       const Finding& b = findings[j];
       bool linked = share_cpu(i, j) && overlap(a, b);
       // A hung-task report names its task, not a CPU.
-      if (!linked && a.pid && b.pid && *a.pid == *b.pid && (a.detector == "kernel-report" || b.detector == "kernel-report"))
+      if (!linked && a.pid && b.pid && *a.pid == *b.pid && (a.is_report || b.is_report))
         linked = overlap(a, b);
       if (!linked) continue;
       groups.join(i, j);
-      if (a.detector == "kernel-report" && b.detector != "kernel-report") explains[i].push_back(j);
-      if (b.detector == "kernel-report" && a.detector != "kernel-report") explains[j].push_back(i);
+      if (a.is_report && !b.is_report) explains[i].push_back(j);
+      if (b.is_report && !a.is_report) explains[j].push_back(i);
     }
   }
 
@@ -88,7 +88,7 @@ void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end) {
     }
   }
   for (size_t i = 0; i < n; ++i) {
-    if (findings[i].detector != "kernel-report") continue;
+    if (!findings[i].is_report) continue;
     nlohmann::ordered_json ids = nlohmann::ordered_json::array();
     for (size_t j : explains[i]) ids.push_back(findings[j].id);
     findings[i].details["explains"] = std::move(ids);

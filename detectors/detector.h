@@ -49,6 +49,11 @@ class Detector : public TimelineListener {
   // watchdog kicks 80) and the kernel's own reports (100); a new detector
   // picks the place between them where its findings belong.
   virtual int cause_rank() const = 0;
+  // Whether its findings relay what something else reported (the kernel's
+  // own lockup and stall lines) rather than what the trace shows: such a
+  // finding joins a group by its task as well as its CPU and lists the
+  // findings it explains.
+  virtual bool relays_reports() const { return false; }
   // The detector's thresholds, bound to its config struct.
   virtual std::vector<Option> options() = 0;
   // The event types on_event needs (default: every event).
@@ -71,6 +76,7 @@ class Detector : public TimelineListener {
   void report(Finding finding) {
     finding.detector = std::string(id());
     finding.cause_rank = cause_rank();
+    finding.is_report = relays_reports();
     findings_.push_back(std::move(finding));
   }
 

@@ -97,6 +97,7 @@ class KernelReportDetector final : public Detector {
   std::string_view id() const override { return "kernel-report"; }
   // The kernel's own report of a problem, never its cause.
   int cause_rank() const override { return 100; }
+  bool relays_reports() const override { return true; }
   SpanKindMask wanted_spans() const override { return 0; }
   EventTypeMask wanted_events() const override { return event_types({EventType::kConsole}); }
   std::vector<Option> options() override {

@@ -9,13 +9,16 @@
 using namespace ftlens;
 
 namespace {
-// The cause rank the detector gives its findings.
-int rank_of(std::string_view detector) {
+// What the registered detector stamps on its findings.
+void stamp_as(Finding& f, std::string_view detector) {
   StringPool pool;
   for (auto& d : make_all_detectors(DetectorContext{pool}))
-    if (d->id() == detector) return d->cause_rank();
+    if (d->id() == detector) {
+      f.cause_rank = d->cause_rank();
+      f.is_report = d->relays_reports();
+      return;
+    }
   FAIL("no detector ", std::string(detector));
-  return 0;
 }
 
 Finding make(const char* id, const char* detector, int32_t cpu, TimeNs start, std::optional<TimeNs> end,
@@ -23,7 +26,7 @@ Finding make(const char* id, const char* detector, int32_t cpu, TimeNs start, st
   Finding f;
   f.id = id;
   f.detector = detector;
-  f.cause_rank = rank_of(detector);
+  stamp_as(f, detector);
   f.cpu = cpu;
   f.start = start;
   f.end = end;
