@@ -89,7 +89,7 @@ TEST_CASE("a detector called only for the events and spans it declares reports w
     CAPTURE(name);
     TwinRun run;
     const ReadResult read = read_trace(std::string(FTLENS_TRACES) + "/" + name, ReadOptions{}, run.pool, run);
-    REQUIRE(read.ok);
+    REQUIRE(read.status.ok());
     run.model.finish();
     size_t findings = 0;
     for (size_t i = 0; i < run.told_all.size(); ++i) {
