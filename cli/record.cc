@@ -1,24 +1,20 @@
-#include "cli/record.h"
-
-#include <poll.h>
+// ftlens record: record the running kernel to a trace.dat with libtracefs,
+// optionally with the detectors watching live.
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "cli/analysis.h"
-#include "cli/pipeline.h"
-#include "detectors/detector.h"
-#include "exporters/json_report.h"
-#include "parser/string_pool.h"
+#include "analysis/live_analysis.h"
+#include "cli/command.h"
+#include "parser/tracefs_recording.h"
 
-namespace ftlens {
+namespace ftlens::cli {
 
 namespace {
 
@@ -30,49 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// What the detectors would report if the trace ended now. The model and the
-// detectors are forked: the child closes every open span and collects the
-// findings on its copy and sends them back as JSON, the parent's state is
-// untouched and recording goes on. Every detector works live this way,
-// unchanged, with exactly the findings a later `analyze` would give for the
-// trace up to this point.
-nlohmann::ordered_json findings_if_ended_now(Pipeline& pipeline) {
-  int fds[2];
-  if (pipe(fds) != 0) return nlohmann::ordered_json::array();
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t child = fork();
-  if (child < 0) {
-    close(fds[0]);
-    close(fds[1]);
-    return nlohmann::ordered_json::array();
-  }
-  if (child == 0) {
-    close(fds[0]);
-    AnalysisResult result;
-    pipeline.finish(result);
-    const std::string text =
-        build_report(result)["findings"].dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-    size_t done = 0;
-    while (done < text.size()) {
-      ssize_t n = write(fds[1], text.data() + done, text.size() - done);
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    _exit(0);
-  }
-  close(fds[1]);
-  std::string text;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-  close(fds[0]);
-  int status = 0;
-  waitpid(child, &status, 0);
-  auto parsed = nlohmann::ordered_json::parse(text, nullptr, false);
-  return parsed.is_array() ? parsed : nlohmann::ordered_json::array();
 }
 
 int severity_rank(const std::string& severity) { return severity == "error" ? 2 : severity == "warning" ? 1 : 0; }
@@ -118,14 +71,30 @@ class LiveReporter {
   size_t printed_count_ = 0;
 };
 
-}  // namespace
+struct RecordArgs {
+  RecordingOptions recording;
+  std::string events = "default";  // --events as given
+  double seconds = 0;            // 0: until Ctrl-C (SIGINT) or SIGTERM
+  bool live = false;             // run the detectors while recording
+  bool json = false;             // live findings as JSON lines on stdout
+  double check_every = 1.0;      // seconds between live checks
+  std::string config_path;       // detector options, as for analyze
+  std::vector<std::string> sets;
+};
 
-int run_record(const RecordCommand& command) {
-  StringPool strings;
-  auto detectors = make_all_detectors(DetectorContext{strings});
-  if (auto err = configure_detectors(detectors, command.config_path, command.sets)) {
-    std::fprintf(stderr, "ftlens: %s\n", err->c_str());
-    return 2;
+int run_record(const RecordArgs& args) {
+  RecordArgs command = args;
+  command.recording.events = recording_events(command.events);
+  if (command.recording.events.empty()) {
+    std::fprintf(stderr, "ftlens: --events %s: not a preset (default, light) nor a list of system:event\n",
+                 command.events.c_str());
+    return kExitUnusable;
+  }
+  std::string config_error;
+  auto analysis = LiveAnalysis::create(command.config_path, command.sets, &config_error);
+  if (!analysis) {
+    std::fprintf(stderr, "ftlens: %s\n", config_error.c_str());
+    return kExitUnusable;
   }
   std::vector<std::string> skipped;
   // Ctrl-C and SIGTERM end the recording the normal way: the file is written
@@ -142,12 +111,11 @@ int run_record(const RecordCommand& command) {
     std::fprintf(stderr, "ftlens: record: event %s does not exist on this kernel; skipped\n", s.c_str());
   if (!started.ok()) {
     std::fprintf(stderr, "ftlens: record: %s\n", started.status().message().c_str());
-    return 2;
+    return kExitUnusable;
   }
   std::unique_ptr<TracefsRecording> recording = std::move(started).value();
 
-  Pipeline pipeline(detectors, nullptr);
-  if (command.live) recording->decode_into(strings, pipeline);
+  if (command.live) recording->decode_into(analysis->strings(), analysis->pipeline());
   const auto start = Clock::now();
   std::fprintf(stderr, "ftlens: recording %zu events on %d CPUs from %s to %s%s\n",
                command.recording.events.size() - skipped.size(), recording->stats().cpus,
@@ -164,15 +132,15 @@ int run_record(const RecordCommand& command) {
     if (recording->poll() < 16) std::this_thread::sleep_for(interval);
     if (command.live && std::chrono::duration<double>(Clock::now() - last_check).count() >= command.check_every) {
       last_check = Clock::now();
-      if (!pipeline.model().empty()) reporter.report(findings_if_ended_now(pipeline));
+      if (!analysis->empty()) reporter.report(analysis->findings_if_ended_now());
     }
   }
   const double elapsed = seconds_since(start);
   const Status finished = recording->finish();
-  if (command.live && !pipeline.model().empty()) reporter.report(findings_if_ended_now(pipeline));
+  if (command.live && !analysis->empty()) reporter.report(analysis->findings_if_ended_now());
   if (!finished.ok()) {
     std::fprintf(stderr, "ftlens: record: %s\n", finished.message().c_str());
-    return 2;
+    return kExitUnusable;
   }
   const RecordingStats& stats = recording->stats();
   std::fprintf(stderr, "ftlens: wrote %s: %.1f s, %llu pages (%.1f MB) from %d CPUs, %llu events lost in the ring buffer",
@@ -183,7 +151,30 @@ int run_record(const RecordCommand& command) {
                  static_cast<unsigned long long>(stats.events), static_cast<double>(stats.events) / elapsed,
                  reporter.printed());
   std::fprintf(stderr, "\n");
-  return 0;
+  return kExitOk;
 }
 
-}  // namespace ftlens
+}  // namespace
+
+Command add_record_command(CLI::App& app) {
+  auto args = std::make_shared<RecordArgs>();
+  CLI::App* command = app.add_subcommand(
+      "record", "record the running kernel to a trace.dat with libtracefs (root); --live: detectors watch while it records");
+  command->add_option("-o,--output", args->recording.output, "the trace.dat to write")->capture_default_str();
+  command->add_option("--seconds", args->seconds, "stop after this long (default: at Ctrl-C)");
+  command->add_option("--events", args->events,
+                      "preset (default: every event a detector reads; light: sched, workqueue, irq) or a list "
+                      "system:event,system:*")
+      ->capture_default_str();
+  command->add_option("--buffer-kb", args->recording.buffer_kb, "ring buffer per CPU in KiB (default: as it is)");
+  command->add_option("--file-version", args->recording.file_version, "trace.dat version: 7 (compressed) or 6")
+      ->check(CLI::IsMember({6, 7}))
+      ->capture_default_str();
+  command->add_flag("--live", args->live, "run the detectors on the events as they arrive and print findings");
+  command->add_flag("--json", args->json, "with --live: one JSON object per finding per line");
+  command->add_option("--check-every", args->check_every, "with --live: seconds between checks")->capture_default_str();
+  add_detector_settings(command, &args->sets, &args->config_path);
+  return {command, [args] { return run_record(*args); }};
+}
+
+}  // namespace ftlens::cli

@@ -1,180 +1,78 @@
-#include "cli/scan.h"
-
+// ftlens scan DIR...: every trace under directories, analyzed in parallel,
+// into one report; --shard K/N analyzes one slice of them (cli/merge.cc puts
+// the slices back together).
 #include <unistd.h>  // isatty
 
-#include <atomic>
-#include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <mutex>
-#include <thread>
+#include <memory>
+#include <optional>
 
-#include "parser/ftrace_line.h"
-#include "parser/kernel_log_reader.h"
-#include "parser/line_tokenizer.h"
-#include "parser/trace_reader.h"
+#include "analysis/scan.h"
+#include "analysis/shard.h"
+#include "cli/command.h"
 
-namespace ftlens {
-
-namespace fs = std::filesystem;
+namespace ftlens::cli {
 
 namespace {
 
-constexpr size_t kSniffBytes = 64 * 1024;
+struct ScanArgs {
+  ScanOptions options;
+  ScanOutputs outputs;
+  std::string shard;
+};
 
-bool looks_like_trace(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::string head(kSniffBytes, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<size_t>(in.gcount()));
-  switch (sniff_format(head)) {
-    case InputFormat::kTraceDat:
-    case InputFormat::kGzip:
-    case InputFormat::kZstd:
-      return true;
-    case InputFormat::kFtraceText:
-      break;
-    default:
-      return false;
-  }
-  if (head.starts_with("cpus=")) return true;  // trace-cmd report
-  // A systrace page: an HTML document with a trace-data block, or systrace's
-  // title (real pages hold megabytes of script before the trace).
-  if ((head.starts_with("<!DOCTYPE html") || head.starts_with("<html")) &&
-      (head.find("<script class=\"trace-data\"") != std::string::npos || head.find("Android System Trace") != std::string::npos))
-    return true;
-  // Prose can hold a line that happens to tokenize (a README quoting a
-  // trace); a trace has them one after another.
-  constexpr int kTraceLines = 3;
-  // A kernel log alone (a console capture, dmesg, last_kmsg): several records.
-  if (looks_like_kernel_log(head)) {
-    int records = 0;
-    for (size_t at = 0; at < head.size() && records < kTraceLines;) {
-      size_t end = std::min(head.find('\n', at), head.size());
-      LogPrefix prefix;
-      if (parse_log_prefix(std::string_view(head).substr(at, end - at), &prefix)) ++records;
-      at = end + 1;
+int run_scan(const ScanArgs& args) {
+  if (!fail_on_new_has_baseline(args.outputs)) return kExitUnusable;
+  std::optional<Shard> shard;
+  if (!args.shard.empty()) {
+    shard = parse_shard(args.shard);
+    if (!shard) {
+      std::fprintf(stderr, "ftlens: --shard %s: expected K/N with 1 <= K <= N\n", args.shard.c_str());
+      return kExitUnusable;
     }
-    if (records >= kTraceLines) return true;
-  }
-  int trace_lines = 0;
-  size_t start = 0;
-  while (start < head.size()) {
-    size_t end = head.find('\n', start);
-    if (end == std::string::npos) break;  // a cut last line proves nothing
-    std::string_view line(head.data() + start, end - start);
-    // A console log with an ftrace dump.
-    if (std::string_view text = line; strip_printk_prefix(&text) && text.starts_with("Dumping ftrace buffer:")) return true;
-    FtraceLine cols;
-    bool usecs = false;
-    if (!line.starts_with("#") && (!tokenize_ftrace_line(line, &cols) || !tokenize_latency_line(line, &cols, &usecs)))
-      ++trace_lines;
-    if (trace_lines >= kTraceLines) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
-std::string fold_digits(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] >= '0' && text[i] <= '9') {
-      out += 'N';
-      while (i + 1 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '9') ++i;
-    } else {
-      out += text[i];
+    if (!args.outputs.baseline.empty()) {
+      std::fprintf(stderr, "ftlens: --baseline compares the whole scan: give it to ftlens merge, not to a shard\n");
+      return kExitUnusable;
     }
   }
-  return out;
+  const Baseline baseline = load_baseline(args.outputs.baseline);
+  if (!baseline.report) {
+    std::fprintf(stderr, "ftlens: %s\n", baseline.error.c_str());
+    return kExitUnusable;
+  }
+  ScanOptions options = args.options;
+  options.progress = ::isatty(2) != 0;
+  ScanOutcome outcome = scan_to_report(options, shard, args.outputs.baseline.empty() ? nullptr : &*baseline.report);
+  for (const std::string& m : outcome.missing) std::fprintf(stderr, "ftlens: %s: no such file or directory\n", m.c_str());
+  if (!outcome.error.empty()) {
+    std::fprintf(stderr, "ftlens: %s\n", outcome.error.c_str());
+    return kExitUnusable;
+  }
+  // A shard may hold no trace at all; the merge needs its (empty) part.
+  return deliver_scan_report(outcome.report, args.outputs, shard.has_value());
 }
 
 }  // namespace
 
-std::vector<std::string> find_traces(const std::vector<std::string>& roots, std::vector<std::string>* missing,
-                                     std::vector<std::string>* relative) {
-  std::vector<std::string> found;
-  for (const std::string& root : roots) {
-    std::error_code ec;
-    const fs::file_status status = fs::status(root, ec);
-    if (ec || !fs::exists(status)) {
-      missing->push_back(root);
-      continue;
-    }
-    if (!fs::is_directory(status)) {
-      found.push_back(root);  // named explicitly: always analyzed
-      if (relative) relative->push_back(fs::path(root).filename().string());
-      continue;
-    }
-    std::vector<std::string> here;
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      std::error_code file_ec;
-      if (it->is_regular_file(file_ec) && !file_ec && looks_like_trace(it->path())) here.push_back(it->path().string());
-    }
-    std::sort(here.begin(), here.end());  // stable order across runs and machines
-    found.insert(found.end(), here.begin(), here.end());
-    if (relative)
-      for (const std::string& path : here) relative->push_back(fs::path(path).lexically_relative(root).string());
-  }
-  return found;
+Command add_scan_command(CLI::App& app) {
+  auto args = std::make_shared<ScanArgs>();
+  ScanOptions& options = args->options;
+  ScanOutputs& outputs = args->outputs;
+  CLI::App* command = app.add_subcommand("scan", "analyze every trace under directories, in parallel, into one report");
+  command->add_option("DIR_OR_FILE", options.roots, "directories (searched recursively, traces found by content) and files")
+      ->required();
+  command->add_option("-j,--jobs", options.jobs, "traces analyzed at once (default: one per core)");
+  command->add_option("--report", outputs.report, "write the aggregate JSON report here");
+  command->add_option("--junit", outputs.junit, "write JUnit XML here (a testcase per trace)");
+  command->add_option("--html", outputs.html, "write a static HTML summary here (sortable tables)");
+  command->add_option("--perfetto-dir", options.perfetto_dir, "write each trace's Perfetto JSON here; the HTML links to them");
+  command->add_option("--baseline", outputs.baseline, "a previous scan report: say what is new, fixed, still present");
+  add_scan_fail_on(command, &outputs.fail_on);
+  add_detector_settings(command, &options.analyze.sets, &options.analyze.config_path);
+  command->add_option("--shard", args->shard,
+                      "K/N: analyze only slice K of N (by a hash of each trace's path under its root; the same on every "
+                      "machine); combine the N reports with ftlens merge");
+  return {command, [args] { return run_scan(*args); }};
 }
 
-std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::string>& traces) {
-  std::vector<ScanEntry> entries(traces.size());
-  std::atomic<size_t> next{0}, done{0};
-  std::atomic<uint64_t> bytes{0};
-  std::mutex progress_mutex;
-  const auto started = std::chrono::steady_clock::now();
-  AnalyzeOptions analyze_options = options.analyze;  // set before the workers start, read-only after
-  auto worker = [&] {
-    for (size_t i = next++; i < traces.size(); i = next++) {
-      AnalyzeOptions one = analyze_options;
-      one.trace = traces[i];
-      if (!options.perfetto_dir.empty()) {
-        // Numbered, so that equal names in different folders do not collide.
-        one.perfetto_path = (fs::path(options.perfetto_dir) /
-                             (std::to_string(i + 1) + "-" + fs::path(traces[i]).filename().string() + ".perfetto.json")).string();
-      }
-      AnalyzeOutcome outcome = analyze(one);
-      ScanEntry& entry = entries[i];
-      entry.path = traces[i];
-      entry.ok = outcome.ok;
-      entry.error = outcome.error;
-      entry.result = std::move(outcome.result);
-      if (outcome.ok) entry.perfetto = one.perfetto_path;
-      bytes += entry.result.bytes;
-      const size_t finished = ++done;
-      if (options.progress) {
-        std::lock_guard lock(progress_mutex);
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        const double eta = finished ? seconds / static_cast<double>(finished) * static_cast<double>(traces.size() - finished) : 0;
-        std::fprintf(stderr, "\rftlens scan: %zu/%zu traces, %.0f MB/s, ETA %.0fs   ", finished, traces.size(),
-                     static_cast<double>(bytes.load()) / 1e6 / std::max(seconds, 1e-3), eta);
-        if (finished == traces.size()) std::fputc('\n', stderr);
-      }
-    }
-  };
-  unsigned jobs = options.jobs > 0 ? static_cast<unsigned>(options.jobs) : std::max(1u, std::thread::hardware_concurrency());
-  jobs = std::min<unsigned>(jobs, static_cast<unsigned>(std::max<size_t>(traces.size(), 1)));
-  // Traces side by side already keep the cores busy; one alone gets them.
-  if (jobs > 1) analyze_options.text_threads = 1;
-  std::vector<std::thread> pool;
-  for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  return entries;
-}
-
-std::string fingerprint(const Finding& f) {
-  std::string about;
-  const auto& d = f.details;
-  if (d.contains("function") && d["function"].is_string()) about = d["function"].get<std::string>();
-  else if (d.contains("kind") && d["kind"].is_string()) about = d["kind"].get<std::string>();
-  else if (d.contains("senders") && !d["senders"].empty()) about = d["senders"][0].value("function", "");
-  else if (d.contains("pool")) about = d["pool"].value("unbound", false) ? "unbound" : "bound";
-  else if (d.contains("work") && d["work"].is_object()) about = d["work"].value("function", "");
-  return f.detector + "|" + fold_digits(f.comm.value_or("")) + "|" + about;
-}
-
-}  // namespace ftlens
+}  // namespace ftlens::cli

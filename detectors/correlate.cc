@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <numeric>
 #include <set>
-#include <string_view>
 
 namespace ftlens {
 
@@ -14,29 +13,10 @@ constexpr size_t kMaxCorrelated = 4000;
 // (a kernel report is printed a little after what it reports).
 constexpr TimeNs kSlack = 1'000'000'000;
 
-// Which detector's finding is the cause when several share a group: the thing
-// that did not finish or stopped the CPU comes before its symptoms.
-int cause_rank(std::string_view detector) {
-  static constexpr std::string_view kOrder[] = {"stuck-function", "unterminated-work", "lock-contention", "cpu-silent", "non-preempted",
-                                                "ipi-unanswered",    "wq-stall",        "long-work",  "watchdog-gap",
-                                                "hung-task",         "kernel-report"};
-  for (size_t i = 0; i < std::size(kOrder); ++i)
-    if (kOrder[i] == detector) return static_cast<int>(i);
-  return static_cast<int>(std::size(kOrder));
-}
-
-// The CPUs a finding is about: its own, and for an unanswered IPI the senders.
+// The CPUs a finding is about: its own and its related ones.
 std::set<int32_t> cpus_of(const Finding& f) {
-  std::set<int32_t> cpus;
+  std::set<int32_t> cpus(f.related_cpus.begin(), f.related_cpus.end());
   if (f.cpu) cpus.insert(*f.cpu);
-  if (f.detector == "ipi-unanswered" && f.details.contains("senders"))
-    for (const auto& s : f.details["senders"])
-      if (s.contains("cpu") && s["cpu"].is_number_integer()) cpus.insert(s["cpu"].get<int32_t>());
-  // A kernel report about a CPU another waits for, or that did not kick.
-  for (const char* key : {"waits_for_cpus", "cpus_not_kicked"})
-    if (f.detector == "kernel-report" && f.details.contains(key))
-      for (const auto& c : f.details[key])
-        if (c.is_number_integer()) cpus.insert(c.get<int32_t>());
   return cpus;
 }
 
@@ -73,12 +53,12 @@ void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end) {
       const Finding& b = findings[j];
       bool linked = share_cpu(i, j) && overlap(a, b);
       // A hung-task report names its task, not a CPU.
-      if (!linked && a.pid && b.pid && *a.pid == *b.pid && (a.detector == "kernel-report" || b.detector == "kernel-report"))
+      if (!linked && a.pid && b.pid && *a.pid == *b.pid && (a.is_report || b.is_report))
         linked = overlap(a, b);
       if (!linked) continue;
       groups.join(i, j);
-      if (a.detector == "kernel-report" && b.detector != "kernel-report") explains[i].push_back(j);
-      if (b.detector == "kernel-report" && a.detector != "kernel-report") explains[j].push_back(i);
+      if (a.is_report && !b.is_report) explains[i].push_back(j);
+      if (b.is_report && !a.is_report) explains[j].push_back(i);
     }
   }
 
@@ -89,10 +69,10 @@ void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end) {
   for (size_t rep = 0; rep < n; ++rep) {
     if (members[rep].size() < 2) continue;
     size_t root = *std::min_element(members[rep].begin(), members[rep].end(), [&](size_t x, size_t y) {
-      int rx = cause_rank(findings[x].detector), ry = cause_rank(findings[y].detector);
-      if (rx != ry) return rx < ry;
+      if (findings[x].cause_rank != findings[y].cause_rank) return findings[x].cause_rank < findings[y].cause_rank;
       // Among the kernel's reports, the CPU the others wait for is the cause.
-      const bool ux = findings[x].details.value("unanswering", false), uy = findings[y].details.value("unanswering", false);
+      const bool ux = findings[x].is_report && findings[x].details.value("unanswering", false);
+      const bool uy = findings[y].is_report && findings[y].details.value("unanswering", false);
       if (ux != uy) return ux;
       return findings[x].start < findings[y].start;
     });
@@ -112,7 +92,7 @@ void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end) {
     }
   }
   for (size_t i = 0; i < n; ++i) {
-    if (findings[i].detector != "kernel-report") continue;
+    if (!findings[i].is_report) continue;
     nlohmann::ordered_json ids = nlohmann::ordered_json::array();
     for (size_t j : explains[i]) ids.push_back(findings[j].id);
     findings[i].details["explains"] = std::move(ids);

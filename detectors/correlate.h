@@ -10,8 +10,9 @@
 
 namespace ftlens {
 
-// Findings must have ids. Sets group, root_cause and related; kernel-report
-// findings get details["explains"] with the findings they match.
+// Findings must have ids. Sets group, root_cause and related; reports
+// (Finding::is_report: the kernel's own) get details["explains"] with the
+// findings they match.
 void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end);
 
 }  // namespace ftlens

@@ -8,7 +8,6 @@
 
 #include "detectors/describe.h"
 #include "detectors/detector.h"
-#include "detectors/registry.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
 
@@ -28,6 +27,8 @@ class CpuSilentDetector final : public Detector {
   explicit CpuSilentDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "cpu-silent"; }
+  // A CPU that stopped comes before what it left unanswered.
+  int cause_rank() const override { return 30; }
   SpanKindMask wanted_spans() const override { return 0; }
   std::vector<Option> options() override {
     return {{"warning", "a CPU with a task running produced no event for this long before the trace end -> warning", &config_.warning},

@@ -44,6 +44,18 @@ class Detector : public TimelineListener {
  public:
   // The CONTRACT.md id, also the prefix of its options ("non-preempted").
   virtual std::string_view id() const = 0;
+  // Which finding is the root cause when findings of several detectors share
+  // a group (correlate.h): the lowest rank. Ranks go by tens, from what did
+  // not finish or stopped a CPU (unterminated work 10, a held lock 20, a
+  // silent CPU 30) through what that starves (40-60) to symptoms (missed
+  // watchdog kicks 80) and the kernel's own reports (100); a new detector
+  // picks the place between them where its findings belong.
+  virtual int cause_rank() const = 0;
+  // Whether its findings relay what something else reported (the kernel's
+  // own lockup and stall lines) rather than what the trace shows: such a
+  // finding joins a group by its task as well as its CPU and lists the
+  // findings it explains.
+  virtual bool relays_reports() const { return false; }
   // The detector's thresholds, bound to its config struct.
   virtual std::vector<Option> options() = 0;
   // The event types on_event needs (default: every event).
@@ -65,9 +77,11 @@ class Detector : public TimelineListener {
   std::vector<Finding> take_findings() { return std::move(findings_); }
 
  protected:
-  // Records a finding under this detector's id.
+  // Records a finding under this detector's id and cause rank.
   void report(Finding finding) {
     finding.detector = std::string(id());
+    finding.cause_rank = cause_rank();
+    finding.is_report = relays_reports();
     findings_.push_back(std::move(finding));
   }
 
@@ -75,7 +89,8 @@ class Detector : public TimelineListener {
   std::vector<Finding> findings_;
 };
 
-// Every detector this build has, in report order.
+// Every detector this build has, in report order (the list is in
+// detectors/CMakeLists.txt).
 std::vector<std::unique_ptr<Detector>> make_all_detectors(const DetectorContext& context);
 
 }  // namespace ftlens

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "parser/event.h"
 
@@ -18,8 +19,13 @@ std::optional<Severity> severity_from_name(std::string_view name);
 struct Finding {
   std::string id;        // "F1", "F2", ... in report order; assigned by the pipeline
   std::string detector;  // CONTRACT.md detector id
+  int cause_rank = 0;    // the detector's (Detector::cause_rank), set when it reports
+  bool is_report = false;  // the detector's Detector::relays_reports(), set when it reports
   Severity severity = Severity::kInfo;
   std::optional<int32_t> cpu;
+  // Other CPUs the finding is about, which correlation links it through (an
+  // unanswered IPI: the CPUs of the senders it lists).
+  std::vector<int32_t> related_cpus;
   std::optional<int32_t> pid;
   std::optional<std::string> comm;
   TimeNs start = 0;

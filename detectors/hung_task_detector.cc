@@ -7,7 +7,6 @@
 
 #include "detectors/describe.h"
 #include "detectors/detector.h"
-#include "detectors/registry.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
 
@@ -29,6 +28,8 @@ class HungTaskDetector final : public Detector {
   explicit HungTaskDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "hung-task"; }
+  // A task in D state waits for something else.
+  int cause_rank() const override { return 90; }
   SpanKindMask wanted_spans() const override { return 0; }
   std::vector<Option> options() override {
     return {{"warning", "time in D state without a wakeup -> warning", &config_.warning},

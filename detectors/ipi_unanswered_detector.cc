@@ -16,7 +16,6 @@
 
 #include "detectors/describe.h"
 #include "detectors/detector.h"
-#include "detectors/registry.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
 
@@ -40,6 +39,8 @@ class IpiUnansweredDetector final : public Detector {
   explicit IpiUnansweredDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "ipi-unanswered"; }
+  // An unanswered call leaves its senders spinning.
+  int cause_rank() const override { return 50; }
   SpanKindMask wanted_spans() const override { return 0; }
   std::vector<Option> options() override {
     return {{"warning", "an IPI or csd not run by its target CPU within this -> warning", &config_.warning},
@@ -163,6 +164,7 @@ class IpiUnansweredDetector final : public Detector {
                 " ran on CPU" + std::to_string(target) + " only after " + format_duration(f.duration);
     f.details["target_cpu"] = target;
     f.details["senders"] = nlohmann::ordered_json::array({sender_json(s)});
+    f.related_cpus = {s.cpu};
     report(std::move(f));
   }
 
@@ -219,6 +221,7 @@ class IpiUnansweredDetector final : public Detector {
       auto j = sender_json(*senders[i].sent);
       j["still_running_at_end"] = senders[i].waiting;
       listed.push_back(std::move(j));
+      f.related_cpus.push_back(senders[i].sent->cpu);
     }
     const CpuTimeline* t = model.cpu(target);
     f.details["target_cpu"] = target;

@@ -10,7 +10,6 @@
 
 #include "detectors/detector.h"
 #include "detectors/kernel_report_reasoning.h"
-#include "detectors/registry.h"
 #include "parser/kernel_report_parser.h"
 #include "parser/timestamp.h"
 
@@ -67,6 +66,9 @@ class KernelReportDetector final : public Detector {
   explicit KernelReportDetector(const DetectorContext&) {}
 
   std::string_view id() const override { return "kernel-report"; }
+  // The kernel's own report of a problem, never its cause.
+  int cause_rank() const override { return 100; }
+  bool relays_reports() const override { return true; }
   SpanKindMask wanted_spans() const override { return 0; }
   EventTypeMask wanted_events() const override { return 0; }
   std::vector<Option> options() override {
@@ -265,6 +267,7 @@ class KernelReportDetector final : public Detector {
         break;
       case KernelReportKind::kWatchdogKick:
         d["cpus_not_kicked"] = r.cpus;
+        f.related_cpus = r.cpus;  // the CPUs that did not kick are what it is about
         if (r.kick_mask >= 0) d["kick_mask"] = hex(r.kick_mask);
         if (r.kicked_mask >= 0) d["kicked_mask"] = hex(r.kicked_mask);
         break;
@@ -274,8 +277,14 @@ class KernelReportDetector final : public Detector {
     if (v.cross_call_wait) {
       d["waits_in"] = v.waits_in;
       d["wait_inferred"] = v.wait_inferred;
-      if (v.waits_for_cpu >= 0) d["waits_for_cpus"] = {v.waits_for_cpu};
-      else if (r.kind == KernelReportKind::kCsdLockTimeout) d["waits_for_cpus"] = r.cpus;
+      // The CPU it waits for is what it is about too (correlate.h).
+      if (v.waits_for_cpu >= 0) {
+        d["waits_for_cpus"] = {v.waits_for_cpu};
+        f.related_cpus.push_back(v.waits_for_cpu);
+      } else if (r.kind == KernelReportKind::kCsdLockTimeout) {
+        d["waits_for_cpus"] = r.cpus;
+        f.related_cpus.insert(f.related_cpus.end(), r.cpus.begin(), r.cpus.end());
+      }
     }
     if (v.unanswering) {
       d["unanswering"] = true;

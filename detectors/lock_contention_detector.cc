@@ -5,7 +5,6 @@
 
 #include "detectors/describe.h"
 #include "detectors/detector.h"
-#include "detectors/registry.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
 
@@ -28,6 +27,8 @@ class LockContentionDetector final : public Detector {
   explicit LockContentionDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "lock-contention"; }
+  // A lock never released stops its waiters and what they hold.
+  int cause_rank() const override { return 20; }
   SpanKindMask wanted_spans() const override { return 0; }
   EventTypeMask wanted_events() const override {
     return event_types({EventType::kContentionBegin, EventType::kContentionEnd});

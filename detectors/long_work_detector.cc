@@ -2,7 +2,6 @@
 // work items should (the kernel itself warns when one hogs a CPU for 10 ms).
 #include "detectors/describe.h"
 #include "detectors/detector.h"
-#include "detectors/registry.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
 
@@ -22,6 +21,8 @@ class LongWorkDetector final : public Detector {
   explicit LongWorkDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "long-work"; }
+  // Slow work is a symptom more often than a cause.
+  int cause_rank() const override { return 70; }
   SpanKindMask wanted_spans() const override { return kWorkDone; }
   // Works from the model's spans only.
   EventTypeMask wanted_events() const override { return 0; }

@@ -7,7 +7,6 @@
 
 #include "detectors/describe.h"
 #include "detectors/detector.h"
-#include "detectors/registry.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
 
@@ -31,6 +30,8 @@ class NonPreemptedDetector final : public Detector {
   explicit NonPreemptedDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "non-preempted"; }
+  // A task that never let go of its CPU starves what else wanted it.
+  int cause_rank() const override { return 40; }
   SpanKindMask wanted_spans() const override { return kTaskSpans; }
   // Works from the model's spans only.
   EventTypeMask wanted_events() const override { return 0; }

@@ -1,22 +1,23 @@
-#include "detectors/registry.h"
+// make_all_detectors() from the list in detectors/CMakeLists.txt, which the
+// build writes as detector_list.inc: FTLENS_DETECTOR(name) for each, in
+// report order, each one the factory make_<name>_detector in
+// <name>_detector.cc.
+#include <memory>
+#include <vector>
 
 #include "detectors/detector.h"
 
 namespace ftlens {
 
+#define FTLENS_DETECTOR(name) std::unique_ptr<Detector> make_##name##_detector(const DetectorContext&);
+#include "detector_list.inc"
+#undef FTLENS_DETECTOR
+
 std::vector<std::unique_ptr<Detector>> make_all_detectors(const DetectorContext& context) {
   std::vector<std::unique_ptr<Detector>> all;
-  all.push_back(make_unterminated_work_detector(context));
-  all.push_back(make_long_work_detector(context));
-  all.push_back(make_non_preempted_detector(context));
-  all.push_back(make_watchdog_gap_detector(context));
-  all.push_back(make_wq_stall_detector(context));
-  all.push_back(make_ipi_unanswered_detector(context));
-  all.push_back(make_cpu_silent_detector(context));
-  all.push_back(make_hung_task_detector(context));
-  all.push_back(make_lock_contention_detector(context));
-  all.push_back(make_kernel_report_detector(context));
-  all.push_back(make_stuck_function_detector(context));
+#define FTLENS_DETECTOR(name) all.push_back(make_##name##_detector(context));
+#include "detector_list.inc"
+#undef FTLENS_DETECTOR
   return all;
 }
 

@@ -7,7 +7,6 @@
 
 #include "detectors/describe.h"
 #include "detectors/detector.h"
-#include "detectors/registry.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
 
@@ -32,6 +31,8 @@ class StuckFunctionDetector final : public Detector {
   explicit StuckFunctionDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "stuck-function"; }
+  // A function that never returned is the root cause of what it holds up.
+  int cause_rank() const override { return 0; }
   EventTypeMask wanted_events() const override { return 0; }
   SpanKindMask wanted_spans() const override { return kFunctionCalls; }
   std::vector<Option> options() override {

@@ -3,7 +3,6 @@
 // addrconf_dad_work spinning with rtnl_mutex held for 22 s.
 #include "detectors/describe.h"
 #include "detectors/detector.h"
-#include "detectors/registry.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
 
@@ -24,6 +23,8 @@ class UnterminatedWorkDetector final : public Detector {
   explicit UnterminatedWorkDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "unterminated-work"; }
+  // Work that never finished is what everything else on its CPU waits for.
+  int cause_rank() const override { return 10; }
   SpanKindMask wanted_spans() const override { return 0; }
   // Works from the model's spans only.
   EventTypeMask wanted_events() const override { return 0; }

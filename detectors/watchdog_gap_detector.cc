@@ -9,7 +9,6 @@
 
 #include "detectors/describe.h"
 #include "detectors/detector.h"
-#include "detectors/registry.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
 
@@ -36,6 +35,8 @@ class WatchdogGapDetector final : public Detector {
   explicit WatchdogGapDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "watchdog-gap"; }
+  // Missed kicks are a symptom of whatever kept the CPU busy.
+  int cause_rank() const override { return 80; }
   SpanKindMask wanted_spans() const override { return 0; }
   std::vector<Option> options() override {
     return {{"kicks", "comma-separated kick patterns: comm:GLOB (task runs on the CPU) or event:NAME", &config_.kicks},

@@ -16,7 +16,6 @@
 
 #include "detectors/describe.h"
 #include "detectors/detector.h"
-#include "detectors/registry.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
 
@@ -52,6 +51,8 @@ class WqStallDetector final : public Detector {
   explicit WqStallDetector(const DetectorContext& context) : strings_(context.strings) {}
 
   std::string_view id() const override { return "wq-stall"; }
+  // A stalled pool is a symptom of what holds its workers.
+  int cause_rank() const override { return 60; }
   SpanKindMask wanted_spans() const override { return 0; }
   std::vector<Option> options() override {
     return {{"warning", "pool with pending work and no work started for this long -> warning", &config_.warning},

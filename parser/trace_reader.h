@@ -7,7 +7,7 @@
 #include <string>
 
 #include "parser/event_sink.h"
-#include "parser/text_trace_info.h"
+#include "parser/trace_input.h"
 #include "util/status.h"
 
 namespace ftlens {
@@ -39,18 +39,8 @@ struct ReadOptions {
   unsigned dat_cpu_seconds = 0;
 };
 
-struct ReadResult {
-  Status status;            // failed: one line, "path: reason" (with a line number for text)
-  std::string warning;      // the input ended badly but what came before was used
-  std::string format;       // "ftrace-text", "trace-cmd-report", "dmesg", "kernel-log", "systrace", "systrace-html", "trace-dat"
-  std::string compression;  // "", "gzip" or "zstd"
-  uint64_t bytes = 0;       // bytes of the file as given (compressed size when compressed)
-  uint64_t events = 0;
-  uint64_t lost_events = 0;
-  int declared_cpus = 0;
-  int fraction_digits = 6;  // how timestamps are best printed back to the user
-  std::string instances;    // trace.dat: other buffer instances in the file
-  TextTraceInfo text;       // text inputs only
+struct ReadResult : TraceInput {
+  Status status;  // failed: one line, "path: reason" (with a line number for text)
 };
 
 ReadResult read_trace(const std::string& path, const ReadOptions& options, StringPool& pool, EventSink& sink);

@@ -1,15 +1,32 @@
 #include <doctest/doctest.h>
 
+#include <string_view>
+
 #include "detectors/correlate.h"
+#include "detectors/detector.h"
+#include "parser/string_pool.h"
 
 using namespace ftlens;
 
 namespace {
+// What the registered detector stamps on its findings.
+void stamp_as(Finding& f, std::string_view detector) {
+  StringPool pool;
+  for (auto& d : make_all_detectors(DetectorContext{pool}))
+    if (d->id() == detector) {
+      f.cause_rank = d->cause_rank();
+      f.is_report = d->relays_reports();
+      return;
+    }
+  FAIL("no detector ", std::string(detector));
+}
+
 Finding make(const char* id, const char* detector, int32_t cpu, TimeNs start, std::optional<TimeNs> end,
              Severity severity = Severity::kError) {
   Finding f;
   f.id = id;
   f.detector = detector;
+  stamp_as(f, detector);
   f.cpu = cpu;
   f.start = start;
   f.end = end;
@@ -36,7 +53,7 @@ TEST_CASE("correlate.findings on one CPU at one time form a group whose root is 
 
 TEST_CASE("correlate.an unanswered IPI joins its target's and its senders' findings; info never groups") {
   Finding ipi = make("F2", "ipi-unanswered", 0, 500, std::nullopt);
-  ipi.details["senders"] = nlohmann::ordered_json::array({{{"cpu", 1}}});
+  ipi.related_cpus = {1};  // its sender
   std::vector<Finding> f = {make("F1", "cpu-silent", 0, 400, std::nullopt), ipi,
                             make("F3", "non-preempted", 1, 450, std::nullopt),
                             make("F4", "cpu-silent", 2, 400, std::nullopt, Severity::kInfo)};

@@ -6,7 +6,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
-#include "cli/analysis.h"
+#include "analysis/analyze.h"
 #include "exporters/json_report.h"
 #include "parser/trace_reader.h"
 #include "tests/fuzz/fuzz_pipeline.h"

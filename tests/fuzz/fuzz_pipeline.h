@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "cli/pipeline.h"
+#include "analysis/pipeline.h"
 #include "detectors/detector.h"
 #include "exporters/analysis_result.h"
 #include "exporters/json_report.h"

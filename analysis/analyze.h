@@ -2,17 +2,16 @@
 // the Perfetto writer riding along on the model's spans.
 #pragma once
 
-#include <memory>
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporters/analysis_result.h"
 #include "exporters/perfetto_json.h"
 
 namespace ftlens {
-
-class Detector;
 
 struct AnalyzeOptions {
   std::string trace;
@@ -34,12 +33,11 @@ struct AnalyzeOutcome {
 
 AnalyzeOutcome analyze(const AnalyzeOptions& options);
 
-// Applies a JSON config file and "detector.key=value" assignments to the
-// detectors; returns the first error (one line).
-std::optional<std::string> configure_detectors(std::vector<std::unique_ptr<Detector>>& detectors,
-                                               const std::string& config_path, const std::vector<std::string>& sets);
-
-// "detector.key (default): description" for every option, for --help output.
-std::string describe_detector_options();
+// Narrows `options.timeline` to the window around one finding ("F3"): its
+// span with a margin of a tenth of it (at least a second) each side, and,
+// unless CPUs were chosen, the CPUs of it and of its group. Analyzes the
+// trace once to find it (so the trace cannot be stdin); returns the error
+// (one line) when that fails or there is no such finding.
+std::optional<std::string> focus_on_finding(AnalyzeOptions& options, std::string_view finding_id);
 
 }  // namespace ftlens

@@ -2,10 +2,13 @@
 // verdict. A file that cannot be read is an error entry; the scan goes on.
 #pragma once
 
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "cli/analysis.h"
+#include "analysis/analyze.h"
+#include "analysis/shard.h"
 
 namespace ftlens {
 
@@ -39,5 +42,24 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
 // numbers folded ("kworker/N:N"), and what it is about (function, callsite,
 // report kind, pool).
 std::string fingerprint(const Finding& finding);
+
+// A whole scan: finds the traces under `options.roots`, keeps the shard's
+// slice of them (when there is a shard), analyzes them and builds the scan
+// report (with a "shard" section when sharded, compared with `baseline` when
+// there is one).
+struct ScanOutcome {
+  std::vector<std::string> missing;  // roots that do not exist (the scan goes on without them)
+  std::string error;                 // one line; empty when `report` is the scan's
+  nlohmann::ordered_json report;
+};
+ScanOutcome scan_to_report(const ScanOptions& options, const std::optional<Shard>& shard, const nlohmann::json* baseline);
+
+// A previous scan report to compare with (--baseline): what the comparison
+// reads must have the right types. An empty path gives an empty baseline.
+struct Baseline {
+  std::optional<nlohmann::json> report;  // nullopt: unusable, see error
+  std::string error;                     // one line
+};
+Baseline load_baseline(const std::string& path);
 
 }  // namespace ftlens

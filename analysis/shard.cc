@@ -1,4 +1,4 @@
-#include "cli/shard.h"
+#include "analysis/shard.h"
 
 #include <charconv>
 #include <fstream>

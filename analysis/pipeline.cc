@@ -1,4 +1,4 @@
-#include "cli/pipeline.h"
+#include "analysis/pipeline.h"
 
 #include <algorithm>
 #include <string>

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "cli/shard.h"
+#include "analysis/shard.h"
 
 using namespace ftlens;
 

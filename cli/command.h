@@ -1,0 +1,45 @@
+// The subcommands of ftlens. Each file in cli/ adds one to the app: its
+// options, and what runs when it is the one given. cli/ reads the command
+// line and calls analysis/; what the commands compute lives there.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace ftlens::cli {
+
+// docs/CONTRACT.md exit codes.
+constexpr int kExitOk = 0, kExitFindings = 1, kExitUnusable = 2;
+
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;  // after parsing, when `app` was given; returns the exit code
+};
+
+Command add_analyze_command(CLI::App& app);
+Command add_export_command(CLI::App& app);
+Command add_scan_command(CLI::App& app);
+Command add_record_command(CLI::App& app);
+Command add_merge_command(CLI::App& app);
+
+// The detector options of a subcommand: --set (into `sets`), then --config
+// (into `config_path`), which `config_help` describes.
+void add_detector_settings(CLI::App* command, std::vector<std::string>* sets, std::string* config_path,
+                           const std::string& config_help = "JSON file of detector options");
+
+// What scan and merge write and how they fail.
+struct ScanOutputs {
+  std::string report, junit, html, baseline, fail_on;
+};
+// --fail-on of scan and merge: a severity, or "new" (needs --baseline).
+void add_scan_fail_on(CLI::App* command, std::string* fail_on);
+// "--fail-on new" without --baseline: says so on stderr and returns false.
+bool fail_on_new_has_baseline(const ScanOutputs& outputs);
+// What scan and merge do with a finished report: write it and its JUnit and
+// HTML forms, print the summary, and choose the exit code.
+int deliver_scan_report(const nlohmann::ordered_json& report, const ScanOutputs& outputs, bool empty_is_ok);
+
+}  // namespace ftlens::cli
