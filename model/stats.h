@@ -35,6 +35,11 @@ struct ModelStats {
   uint64_t get(ModelStat stat) const { return values[static_cast<size_t>(stat)]; }
 };
 
+inline ModelStats add_stats(ModelStats a, const ModelStats& b) {
+  for (size_t i = 0; i < a.values.size(); ++i) a.values[i] += b.values[i];
+  return a;
+}
+
 struct StatInfo {
   std::string_view name;
   std::string_view description;
