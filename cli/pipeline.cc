@@ -78,6 +78,7 @@ Pipeline::Recording Pipeline::close_recording() {
 
 void Pipeline::start_new_recording() {
   Recording closed = close_recording();
+  if (perfetto_) perfetto_->draw_open_work(model_);
   closed_stats_ = add_stats(closed_stats_, model_.stats());
   for (const CpuTimeline& cpu : model_.cpus())
     if (cpu.seen) closed_cpus_.insert(cpu.cpu);
