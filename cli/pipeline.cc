@@ -27,8 +27,10 @@ void Pipeline::route_to_detectors() {
 
 void Pipeline::on_event(const Event& event) {
   // One compare per event; the CPU's own clock decides.
-  if (event.ts < model_.last_event() - SystemModel::kRestartStep && remake_ && model_.starts_new_recording(event))
-    start_new_recording();
+  if (event.ts < model_.last_event() - SystemModel::kRestartStep && remake_ && model_.starts_new_recording(event)) {
+    if (recordings_.size() + 1 < kMaxRecordings) start_new_recording();
+    else closed_stats_.add(ModelStat::recordings_not_split);
+  }
   if (!model_.apply(event)) return;
   for (Detector* d : by_type_[static_cast<size_t>(event.type)]) d->on_event(event, model_);
   if (perfetto_) perfetto_->after_event(event, model_);

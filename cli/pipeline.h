@@ -34,6 +34,9 @@ using DetectorFactory = std::function<std::vector<std::unique_ptr<Detector>>()>;
 class Pipeline final : public EventSink, public TimelineListener {
  public:
   static constexpr size_t kListedIssues = 10;
+  // Recordings analyzed apart; restarts after the last are counted
+  // (recordings_not_split) and read as part of it.
+  static constexpr size_t kMaxRecordings = 256;
 
   // With `remake`, an input of several recordings one after the other
   // (SystemModel::starts_new_recording) is analyzed one recording at a time:

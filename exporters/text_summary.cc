@@ -40,7 +40,12 @@ void write_input_shape(const AnalysisResult& r, int digits, std::FILE* out) {
   if (r.recordings.size() > 1) {
     std::fprintf(out, "  input: %zu recordings one after the other (the timestamps restart), each analyzed on its own:",
                  r.recordings.size());
+    constexpr size_t kListed = 8;
     for (size_t i = 0; i < r.recordings.size(); ++i) {
+      if (i == kListed) {
+        std::fprintf(out, "; and %zu more", r.recordings.size() - kListed);
+        break;
+      }
       const RecordingSpan& rec = r.recordings[i];
       std::fprintf(out, "%s %zu) %s .. %s (%s)", i ? ";" : "", i + 1, format_timestamp(rec.first_ns, digits).c_str(),
                    format_timestamp(rec.last_ns, digits).c_str(), format_duration(rec.last_ns - rec.first_ns).c_str());

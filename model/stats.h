@@ -20,7 +20,8 @@ namespace ftlens {
   F(work_start_while_open, "workqueue_execute_start while the worker had an item open (its end was lost)")   \
   F(irq_exit_without_entry, "an irq/softirq/IPI handler or hrtimer exit with no matching entry on that CPU")           \
   F(waiting_tasks_dropped, "woken tasks dropped from the waiting list because it was full")                   \
-  F(data_gaps_dropped, "stretches with lost events beyond the first 4096, counted but not kept for the findings")
+  F(data_gaps_dropped, "stretches with lost events beyond the first 4096, counted but not kept for the findings") \
+  F(recordings_not_split, "events whose CPU went back by more than a second after 256 recordings already, read as part of the last one")
 
 enum class ModelStat : uint8_t {
 #define FTLENS_STAT_ENUM(name, desc) name,

@@ -137,3 +137,15 @@ TEST_CASE("segments.seed 000 then a healthy recording: seed 000's findings, all 
   for (const auto& f : both["findings"]) roots += f["root_cause"] == true;
   CHECK(roots == 1);
 }
+
+TEST_CASE("segments.past 256 recordings the rest is read as part of the last one, and counted") {
+  const std::string sample = scratch("sample.txt"), many = scratch("many.txt");
+  // 20 events over 19 s, 300 times: every copy restarts the clock.
+  REQUIRE(shell("grep -v '^#' " + kTraces + "/real_light30.txt | awk 'NR % 2000 == 1' | head -20 > " + sample).exit_code == 0);
+  REQUIRE(shell("for i in $(seq 300); do cat " + sample + "; done > " + many).exit_code == 0);
+  json j = analyze(many, "many");
+  CHECK(j["input"]["segments"] == 256);
+  CHECK(j["input"]["recordings"].size() == 256);
+  CHECK(j["stats"]["recordings_not_split"].get<int>() > 0);
+  CHECK(j["input"]["events"] == 6000);
+}
