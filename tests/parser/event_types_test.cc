@@ -36,7 +36,8 @@ TEST_CASE("event_types.only kOther and the recording markers are not kernel even
   for (const EventTypeInfo& info : kEventTypes) {
     CAPTURE(info.name);
     const bool marker =
-        info.type == EventType::kOther || info.type == EventType::kLostEvents || info.type == EventType::kBufferStarted;
+        info.type == EventType::kOther || info.type == EventType::kLostEvents || info.type == EventType::kBufferStarted ||
+        info.type == EventType::kInputCut;
     CHECK(info.is_kernel_event() == !marker);
     if (marker) {
       CHECK(info.record == RecordPreset::kNever);
