@@ -11,6 +11,14 @@
 
 namespace ftlens {
 
+// One recording of an input: a file made with `cat` of several has one per
+// restart of the timestamps.
+struct RecordingSpan {
+  TimeNs first_ns = 0;
+  TimeNs last_ns = 0;
+  uint64_t events = 0;  // events the model used
+};
+
 struct AnalysisResult {
   std::string path;
   std::string format;           // "ftrace-text", "trace-dat", "trace-cmd-report", "dmesg", ...
@@ -28,6 +36,7 @@ struct AnalysisResult {
   TextTraceInfo text;           // text inputs: line accounting
   std::vector<ParseIssue> first_issues;  // the first few lines that could not be used
   ModelStats model_stats;
+  std::vector<RecordingSpan> recordings;  // in input order; one for most inputs
   std::vector<Finding> findings;         // sorted: severity, then start
 };
 
