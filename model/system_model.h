@@ -56,7 +56,12 @@ class SystemModel {
   // after the other are one recording).
   bool starts_new_recording(const Event& event) const {
     const CpuTimeline* c = cpu(event.cpu);
-    return c && event.type < EventType::kLostEvents && event.ts < c->last_event - kRestartStep;
+    // Markers with no time of their own (a loss, a buffer start, a cut, a
+    // stack's frame, which has its head's) do not; function_graph calls and
+    // stack heads are events like any other.
+    const bool timed = event.type != EventType::kLostEvents && event.type != EventType::kBufferStarted &&
+                       event.type != EventType::kInputCut && event.type != EventType::kStackFrame;
+    return c && timed && event.ts < c->last_event - kRestartStep;
   }
   // Closes every open span at the trace end (end_seen = false).
   void finish();

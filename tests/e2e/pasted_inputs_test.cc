@@ -149,3 +149,20 @@ TEST_CASE("segments.past 256 recordings the rest is read as part of the last one
   CHECK(j["stats"]["recordings_not_split"].get<int>() > 0);
   CHECK(j["input"]["events"] == 6000);
 }
+
+TEST_CASE("segments.a function_graph recording twice: its stuck call is found in both recordings, and no call is left open across the restart") {
+  const std::string trace = kTraces + "/derived_funcgraph_stuck_cpu1_22s.txt";
+  json once = analyze(trace, "funcgraph_once");
+  json twice = analyze(concatenate(trace, trace, "funcgraph_twice.txt"), "funcgraph_twice");
+  REQUIRE(twice["input"]["segments"] == 2);
+  // The second copy starts with a call on CPU0: that call opens recording 2.
+  CHECK(twice["input"]["recordings"][1]["first_ns"] == 180'285'348'000);
+  json stuck = json::array();
+  for (const auto& f : twice["findings"])
+    if (f["detector"] == "stuck-function") stuck.push_back(f);
+  REQUIRE(stuck.size() == 1);
+  CHECK(stuck[0]["cpu"] == 1);
+  CHECK(stuck[0]["details"]["recordings"] == json::array({1, 2}));
+  for (const auto& f : once["findings"])
+    if (f["detector"] == "stuck-function") CHECK(essence(stuck[0]) == essence(f));
+}

@@ -274,3 +274,20 @@ TEST_CASE("model.a CPU going back more than a second starts another recording; a
   back.ts = 1'000'000'000;
   CHECK_FALSE(f.model.starts_new_recording(back));
 }
+
+TEST_CASE("model.a function_graph call or stack head going back more than a second starts another recording; a frame does not") {
+  Fixture f;
+  f.run("  a-1 [000] ...1  10.000000: x: y\n"
+        "  a-1 [000] ...1  12.000000: x: y\n", false);
+  Event back;
+  back.cpu = 0;
+  back.ts = 10'500'000'000;
+  for (EventType type : {EventType::kFuncEntry, EventType::kFuncLeaf, EventType::kFuncReturn, EventType::kStackTrace}) {
+    back.type = type;
+    CHECK(f.model.starts_new_recording(back));
+  }
+  for (EventType type : {EventType::kStackFrame, EventType::kLostEvents, EventType::kBufferStarted, EventType::kInputCut}) {
+    back.type = type;
+    CHECK_FALSE(f.model.starts_new_recording(back));
+  }
+}
