@@ -31,14 +31,7 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
       return outcome;
     }
   }
-  // Each recording of a concatenated input gets detectors of its own,
-  // configured the same (the configuration was checked above).
-  DetectorFactory remake = [&strings, &options] {
-    auto fresh = make_all_detectors(DetectorContext{strings});
-    (void)configure_detectors(fresh, options.config_path, options.sets);
-    return fresh;
-  };
-  Pipeline pipeline(detectors, perfetto.get(), std::move(remake));
+  Pipeline pipeline(detectors, perfetto.get());
   ReadResult read = read_trace(options.trace, ReadOptions{options.instance, options.text_threads, &pipeline}, strings, pipeline);
   if (!read.status.ok()) {
     outcome.error = read.status.message();
