@@ -391,8 +391,11 @@ TraceDatResult run_isolated(const std::string& path, const DatReadLimits& limits
   EventWireReader reader(pool, sink);
   using Clock = std::chrono::steady_clock;
   // A child that sends nothing for this long is stuck without spending CPU
-  // time (its CPU limit would have ended it otherwise).
-  const auto idle_limit = std::chrono::seconds(limits.cpu_seconds > 0 ? 2 * limits.cpu_seconds + 10 : 24 * 3600);
+  // time (its CPU limit would have ended it otherwise). Generous: on a
+  // loaded machine, or in a sanitizer build, opening a file's headers takes
+  // many times its CPU time in wall time (20 s was seen to end a healthy
+  // 1.4 MB file under ASan with the machine's two cores shared eight ways).
+  const auto idle_limit = std::chrono::seconds(limits.cpu_seconds > 0 ? 4 * limits.cpu_seconds + 60 : 24 * 3600);
   auto last_data = Clock::now();
   auto last_watch = Clock::time_point{};
   bool killed_for_memory = false, killed_idle = false;

@@ -552,10 +552,13 @@ std::string FtraceTextParser::take_partial_line() {
 LoneLine FtraceTextParser::parse_lone_line(std::string_view line, Event* event) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   const size_t first = first_non_blank(line);
-  // Blank, header and marker lines, and the headers of trace-cmd report
-  // text, change the counts or the recording's facts: the counting parser
-  // reads them in order.
+  // Blank, header and marker lines, the headers of trace-cmd report text,
+  // and stack frames (` => func`, which belong to the event before them and
+  // may hold what reads as an event line when a dump ran lines together)
+  // change the counts or the recording's facts: the counting parser reads
+  // them in order, as handle_line() does.
   if (first == std::string_view::npos || line[first] == '#' || line.substr(first).starts_with("CPU:") ||
+      line.substr(first).starts_with("=>") ||
       (mode_ == Mode::kReport ? is_report_header(line) : line.starts_with("TRACE:")))
     return {LoneLine::kDefer, 0};
   FtraceLine cols;
