@@ -31,7 +31,14 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
       return outcome;
     }
   }
-  Pipeline pipeline(detectors, perfetto.get());
+  // Each recording of a concatenated input gets detectors of its own,
+  // configured the same (the configuration was checked above).
+  DetectorFactory remake = [&strings, &options] {
+    auto fresh = make_all_detectors(DetectorContext{strings});
+    (void)configure_detectors(fresh, options.config_path, options.sets);
+    return fresh;
+  };
+  Pipeline pipeline(detectors, perfetto.get(), std::move(remake));
   ReadResult read = read_trace(options.trace, ReadOptions{options.instance, options.text_threads, &pipeline}, strings, pipeline);
   if (!read.status.ok()) {
     outcome.error = read.status.message();

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "detectors/detector.h"
@@ -24,22 +26,27 @@ class PerfettoJsonWriter;
 // their details: they say so in their message and details.confidence = "low".
 void mark_findings_near_data_gaps(std::vector<Finding>& findings, const std::vector<DataGap>& gaps, TimeNs trace_end);
 
+// The report order: severity, then start, then detector.
+void sort_findings(std::vector<Finding>& findings);
+
+// Fresh detectors, configured as the first ones: one set per recording of a
+// concatenated input.
+using DetectorFactory = std::function<std::vector<std::unique_ptr<Detector>>()>;
+
 class Pipeline final : public EventSink, public TimelineListener, public LogRecordSink {
  public:
   static constexpr size_t kListedIssues = 10;
+  // Recordings analyzed apart; restarts after the last are counted
+  // (recordings_not_split) and read as part of it.
+  static constexpr size_t kMaxRecordings = 256;
 
-  Pipeline(std::vector<std::unique_ptr<Detector>>& detectors, PerfettoJsonWriter* perfetto)
-      : model_(this), detectors_(detectors), perfetto_(perfetto) {
-    for (size_t type = 0; type < by_type_.size(); ++type)
-      for (auto& d : detectors_)
-        if (d->wants(static_cast<EventType>(type))) by_type_[type].push_back(d.get());
-    for (auto& d : detectors_) {
-      if (d->wanted_spans() & kTaskSpans) task_spans_.push_back(d.get());
-      if (d->wanted_spans() & kWorkDone) work_done_.push_back(d.get());
-      if (d->wanted_spans() & kHandlerSpans) handler_spans_.push_back(d.get());
-      if (d->wanted_spans() & kWakeupsServed) wakeups_served_.push_back(d.get());
-      if (d->wanted_spans() & kFunctionCalls) function_calls_.push_back(d.get());
-    }
+  // With `remake`, an input of several recordings one after the other
+  // (SystemModel::starts_new_recording) is analyzed one recording at a time:
+  // at each restart the model and the detectors are closed as at the end of
+  // the trace and replaced by fresh ones. Without it, it is one recording.
+  Pipeline(std::vector<std::unique_ptr<Detector>>& detectors, PerfettoJsonWriter* perfetto, DetectorFactory remake = {})
+      : model_(this), detectors_(detectors), perfetto_(perfetto), remake_(std::move(remake)) {
+    route_to_detectors();
   }
 
   void on_event(const Event& event) override;
@@ -62,6 +69,24 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
   SystemModel& model() { return model_; }
 
  private:
+  // What one recording of a concatenated input gave, closed.
+  struct Recording {
+    RecordingSpan span;
+    TimeNs trace_end = 0;
+    std::vector<Finding> findings;  // data gaps marked, no ids yet
+  };
+
+  void route_to_detectors();
+  // Gives the detectors the kernel's reports: the console events' of this
+  // recording, and at the end of the input a kernel log's.
+  void hand_over_kernel_reports(bool with_log);
+  // Closes the model and the detectors on the recording so far.
+  Recording close_recording();
+  void start_new_recording();
+  // finish() for an input of several recordings: each one's findings, the
+  // same ones merged, numbered and grouped per recording.
+  void finish_recordings(AnalysisResult& result);
+
   SystemModel model_;
   std::vector<std::unique_ptr<Detector>>& detectors_;
   // Per event type, the detectors that want it, in report order.
@@ -69,6 +94,10 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
   // Per span callback, the detectors that want it, in report order.
   std::vector<Detector*> task_spans_, work_done_, handler_spans_, wakeups_served_, function_calls_;
   PerfettoJsonWriter* perfetto_;
+  DetectorFactory remake_;
+  std::vector<Recording> recordings_;  // closed ones, before the current
+  ModelStats closed_stats_;            // their models' counts
+  std::set<int32_t> closed_cpus_;      // and CPUs
   std::vector<ParseIssue> issues_;
   // The kernel's reports: from printk:console events, and from a kernel log.
   KernelReportParser console_reports_{"trace console event"};

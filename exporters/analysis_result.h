@@ -11,6 +11,14 @@
 
 namespace ftlens {
 
+// One recording of an input: a file made with `cat` of several has one per
+// restart of the timestamps.
+struct RecordingSpan {
+  TimeNs first_ns = 0;
+  TimeNs last_ns = 0;
+  uint64_t events = 0;  // events the model used
+};
+
 // The input's part (format, bytes, events, warning, line accounting...) is
 // the reader's TraceInput as it came.
 struct AnalysisResult : TraceInput {
@@ -20,6 +28,7 @@ struct AnalysisResult : TraceInput {
   TimeNs last_ns = 0;
   std::vector<ParseIssue> first_issues;  // the first few lines that could not be used
   ModelStats model_stats;
+  std::vector<RecordingSpan> recordings;  // in input order; one for most inputs
   std::vector<Finding> findings;         // sorted: severity, then start
 };
 

@@ -2,6 +2,7 @@
 
 #include "exporters/analysis_result.h"
 #include "exporters/output_file.h"
+#include "parser/pasted_text.h"
 
 namespace ftlens {
 
@@ -48,6 +49,29 @@ Json build_report(const AnalysisResult& r) {
                      {"first_skipped", std::move(skipped)},
                      {"warning", r.warning.empty() ? Json(nullptr) : Json(r.warning)}};
   if (!r.instances.empty()) report["input"]["other_instances"] = r.instances;
+  // What the input was: recordings one after the other, cuts, pasted text.
+  Json& input = report["input"];
+  input["segments"] = std::max<size_t>(r.recordings.size(), 1);
+  Json recordings = Json::array();
+  for (const RecordingSpan& rec : r.recordings)
+    recordings.push_back({{"first_ns", rec.first_ns}, {"last_ns", rec.last_ns}, {"events", rec.events}});
+  input["recordings"] = std::move(recordings);
+  input["elisions"] = r.text.elisions;
+  input["lost_markers"] = r.text.lost_markers;
+  input["pasted_blank_lines"] = r.text.pasted_blank_lines;
+  Json blanks = Json::array();
+  for (uint8_t kind = 1; kind != 0 && kind <= kTab; kind = static_cast<uint8_t>(kind << 1))
+    if (r.text.pasted_blank_kinds & kind) blanks.push_back(pasted_blank_name(kind));
+  input["pasted_blanks"] = std::move(blanks);
+  Json causes = Json::array();
+  for (size_t i = 0; i < r.text.skip_cause_count; ++i) {
+    const SkipCause& c = r.text.skip_causes[i];
+    causes.push_back({{"reason", c.reason},
+                      {"blank", c.blank ? Json(pasted_blank_name(c.blank)) : Json(nullptr)},
+                      {"column", c.column + 1},
+                      {"lines", c.lines}});
+  }
+  input["skipped_causes"] = std::move(causes);
   Json stats = Json::object();
   for (size_t i = 0; i < kModelStatInfo.size(); ++i) stats[std::string(kModelStatInfo[i].name)] = r.model_stats.values[i];
   report["stats"] = std::move(stats);

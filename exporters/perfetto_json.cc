@@ -352,11 +352,15 @@ void PerfettoJsonWriter::on_work_done(const WorkItem& item, TimeNs end, const Sy
   write_work(item, end, false);
 }
 
-Status PerfettoJsonWriter::finish(const SystemModel& model, const AnalysisResult& result) {
-  // Work items still open at the end are drawn up to the end of the trace.
+void PerfettoJsonWriter::draw_open_work(const SystemModel& model) {
   std::map<int32_t, const WorkItem*> open;  // sorted by worker for a stable output
   for (const auto& [pid, item] : model.open_work()) open.emplace(pid, &item);
   for (const auto& [pid, item] : open) write_work(*item, model.last_event(), true);
+}
+
+Status PerfettoJsonWriter::finish(const SystemModel& model, const AnalysisResult& result) {
+  // Work items still open at the end are drawn up to the end of the trace.
+  draw_open_work(model);
 
   begin_event();
   buf_ += "{\"ph\":\"M\",\"pid\":" + std::to_string(kFindingsPid) +

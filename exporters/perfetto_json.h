@@ -43,6 +43,10 @@ class PerfettoJsonWriter final : public TimelineListener {
   void on_function_call(const FunctionCall& call, const SystemModel& model) override;
   // After the model applied an event: counters that changed.
   void after_event(const Event& event, const SystemModel& model);
+  // Draws the work items still open up to the model's last event: at the
+  // end of the trace, and at the end of each recording of a concatenated
+  // input, before the model starts over.
+  void draw_open_work(const SystemModel& model);
   // Writes the work items still open, the findings and the closing bracket;
   // fails (kIo) when the file could not be written.
   Status finish(const SystemModel& model, const AnalysisResult& result);

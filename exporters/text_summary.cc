@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "exporters/analysis_result.h"
+#include "parser/pasted_text.h"
 #include "parser/timestamp.h"
 
 namespace ftlens {
@@ -49,6 +50,57 @@ void print_stack(std::FILE* out, const nlohmann::ordered_json& stack) {
                printable(stack["task"].get<std::string>()).c_str(), printable(frames).c_str());
 }
 
+unsigned long long ull(uint64_t n) { return static_cast<unsigned long long>(n); }
+
+// What the input was, beyond its format: several recordings, cuts, text
+// pasted from a web page, clocks going backwards, losses. One line each,
+// only for what is there.
+void write_input_shape(const AnalysisResult& r, int digits, std::FILE* out) {
+  if (r.recordings.size() > 1) {
+    std::fprintf(out, "  input: %zu recordings one after the other (the timestamps restart), each analyzed on its own:",
+                 r.recordings.size());
+    constexpr size_t kListed = 8;
+    for (size_t i = 0; i < r.recordings.size(); ++i) {
+      if (i == kListed) {
+        std::fprintf(out, "; and %zu more", r.recordings.size() - kListed);
+        break;
+      }
+      const RecordingSpan& rec = r.recordings[i];
+      std::fprintf(out, "%s %zu) %s .. %s (%s)", i ? ";" : "", i + 1, format_timestamp(rec.first_ns, digits).c_str(),
+                   format_timestamp(rec.last_ns, digits).c_str(), format_duration(rec.last_ns - rec.first_ns).c_str());
+    }
+    std::fprintf(out, "\n");
+  }
+  if (r.text.elisions)
+    std::fprintf(out, "  input: %llu elision%s (\"...\", \"// snip\"): lines were left out there, on every CPU\n",
+                 ull(r.text.elisions), r.text.elisions == 1 ? "" : "s");
+  if (r.text.pasted_blank_lines)
+    std::fprintf(out, "  input: %llu line%s held %s%s where the kernel prints spaces, read as spaces: pasted from a web page?\n",
+                 ull(r.text.pasted_blank_lines), r.text.pasted_blank_lines == 1 ? "" : "s", describe_pasted_blank(r.text.pasted_blank_kinds),
+                 (r.text.pasted_blank_kinds & (r.text.pasted_blank_kinds - 1)) ? " and other blanks" : "");
+  if (r.text.lost_markers)
+    std::fprintf(out, "  input: %llu [LOST N EVENTS] marker%s: the ring buffer overflowed\n", ull(r.text.lost_markers),
+                 r.text.lost_markers == 1 ? "" : "s");
+  if (const uint64_t back = r.model_stats.get(ModelStat::timestamps_backwards))
+    std::fprintf(out, "  input: %llu event%s older than the event before %s on %s CPU (timestamps going backwards)\n",
+                 ull(back), back == 1 ? "" : "s", back == 1 ? "it" : "them", back == 1 ? "its" : "their");
+}
+
+// "most (400) with a no-break space (U+00A0) at column 18: pasted from a
+// web page? (pid after the last '-' is not a number)".
+void write_skip_cause(const TextTraceInfo& text, std::FILE* out) {
+  const SkipCause* top = text.most_common_skip_cause();
+  if (!top) return;
+  const bool all = top->lines == text.skipped_lines;
+  std::string count = all ? (text.skipped_lines == 1 ? "it" : "all") : "most (" + std::to_string(top->lines) + ")";
+  if (!all && top->lines * 2 <= text.skipped_lines) count = "the most (" + std::to_string(top->lines) + ")";
+  if (top->blank)
+    std::fprintf(out, "    %s with %s at column %zu: pasted from a web page? (%s)\n", count.c_str(),
+                 describe_pasted_blank(top->blank), top->column + 1, top->reason);
+  else
+    std::fprintf(out, "    %s: %s (column %zu)\n", count.c_str(), top->reason, top->column + 1);
+}
+
 }  // namespace
 
 void write_text_summary(const AnalysisResult& r, std::FILE* out) {
@@ -62,11 +114,13 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
                static_cast<unsigned long long>(r.events), r.cpus.size(), format_timestamp(r.first_ns, digits).c_str(),
                format_timestamp(r.last_ns, digits).c_str(), format_duration(r.last_ns - r.first_ns).c_str());
   if (!r.warning.empty()) std::fprintf(out, "  warning: %s\n", printable(r.warning).c_str());
+  write_input_shape(r, digits, out);
   if (r.text.skipped_lines || r.lost_events || r.text.malformed_payloads) {
     std::fprintf(out, "  input: %llu lines skipped, %llu events lost in the ring buffer, %llu payloads unreadable\n",
                  static_cast<unsigned long long>(r.text.skipped_lines),
                  static_cast<unsigned long long>(r.lost_events),
                  static_cast<unsigned long long>(r.text.malformed_payloads));
+    write_skip_cause(r.text, out);
     for (const ParseIssue& issue : r.first_issues)
       std::fprintf(out, "    %s:%llu:%zu: %s\n", path.c_str(), static_cast<unsigned long long>(issue.line),
                    issue.column + 1, issue.reason);

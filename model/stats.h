@@ -26,7 +26,8 @@ namespace ftlens {
   F(stack_frames_without_head, "' => frame' lines with no '<stack trace>' line before them on that CPU")      \
   F(stacks_overwritten, "stack traces beyond the latest 4096 of the trace, not kept as evidence for findings") \
   F(stack_tasks_dropped, "tasks whose latest stack was not kept because 4096 tasks already had one")          \
-  F(data_gaps_dropped, "stretches with lost events beyond the first 4096, counted but not kept for the findings")
+  F(data_gaps_dropped, "stretches with lost events beyond the first 4096, counted but not kept for the findings") \
+  F(recordings_not_split, "events whose CPU went back by more than a second after 256 recordings already, read as part of the last one")
 
 enum class ModelStat : uint8_t {
 #define FTLENS_STAT_ENUM(name, desc) name,
@@ -40,6 +41,11 @@ struct ModelStats {
   void add(ModelStat stat, uint64_t n = 1) { values[static_cast<size_t>(stat)] += n; }
   uint64_t get(ModelStat stat) const { return values[static_cast<size_t>(stat)]; }
 };
+
+inline ModelStats add_stats(ModelStats a, const ModelStats& b) {
+  for (size_t i = 0; i < a.values.size(); ++i) a.values[i] += b.values[i];
+  return a;
+}
 
 struct StatInfo {
   std::string_view name;

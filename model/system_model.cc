@@ -186,13 +186,35 @@ bool SystemModel::is_duplicate(CpuTimeline& cpu, const Event& e) {
 }
 
 void SystemModel::close_gap(CpuTimeline& cpu, TimeNs to) {
-  if (data_gaps_.size() < kMaxDataGaps) data_gaps_.push_back(DataGap{cpu.cpu, cpu.gap_from, to, cpu.pending_lost});
+  if (data_gaps_.size() < kMaxDataGaps) data_gaps_.push_back(DataGap{cpu.cpu, cpu.gap_from, to, cpu.pending_lost, cpu.gap_cut});
   else stats_.add(ModelStat::data_gaps_dropped);
   cpu.gap_open = false;
+  cpu.gap_cut = false;
   cpu.pending_lost = 0;
 }
 
+void SystemModel::open_gap(CpuTimeline& cpu) {
+  if (cpu.gap_open) return;
+  cpu.gap_open = true;
+  cpu.gap_from = cpu.seen ? cpu.last_event : last_event_;
+}
+
+// An elision cuts every CPU's stream at once, like a loss of unknown size on
+// each: the CPUs seen so far get a gap up to their next event. A CPU first
+// seen after the cut has nothing before it to join.
+void SystemModel::cut_every_cpu() {
+  for (CpuTimeline& cpu : cpus_) {
+    if (!cpu.seen) continue;
+    open_gap(cpu);
+    cpu.gap_cut = true;
+  }
+}
+
 bool SystemModel::apply(const Event& e) {
+  if (e.type == EventType::kInputCut) {
+    cut_every_cpu();
+    return false;
+  }
   if (e.cpu < 0 || e.cpu >= kMaxCpus) {
     stats_.add(ModelStat::cpu_out_of_range);
     return false;
@@ -206,10 +228,7 @@ bool SystemModel::apply(const Event& e) {
 
   if (e.type == EventType::kLostEvents) {
     cpu.lost_events += static_cast<uint64_t>(e.number);
-    if (!cpu.gap_open) {
-      cpu.gap_open = true;
-      cpu.gap_from = cpu.seen ? cpu.last_event : last_event_;
-    }
+    open_gap(cpu);
     cpu.pending_lost += static_cast<uint64_t>(e.number);
     return true;
   }

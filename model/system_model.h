@@ -42,10 +42,27 @@ class SystemModel {
   // Stacks kept for the findings, the latest of the whole trace.
   static constexpr size_t kKeptStacks = 4096;
 
+  // A CPU's clock going back by more than this is a second recording
+  // concatenated to the first (`cat a.txt b.txt`): kernel traces are in time
+  // order on each CPU, and clock repairs stay far below a second.
+  static constexpr TimeNs kRestartStep = 1'000'000'000;
+
   // Returns false when the event was not used (an exact duplicate of the
-  // previous event on its CPU, or a CPU out of range): nobody else should
-  // see it either.
+  // previous event on its CPU, or a CPU out of range) or only the model reads
+  // it (a cut in the input): nobody else should see it either.
   bool apply(const Event& event);
+  // Whether `event` starts another recording: its CPU had events more than
+  // kRestartStep later. A CPU not seen yet never does (per-CPU dumps one
+  // after the other are one recording).
+  bool starts_new_recording(const Event& event) const {
+    const CpuTimeline* c = cpu(event.cpu);
+    // Markers with no time of their own (a loss, a buffer start, a cut, a
+    // stack's frame, which has its head's) do not; function_graph calls and
+    // stack heads are events like any other.
+    const bool timed = event.type != EventType::kLostEvents && event.type != EventType::kBufferStarted &&
+                       event.type != EventType::kInputCut && event.type != EventType::kStackFrame;
+    return c && timed && event.ts < c->last_event - kRestartStep;
+  }
   // Closes every open span at the trace end (end_seen = false).
   void finish();
 
@@ -97,6 +114,8 @@ class SystemModel {
   void apply_function(CpuTimeline& cpu, const Event& e);
   void add_stack_frame(const Event& e);
   void keep_task_stack(const StackTrace& stack);
+  void open_gap(CpuTimeline& cpu);
+  void cut_every_cpu();
 
   TimelineListener* listener_;
   std::vector<CpuTimeline> cpus_;

@@ -68,12 +68,14 @@ struct HandlerSpan {
 };
 
 // A stretch of one CPU's time where the trace is known to be incomplete:
-// the ring buffer dropped events between the two events around it.
+// the ring buffer dropped events between the two events around it, or the
+// input itself leaves lines out there (an elision in a pasted fragment).
 struct DataGap {
   int32_t cpu = -1;
   TimeNs from = 0;        // the CPU's last event before the loss
   TimeNs to = 0;          // its first event after it (the trace end if none)
   uint64_t lost = 0;      // events the recorder said it dropped (0: unknown)
+  bool cut = false;       // lines were left out of the input here ("...", "// snip")
 };
 
 // Open handlers of one context on one CPU, innermost last. Nesting is shallow;
@@ -141,6 +143,7 @@ struct CpuTimeline {
   // Losses reported since the last event, not yet closed into a DataGap.
   uint64_t pending_lost = 0;
   bool gap_open = false;
+  bool gap_cut = false;  // the open gap is (also) a cut in the input
   TimeNs gap_from = 0;
   // The previous event, to recognise an exact duplicate of it (a dump
   // concatenated twice, a line repeated by a flaky serial console).

@@ -2,10 +2,22 @@
 // the text parser, carried in ReadResult and the report.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace ftlens {
+
+// Why some lines were skipped: the parser's reason, and the Unicode space or
+// tab the lines held, if any (a PastedBlank kind), which is often the real
+// cause.
+struct SkipCause {
+  const char* reason = "";
+  uint8_t blank = 0;
+  size_t column = 0;   // 0-based: of that blank, else of the problem (first such line)
+  uint64_t lines = 0;
+};
 
 struct TextTraceInfo {
   // "ftrace-text" (the kernel's trace file), "trace-cmd-report", "dmesg"
@@ -22,6 +34,7 @@ struct TextTraceInfo {
   uint64_t skipped_lines = 0;   // lines that are not an event, header or marker
   uint64_t malformed_payloads = 0;  // events kept, but their typed fields could not be read
   uint64_t lost_events = 0;     // sum of "[LOST N EVENTS]"
+  uint64_t lost_markers = 0;    // "[LOST N EVENTS]" lines
   uint64_t long_lines = 0;      // lines over kMaxLineBytes, skipped
   uint64_t log_lines = 0;       // dmesg lines outside ftrace dumps, HTML outside trace blocks
   uint64_t marker_lines = 0;    // "CPU:N [LOST M EVENTS]", "##### CPU N buffer started",
@@ -32,6 +45,23 @@ struct TextTraceInfo {
   // clock then starts at 0 and advances by the calls' durations.
   bool times_from_durations = false;
   int dumps = 0;                // "Dumping ftrace buffer:" blocks in a dmesg log
+  uint64_t elisions = 0;        // "...", "// snip": lines were cut out here (counted in marker_lines)
+  uint64_t pasted_blank_lines = 0;  // lines read only once their Unicode spaces and tabs were taken as spaces
+  uint8_t pasted_blank_kinds = 0;   // PastedBlank bits of those lines
+
+  // The causes of skipped lines, the first kSkipCauses distinct ones; lines
+  // of any later cause are counted in other_skip_causes.
+  static constexpr size_t kSkipCauses = 8;
+  std::array<SkipCause, kSkipCauses> skip_causes{};
+  size_t skip_cause_count = 0;
+  uint64_t other_skip_causes = 0;
+  // The cause of most skipped lines (nullptr when none was skipped).
+  const SkipCause* most_common_skip_cause() const {
+    const SkipCause* top = nullptr;
+    for (size_t i = 0; i < skip_cause_count; ++i)
+      if (!top || skip_causes[i].lines > top->lines) top = &skip_causes[i];
+    return top;
+  }
 
   // Every line is exactly one of these; a line counted twice or not at all
   // would be a silent loss. Returns the lines not accounted for (0).

@@ -9,6 +9,7 @@
 #include "ftrace_line.h"
 #include "funcgraph_line.h"
 #include "line_tokenizer.h"
+#include "pasted_text.h"
 #include "payload_parser.h"
 #include "string_pool.h"
 #include "timestamp.h"
@@ -53,6 +54,21 @@ std::string_view trim_view(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
+}
+
+bool is_high(char c) { return static_cast<unsigned char>(c) >= 0x80; }
+
+// Columns the tokenizer took although a pasted line's Unicode space or tab
+// sat in them: a comm that starts with one (a blank before it), an irq-flags
+// column made of one (`[004]\u00a0 1573.162047:`), a payload that starts or
+// ends with one. Three byte tests on the fields just read, so that plain
+// lines are not scanned again; a UTF-8 comm or payload costs a second look
+// that changes nothing.
+bool looks_pasted(const FtraceLine& cols) {
+  const std::string_view flags = cols.irq_flags, payload = cols.payload;
+  return (!cols.comm.empty() && is_high(cols.comm.front())) ||
+         (!flags.empty() && (is_high(flags.front()) || is_high(flags.back()) || flags.front() == '\t')) ||
+         (!payload.empty() && (is_high(payload.front()) || is_high(payload.back())));
 }
 
 template <typename Int>
@@ -104,10 +120,36 @@ void FtraceTextParser::feed(std::string_view chunk) {
 void FtraceTextParser::skip_long_line() {
   ++info_.lines;
   ++info_.long_lines;
-  ++info_.skipped_lines;
-  report(0, "line longer than 1 MiB");
+  skip_line({}, 0, "line longer than 1 MiB");
   in_long_line_ = false;
   carry_.clear();
+}
+
+void FtraceTextParser::skip_line(std::string_view line, size_t column, const char* reason) {
+  ++info_.skipped_lines;
+  report(column, reason);
+  PastedBlankAt blank = find_pasted_blank(line);
+  if (!blank.kind && leading_blanks_) blank = {leading_blanks_, 0};  // made plain before the parse
+  for (size_t i = 0; i < info_.skip_cause_count; ++i) {
+    SkipCause& cause = info_.skip_causes[i];
+    if (cause.blank == blank.kind && std::strcmp(cause.reason, reason) == 0) {
+      ++cause.lines;
+      return;
+    }
+  }
+  if (info_.skip_cause_count == info_.skip_causes.size()) {
+    ++info_.other_skip_causes;
+    return;
+  }
+  info_.skip_causes[info_.skip_cause_count++] = SkipCause{reason, blank.kind, blank.kind ? blank.column : column, 1};
+}
+
+void FtraceTextParser::take_elision() {
+  ++info_.marker_lines;
+  ++info_.elisions;
+  Event cut;
+  cut.type = EventType::kInputCut;
+  sink_.on_event(cut);
 }
 
 void FtraceTextParser::finish() {
@@ -152,6 +194,7 @@ bool FtraceTextParser::handle_marker(std::string_view line) {
     if (!parse_whole(cpu, &marker.cpu) || !parse_whole(count, &marker.number)) return false;
     marker.type = EventType::kLostEvents;
     info_.lost_events += static_cast<uint64_t>(marker.number);
+    ++info_.lost_markers;
   } else if (line.starts_with("##### CPU ")) {
     std::string_view cpu = line.substr(10);
     cpu = cpu.substr(0, cpu.find(' '));
@@ -184,8 +227,18 @@ void FtraceTextParser::detect_mode(std::string_view line) {
 
 void FtraceTextParser::handle_line(std::string_view line) {
   ++info_.lines;
+  leading_blanks_ = 0;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   size_t first = first_non_blank(line);
+  // A line pasted from a web page may start with no-break spaces, or be
+  // made of them: read as the blanks they stand for, in every mode.
+  if (first != std::string_view::npos && is_high(line[first]) && !in_plain(line)) {
+    if (const uint8_t kinds = plain_spaces(line, &plain_)) {
+      line = plain_;
+      first = first_non_blank(line);
+      leading_blanks_ = kinds;
+    }
+  }
   if (first == std::string_view::npos) {
     ++info_.header_lines;
     return;
@@ -303,16 +356,24 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
   Event event;
   FtraceLine cols;
   int fraction_digits = 0;
-  const LineVerdict verdict = parse_event_line(line, &event, &cols, &fraction_digits);
+  LineVerdict verdict = parse_event_line(line, &event, &cols, &fraction_digits);
+  if ((verdict.kind != LineVerdict::kEvent || looks_pasted(cols)) && !in_plain(line) &&
+      reread_plain(line, &verdict, &event, &cols, &fraction_digits))
+    line = plain_;
   if (verdict.kind == LineVerdict::kSkipped) {
+    // Only lines no parse could read: no cost on the hot path.
+    if (is_elision_line(line)) return take_elision();
+    if (is_slash_comment_line(line)) {
+      ++info_.header_lines;
+      return;
+    }
     // A function_graph trace without its header (cut, or in a dump) shows
     // itself by its first line.
     if (info_.events == 0 && looks_like_funcgraph_line(line)) {
       info_.function_graph = true;
       return handle_funcgraph_line(line);
     }
-    ++info_.skipped_lines;
-    report(verdict.column, verdict.reason);
+    skip_line(line, verdict.column, verdict.reason);
     return;
   }
   if (info_.fraction_digits < 0) {  // the first event says what the columns are
@@ -325,6 +386,10 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
   if (verdict.kind == LineVerdict::kBadPayload) {
     ++info_.malformed_payloads;
     report(verdict.column, verdict.reason);
+  }
+  if (leading_blanks_) {
+    ++info_.pasted_blank_lines;
+    info_.pasted_blank_kinds |= leading_blanks_;
   }
   ++info_.events;
   note_stack_head(event);
@@ -352,8 +417,7 @@ void FtraceTextParser::handle_stack_frame(std::string_view frame) {
 void FtraceTextParser::handle_funcgraph_line(std::string_view line) {
   FuncgraphLine fg;
   if (FuncgraphError err = tokenize_funcgraph_line(line, &fg)) {
-    ++info_.skipped_lines;
-    report(err.column, err.reason);
+    skip_line(line, err.column, err.reason);
     return;
   }
   if (fg.kind == FuncgraphLine::kRule) {
@@ -361,8 +425,7 @@ void FtraceTextParser::handle_funcgraph_line(std::string_view line) {
     return;
   }
   if (fg.cpu < 0 || fg.cpu >= kMaxFuncgraphCpus) {
-    ++info_.skipped_lines;
-    report(0, "CPU beyond the supported maximum");
+    skip_line(line, 0, "CPU beyond the supported maximum");
     return;
   }
   if (static_cast<size_t>(fg.cpu) >= funcgraph_cpus_.size()) funcgraph_cpus_.resize(static_cast<size_t>(fg.cpu) + 1);
@@ -472,6 +535,30 @@ bool FtraceTextParser::read_funcgraph_payload(Event* event) {
   return true;
 }
 
+bool FtraceTextParser::reread_plain(std::string_view line, LineVerdict* verdict, Event* event, FtraceLine* cols,
+                                    int* fraction_digits) {
+  const uint8_t kinds = plain_spaces(line, &plain_);
+  if (!kinds) return false;
+  Event plain_event;
+  FtraceLine plain_cols;
+  int plain_digits = 0;
+  const LineVerdict plain = parse_event_line(plain_, &plain_event, &plain_cols, &plain_digits);
+  // Kinds are ordered from best to worst; a tie goes to the plain reading,
+  // whose columns are not made of blanks, unless neither could be read: the
+  // line is then reported as it was.
+  if (plain.kind > verdict->kind || plain.kind == LineVerdict::kSkipped) {
+    // The plain parse reused targets_: read the line as it was again.
+    if (event->cpumask) *verdict = parse_event_line(line, event, cols, fraction_digits);
+    return false;
+  }
+  *verdict = plain;
+  *event = plain_event;
+  *cols = plain_cols;
+  *fraction_digits = plain_digits;
+  leading_blanks_ |= kinds;
+  return true;
+}
+
 FtraceTextParser::LineVerdict FtraceTextParser::parse_event_line(std::string_view line, Event* event, FtraceLine* cols,
                                                                  int* fraction_digits) {
   bool in_usecs = false;
@@ -561,12 +648,23 @@ LoneLine FtraceTextParser::parse_lone_line(std::string_view line, Event* event) 
       line.substr(first).starts_with("=>") ||
       (mode_ == Mode::kReport ? is_report_header(line) : line.starts_with("TRACE:")))
     return {LoneLine::kDefer, 0};
+  // A line that starts with a high byte and holds a Unicode blank or a tab
+  // is read only in its plain copy by handle_line(): parsing it here would
+  // name strings (a prev_comm with a tab in it) that one thread never
+  // names, and the trace's string ids would differ.
+  if (is_high(line[first]) && find_pasted_blank(line).kind) return {LoneLine::kDefer, 0};
   FtraceLine cols;
   int fraction_digits = 0;
   const LineVerdict verdict = parse_event_line(line, event, &cols, &fraction_digits);
+  // A line pasted from a web page is read again in the counting parser:
+  // its plain copy lives in that parser, valid while the sink has it.
   switch (verdict.kind) {
-    case LineVerdict::kEvent: return {LoneLine::kEvent, 0};
-    case LineVerdict::kBadPayload: return {LoneLine::kBadPayload, static_cast<uint32_t>(verdict.column)};
+    case LineVerdict::kEvent:
+      if (looks_pasted(cols)) break;
+      return {LoneLine::kEvent, 0};
+    case LineVerdict::kBadPayload:
+      if (find_pasted_blank(line).kind) break;
+      return {LoneLine::kBadPayload, static_cast<uint32_t>(verdict.column)};
     case LineVerdict::kSkipped: break;
   }
   return {LoneLine::kDefer, 0};

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>  // less
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,6 +88,19 @@ class FtraceTextParser {
   // Sets the event's type and fields from a function_graph payload
   // (trace-cmd report's funcgraph_entry/exit); false if it does not read.
   bool read_funcgraph_payload(Event* event);
+  // Counts a skipped line (`line` as read) and reports it.
+  void skip_line(std::string_view line, size_t column, const char* reason);
+  // A line the plain parse refused, or read with columns that look pasted
+  // from a web page: read again with its Unicode spaces and tabs as spaces.
+  // True when `verdict` and `*event` were replaced by that reading.
+  bool reread_plain(std::string_view line, LineVerdict* verdict, Event* event, FtraceLine* cols, int* fraction_digits);
+  // A cut in a pasted fragment: every CPU has a hole here.
+  void take_elision();
+  // Whether `line` is (part of) plain_, which is not to be made plain again.
+  bool in_plain(std::string_view line) const {
+    return !std::less<const char*>()(line.data(), plain_.data()) &&
+           !std::less<const char*>()(plain_.data() + plain_.size(), line.data());
+  }
   // Counts and reports a line over kMaxLineBytes; none of it is kept.
   void skip_long_line();
   StrId intern_event_name(std::string_view name, EventType* type);
@@ -136,6 +150,8 @@ class FtraceTextParser {
   static constexpr int32_t kMaxFuncgraphCpus = 4096;
   std::vector<FuncgraphCpu> funcgraph_cpus_;
   StrId funcgraph_entry_name_ = kNoStr, funcgraph_exit_name_ = kNoStr, print_name_ = kNoStr;
+  uint8_t leading_blanks_ = 0;  // PastedBlank kinds made plain in the line being read
+  std::string plain_;  // a pasted line with its Unicode spaces and tabs made ASCII spaces
 };
 
 }  // namespace ftlens

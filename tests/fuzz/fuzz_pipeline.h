@@ -119,7 +119,7 @@ inline void analyze_text(std::string_view prefix, const uint8_t* bytes, size_t s
 
   StringPool strings;
   auto detectors = make_all_detectors(DetectorContext{strings});
-  Pipeline pipeline(detectors, nullptr);
+  Pipeline pipeline(detectors, nullptr, [&strings] { return make_all_detectors(DetectorContext{strings}); });
   FtraceTextParser parser(strings, pipeline);
   parser.feed(prefix);
   for (size_t at = 0; at < data.size(); at += chunk) parser.feed(data.substr(at, chunk == 0 ? data.size() : chunk));

@@ -103,6 +103,16 @@ def main():
           b'            bash-1977  [000]  1573.162050: funcgraph_exit:       + 12.400 us  |  }\n'
           b'            bash-1977  [000]  1573.162051: <stack trace>\n'
           b' => do_sys_open (ffffffff8108a5b4)\n')
+    # What users paste and concatenate: seed 000's lines as the post published
+    # them with their no-break spaces made the other Unicode blanks and tabs,
+    # and a window of a recording twice in a row (timestamps restart).
+    pasted = read_lines(os.path.join(traces, 'pasted_seed000_post_excerpt.txt'))
+    for blank, tag in ((b'\xe2\x80\x87', 'figure'), (b'\xe2\x80\xaf', 'narrow'), (b'\xe3\x80\x80', 'ideographic'),
+                       (b'\t', 'tab')):
+        write(kernel, f'pasted_seed000_{tag}_spaces', b''.join(l.replace(b'\xc2\xa0', blank) for l in pasted))
+    light = windows(read_lines(os.path.join(traces, 'real_light30.txt')), [])
+    write(kernel, 'concatenated_light30_twice', light[0] + light[0])
+    write(kernel, 'concatenated_light30_cut_between', light[0] + b'[...]\n' + light[1])
     for name in sorted(os.listdir(malformed)) if os.path.isdir(malformed) else []:
         path = os.path.join(malformed, name)
         data = open(path, 'rb').read()

@@ -240,3 +240,54 @@ TEST_CASE("model.calls nested past the cap are counted, and their returns close 
   CHECK(rec.calls.size() == FunctionStack::kDepth);
   CHECK(model.cpu(0)->functions.size == 0);
 }
+
+TEST_CASE("model.a cut in the input opens a data gap on every CPU seen so far, up to its next event") {
+  Fixture f;
+  f.run("  a-1 [000] ...1  10.000000: x: y\n"
+        "  b-2 [001] ...1  10.100000: x: y\n"
+        "// snip\n"
+        "  a-1 [000] ...1  12.000000: x: y\n"
+        "  c-3 [002] ...1  12.100000: x: y\n");
+  const auto& gaps = f.model.data_gaps();
+  REQUIRE(gaps.size() == 2);
+  CHECK(gaps[0].cpu == 0);
+  CHECK(gaps[0].from == 10'000'000'000);
+  CHECK(gaps[0].to == 12'000'000'000);
+  CHECK(gaps[0].cut);
+  CHECK(gaps[1].cpu == 1);  // never heard of again: the gap runs to the end
+  CHECK(gaps[1].to == 12'100'000'000);
+  CHECK(gaps[1].lost == 0);
+  CHECK(f.model.stats().get(ModelStat::cpu_out_of_range) == 0);
+}
+
+TEST_CASE("model.a CPU going back more than a second starts another recording; a CPU first seen does not") {
+  Fixture f;
+  f.run("  a-1 [000] ...1  10.000000: x: y\n"
+        "  a-1 [000] ...1  12.000000: x: y\n", false);
+  Event back;
+  back.cpu = 0;
+  back.ts = 10'500'000'000;
+  CHECK(f.model.starts_new_recording(back));
+  back.ts = 11'500'000'000;
+  CHECK_FALSE(f.model.starts_new_recording(back));  // within the step
+  back.cpu = 1;
+  back.ts = 1'000'000'000;
+  CHECK_FALSE(f.model.starts_new_recording(back));
+}
+
+TEST_CASE("model.a function_graph call or stack head going back more than a second starts another recording; a frame does not") {
+  Fixture f;
+  f.run("  a-1 [000] ...1  10.000000: x: y\n"
+        "  a-1 [000] ...1  12.000000: x: y\n", false);
+  Event back;
+  back.cpu = 0;
+  back.ts = 10'500'000'000;
+  for (EventType type : {EventType::kFuncEntry, EventType::kFuncLeaf, EventType::kFuncReturn, EventType::kStackTrace}) {
+    back.type = type;
+    CHECK(f.model.starts_new_recording(back));
+  }
+  for (EventType type : {EventType::kStackFrame, EventType::kLostEvents, EventType::kBufferStarted, EventType::kInputCut}) {
+    back.type = type;
+    CHECK_FALSE(f.model.starts_new_recording(back));
+  }
+}

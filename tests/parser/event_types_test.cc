@@ -36,12 +36,12 @@ TEST_CASE("event_types.only kOther, the recording markers and the text-only func
   for (const EventTypeInfo& info : kEventTypes) {
     CAPTURE(info.name);
     // function_graph lines and stack traces are printed by tracers, not
-    // enabled as tracefs events.
+    // enabled as tracefs events; an input cut is a pasted fragment's.
     const bool text_only = info.type == EventType::kFuncEntry || info.type == EventType::kFuncLeaf ||
                            info.type == EventType::kFuncReturn || info.type == EventType::kStackTrace ||
                            info.type == EventType::kStackFrame;
     const bool marker = info.type == EventType::kOther || info.type == EventType::kLostEvents ||
-                        info.type == EventType::kBufferStarted || text_only;
+                        info.type == EventType::kBufferStarted || info.type == EventType::kInputCut || text_only;
     CHECK(info.is_kernel_event() == !marker);
     if (marker) {
       CHECK(info.record == RecordPreset::kNever);

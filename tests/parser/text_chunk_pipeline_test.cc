@@ -248,3 +248,25 @@ TEST_CASE("chunks.dmesg and systrace HTML are not line-independent: they are nev
   kernel.feed("  a-1 [000] d..2. 1.000000: x: y\n");
   CHECK(kernel.lines_independent());
 }
+
+TEST_CASE("chunks.pasted lines, and lines whose first byte is high but no blank, give the ids one thread gives") {
+  // A line that starts with a byte >= 0x80 and holds a tab later is read
+  // plain by the counting parser alone: the parsing thread must not name
+  // the strings of its own reading of it (the prev_comm with a tab) first.
+  std::string body;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string n = std::to_string(i);
+    body += "  \xe9     w" + n + "-" + n + " [000] d..2. " + std::to_string(100 + i) +
+            ".000001: sched_switch: prev_comm=a\tb" + n + " prev_pid=" + n +
+            " prev_prio=120 prev_state=S ==> next_comm=c" + n + " next_pid=7 next_prio=120\n";
+    body += "  plain-" + n + " [001]\xc2\xa0 " + std::to_string(100 + i) + ".000002: sched_waking: comm=p" + n +
+            " pid=9 prio=120 target_cpu=001\n";
+    body += "  after-1 [000] d..2. " + std::to_string(100 + i) + ".000003: sched_waking: comm=q" + n +
+            " pid=8 prio=120 target_cpu=000\n";
+  }
+  Parsed plain, chunked;
+  parse_plainly(kHead + body, plain);
+  parse_in_chunks(kHead, body, 2, chunked, 1000);
+  check_same(plain, chunked);
+  CHECK(plain.info.events == 1 + 3 * 3000);
+}
