@@ -58,6 +58,11 @@ Json build_report(const AnalysisResult& r) {
   input["recordings"] = std::move(recordings);
   input["elisions"] = r.text.elisions;
   input["lost_markers"] = r.text.lost_markers;
+  input["lost_markers_unknown"] = r.text.lost_markers_unknown;
+  input["uninterpreted_payloads"] = r.text.uninterpreted_payloads;
+  input["clock_sync_lines"] = r.text.clock_sync_lines;
+  input["print_continuation_lines"] = r.text.print_continuation_lines;
+  input["latency_reports"] = r.text.latency_reports;
   input["pasted_blank_lines"] = r.text.pasted_blank_lines;
   Json blanks = Json::array();
   for (uint8_t kind = 1; kind != 0 && kind <= kTab; kind = static_cast<uint8_t>(kind << 1))

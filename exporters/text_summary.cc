@@ -81,6 +81,12 @@ void write_input_shape(const AnalysisResult& r, int digits, std::FILE* out) {
   if (r.text.lost_markers)
     std::fprintf(out, "  input: %llu [LOST N EVENTS] marker%s: the ring buffer overflowed\n", ull(r.text.lost_markers),
                  r.text.lost_markers == 1 ? "" : "s");
+  if (r.text.uninterpreted_payloads)
+    std::fprintf(out, "  input: %llu event%s printed raw (the raw or hex trace_option): their CPU, task and time are read, their names and fields are not\n",
+                 ull(r.text.uninterpreted_payloads), r.text.uninterpreted_payloads == 1 ? "" : "s");
+  if (r.text.lost_markers_unknown)
+    std::fprintf(out, "  input: %llu of them without a count ([LOST EVENTS]): how many events were lost there is unknown\n",
+                 ull(r.text.lost_markers_unknown));
   if (const uint64_t back = r.model_stats.get(ModelStat::timestamps_backwards))
     std::fprintf(out, "  input: %llu event%s older than the event before %s on %s CPU (timestamps going backwards)\n",
                  ull(back), back == 1 ? "" : "s", back == 1 ? "it" : "them", back == 1 ? "its" : "their");

@@ -215,6 +215,9 @@ bool SystemModel::apply(const Event& e) {
     cut_every_cpu();
     return false;
   }
+  // A latency tracer's maximum has no time of its own: nothing for the
+  // timelines, but its detector reads it.
+  if (e.type == EventType::kLatencyMax) return true;
   if (e.cpu < 0 || e.cpu >= kMaxCpus) {
     stats_.add(ModelStat::cpu_out_of_range);
     return false;

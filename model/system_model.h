@@ -60,7 +60,8 @@ class SystemModel {
     // stack's frame, which has its head's) do not; function_graph calls and
     // stack heads are events like any other.
     const bool timed = event.type != EventType::kLostEvents && event.type != EventType::kBufferStarted &&
-                       event.type != EventType::kInputCut && event.type != EventType::kStackFrame;
+                       event.type != EventType::kInputCut && event.type != EventType::kStackFrame &&
+                       event.type != EventType::kLatencyMax;
     return c && timed && event.ts < c->last_event - kRestartStep;
   }
   // Closes every open span at the trace end (end_seen = false).

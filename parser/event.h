@@ -70,6 +70,15 @@ struct Event {
   bool targets(int target) const { return cpumask && cpumask->test(target); }
 
   static constexpr uint8_t kIrqsOff = 1, kInHardirq = 2, kInSoftirq = 4, kNmi = 8;
+
+  // The kernel's own flag bits of a record (trace_flag_type in
+  // kernel/trace/trace.h: irqs-off 0x01, hardirq 0x08, softirq 0x10, nmi
+  // 0x40), as trace.dat holds them and the `verbose` latency format prints
+  // them, to irq_flags.
+  static constexpr uint8_t irq_flags_from_kernel_bits(unsigned bits) {
+    return static_cast<uint8_t>(((bits & 0x01) ? kIrqsOff : 0) | ((bits & 0x08) ? kInHardirq : 0) |
+                                ((bits & 0x10) ? kInSoftirq : 0) | ((bits & 0x40) ? kNmi : 0));
+  }
 };
 // Every event is copied at least once between threads; keep it this size.
 static_assert(sizeof(Event) <= 112);

@@ -21,6 +21,13 @@ struct FtraceLine {
   int timestamp_digits = -1;
   std::string_view event_name;
   std::string_view payload;
+  // The `verbose` latency format prints the kernel's flag bits as a number
+  // instead of the irq-flags letters: those bits, else -1.
+  int32_t kernel_flag_bits = -1;
+  // The `raw` and `hex` trace_options print only pid, cpu and time before an
+  // event's raw form ("type: 372"): the event is there, its name and fields
+  // are not.
+  bool uninterpreted = false;
 };
 
 }  // namespace ftlens

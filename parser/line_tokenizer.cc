@@ -269,6 +269,119 @@ TokenizeError tokenize_latency_line(std::string_view line, FtraceLine* out, bool
   return {"no timestamp followed by ':'", 0};
 }
 
+namespace {
+
+bool all_hex(std::string_view s) {
+  for (char c : s)
+    if (!is_digit(c) && !((c | 0x20) >= 'a' && (c | 0x20) <= 'f')) return false;
+  return !s.empty();
+}
+
+bool all_digits(std::string_view s) {
+  for (char c : s)
+    if (!is_digit(c)) return false;
+  return !s.empty();
+}
+
+// Whole-token integers in base 10 or 16 that fit `*out`.
+template <typename Int>
+bool parse_base(std::string_view s, int base, Int* out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out, base);
+  return ec == std::errc{} && p == s.data() + s.size();
+}
+
+// The next blank-separated token from `*pos` on; `*pos` moves past it.
+std::string_view next_token(std::string_view line, size_t* pos) {
+  const size_t start = skip_blanks(line, *pos);
+  size_t end = start;
+  while (end < line.size() && line[end] != ' ' && line[end] != '\t') ++end;
+  *pos = end;
+  return line.substr(start, end - start);
+}
+
+// raw and hex: "pid cpu time rest".
+TokenizeError tokenize_raw_or_hex(std::string_view line, FtraceLine* out) {
+  size_t pos = 0;
+  const std::string_view pid = next_token(line, &pos), cpu = next_token(line, &pos), ts = next_token(line, &pos);
+  const bool hex = pid.size() == 8 && cpu.size() == 8 && ts.size() == 16 && all_hex(pid) && all_hex(cpu) && all_hex(ts);
+  int64_t ns = 0;
+  uint32_t pid_bits = 0, cpu_bits = 0;
+  if (hex) {
+    uint64_t ts_bits = 0;
+    if (!parse_base(pid, 16, &pid_bits) || !parse_base(cpu, 16, &cpu_bits) || !parse_base(ts, 16, &ts_bits) ||
+        ts_bits > static_cast<uint64_t>(INT64_MAX))
+      return {"raw columns out of range", 0};
+    ns = static_cast<int64_t>(ts_bits);
+    out->pid = static_cast<int32_t>(pid_bits);
+    out->cpu = static_cast<int32_t>(cpu_bits);
+  } else if (all_digits(pid) && all_digits(cpu) && all_digits(ts)) {
+    if (!parse_int(pid, &out->pid) || !parse_int(cpu, &out->cpu) || !parse_base(ts, 10, &ns))
+      return {"raw columns out of range", 0};
+  } else {
+    return {"not pid, cpu and time", 0};
+  }
+  if (out->pid < 0 || out->cpu < 0) return {"raw columns out of range", 0};
+  const size_t rest = skip_blanks(line, pos);
+  if (rest == line.size()) return {"no event after pid, cpu and time", rest};
+  out->comm = {};
+  out->tgid = -1;
+  out->irq_flags = {};
+  out->timestamp = ts;
+  out->timestamp_ns = ns;
+  out->timestamp_digits = 9;
+  out->event_name = "uninterpreted";
+  out->payload = trim(line.substr(rest));
+  out->uninterpreted = true;
+  return {};
+}
+
+// verbose latency-format, read from its "[hex-usecs] " column outwards:
+// the comm before it may hold blanks.
+TokenizeError tokenize_verbose_latency(std::string_view line, FtraceLine* out) {
+  size_t open = 0;
+  for (size_t from = 0;; from = open + 1) {
+    open = line.find(" [", from);
+    if (open == std::string_view::npos) return {"no [time] column", 0};
+    const size_t close = line.find("] ", open + 2);
+    if (close != std::string_view::npos && close - open >= 10 && all_hex(line.substr(open + 2, close - open - 2))) break;
+  }
+  const size_t close = line.find("] ", open + 2);
+  uint64_t usecs = 0;
+  if (!parse_base(line.substr(open + 2, close - open - 2), 16, &usecs) || usecs > static_cast<uint64_t>(INT64_MAX / 1000))
+    return {"[time] column out of range", open + 2};
+  const size_t stamp_end = line.find("ms): ", close);
+  if (stamp_end == std::string_view::npos) return {"expected \"ms): \" after the [time] column", close + 2};
+  // Back from the bracket: index, preempt count, flag bits, cpu, pid.
+  std::string_view cols[5];
+  size_t end = open;
+  for (int i = 4; i >= 0; --i) {
+    while (end > 0 && line[end - 1] == ' ') --end;
+    size_t start = end;
+    while (start > 0 && line[start - 1] != ' ') --start;
+    cols[i] = line.substr(start, end - start);
+    end = start;
+  }
+  unsigned flag_bits = 0;
+  if (!parse_int(cols[0], &out->pid) || !parse_int(cols[1], &out->cpu) || !parse_base(cols[2], 10, &flag_bits) ||
+      !all_hex(cols[3]) || !all_hex(cols[4]) || out->pid < 0 || out->cpu < 0)
+    return {"expected pid, cpu, flags, preempt count and index before the [time] column", 0};
+  out->comm = trim(line.substr(0, end));
+  out->tgid = -1;
+  out->irq_flags = {};
+  out->kernel_flag_bits = static_cast<int32_t>(flag_bits & 0xff);
+  out->timestamp = line.substr(open + 2, close - open - 2);
+  out->timestamp_ns = static_cast<int64_t>(usecs) * 1000;
+  out->timestamp_digits = 6;
+  return split_event(line, stamp_end + 5, out);
+}
+
+}  // namespace
+
+TokenizeError tokenize_option_line(std::string_view line, FtraceLine* out) {
+  if (!tokenize_raw_or_hex(line, out)) return {};
+  return tokenize_verbose_latency(line, out);
+}
+
 bool strip_printk_prefix(std::string_view* line, std::string_view* stamp_out) {
   std::string_view s = *line;
   if (s.size() > 3 && s[0] == '<') {  // syslog level "<6>"

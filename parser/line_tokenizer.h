@@ -36,6 +36,16 @@ static_assert(sizeof(TokenizeError) <= 16);
 // On success `out->timestamp` is the digits only; `*in_usecs` says its unit.
 [[nodiscard]] TokenizeError tokenize_latency_line(std::string_view line, FtraceLine* out, bool* in_usecs);
 
+// The shapes of the trace_options that replace the usual columns:
+//   raw:      "17077 1 758675577602 type: 372"       (pid cpu nanoseconds)
+//   hex:      "000042b5 00000001 000000b0aceb92c8 type: 372"
+//   verbose latency-format:
+//     "  cc1plus   16918   0 1 00000002 00000008 [2be6e2e2] 16.616ms (+0.030ms): sched_switch: ..."
+//     (comm pid cpu flag-bits preempt-count index [microseconds, hex] ...)
+// On success `out` holds ns in timestamp_ns (timestamp_digits 9). raw and
+// hex set `out->uninterpreted`: their payload names no event.
+[[nodiscard]] TokenizeError tokenize_option_line(std::string_view line, FtraceLine* out);
+
 // "[  123.456789] rest" or "<6>[  123.456789] rest" -> "rest"; nullopt when
 // the line has no printk time prefix.
 // `stamp`, when given, receives the time inside the brackets ("123.456789").

@@ -155,9 +155,18 @@ bool work_pointer(Cursor& c, Event* e) {
   return true;
 }
 
+// The work pointer's key: "work struct" as the event's print format says
+// it, or the field's own name "work" where the payload is printed raw
+// (trace-cmd report -R: `work=0xffff888627c27de8 function=0xffffffff81624310`;
+// the function then stays an address, kept as its text).
+bool skip_work_key(Cursor& c, bool with_equals) {
+  if (c.skip_past("work struct")) return !with_equals || c.skip_past("=");
+  return c.skip_past("work=");
+}
+
 // work struct=%p function=%ps workqueue=%s req_cpu=%d cpu=%d
 bool parse_queue_work(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
-  if (!c.skip_past("work struct=") || !work_pointer(c, e)) return false;
+  if (!skip_work_key(c, true) || !work_pointer(c, e)) return false;
   if (!function_field(c, " function=", pool, &e->function)) return false;
   if (!symbol_field(c, " workqueue=", pool, &e->site)) return false;
   return int_field(c, " req_cpu=", &e->source_cpu) && int_field(c, " cpu=", &e->target_cpu);
@@ -165,15 +174,16 @@ bool parse_queue_work(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
 
 // work struct %p [function=%ps]
 bool parse_activate_work(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
-  if (!c.skip_past("work struct") || !work_pointer(c, e)) return false;
+  if (!skip_work_key(c, false) || !work_pointer(c, e)) return false;
   if (c.rest().find("function=") != std::string_view::npos) function_field(c, "function=", pool, &e->function);
   return true;
 }
 
 // work struct %p: function %ps   (execute_end on older kernels: work struct %p)
 bool parse_execute_work(Cursor& c, StringPool& pool, Event* e, CpuMask*) {
-  if (!c.skip_past("work struct") || !work_pointer(c, e)) return false;
+  if (!skip_work_key(c, false) || !work_pointer(c, e)) return false;
   if (c.rest().find("function ") != std::string_view::npos) function_field(c, "function ", pool, &e->function);
+  else if (c.rest().find("function=") != std::string_view::npos) function_field(c, "function=", pool, &e->function);
   return true;
 }
 

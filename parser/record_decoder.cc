@@ -74,10 +74,7 @@ class RecordDecoder::Impl {
     e.comm = comm_of(e.pid);
     e.name = layout->name;
     e.type = layout->type;
-    const int flags = tep_data_flags(tep_, record);
-    if (flags & TRACE_FLAG_IRQS_OFF) e.irq_flags |= Event::kIrqsOff;
-    if (flags & TRACE_FLAG_HARDIRQ) e.irq_flags |= Event::kInHardirq;
-    if (flags & TRACE_FLAG_SOFTIRQ) e.irq_flags |= Event::kInSoftirq;
+    e.irq_flags = Event::irq_flags_from_kernel_bits(static_cast<unsigned>(tep_data_flags(tep_, record)));
     if (e.type != EventType::kOther) extract(*layout, record, &e);
     ++events_;
     sink_.on_event(e);

@@ -35,6 +35,14 @@ struct TextTraceInfo {
   uint64_t malformed_payloads = 0;  // events kept, but their typed fields could not be read
   uint64_t lost_events = 0;     // sum of "[LOST N EVENTS]"
   uint64_t lost_markers = 0;    // "[LOST N EVENTS]" lines
+  // "CPU:N [LOST EVENTS]": the kernel knew events were lost there but not
+  // how many (its lost count was -1). Counted in lost_markers too.
+  uint64_t lost_markers_unknown = 0;
+  // Events printed by the `raw` or `hex` trace_options: counted and on
+  // their CPU's timeline, but with no name or fields to interpret.
+  uint64_t uninterpreted_payloads = 0;
+  // Latency tracer headers that reported a maximum (kLatencyMax events).
+  uint64_t latency_reports = 0;
   uint64_t long_lines = 0;      // lines over kMaxLineBytes, skipped
   uint64_t log_lines = 0;       // dmesg lines outside ftrace dumps, HTML outside trace blocks
   uint64_t marker_lines = 0;    // "CPU:N [LOST M EVENTS]", "##### CPU N buffer started",
@@ -65,9 +73,16 @@ struct TextTraceInfo {
 
   // Every line is exactly one of these; a line counted twice or not at all
   // would be a silent loss. Returns the lines not accounted for (0).
+  // atrace's `trace_event_clock_sync: parent_ts=...` writes: how systrace
+  // lines up its clocks, not an event (counted in marker_lines too).
+  uint64_t clock_sync_lines = 0;
+  // The lines after the first of a trace_marker write that held newlines
+  // (`tracing_mark_write: a` then `b` on a line of its own): part of that
+  // event's payload, not skipped.
+  uint64_t print_continuation_lines = 0;
   int64_t unaccounted_lines() const {
     return static_cast<int64_t>(lines - header_lines - skipped_lines - events - marker_lines - log_lines -
-                                stack_frame_lines);
+                                stack_frame_lines - print_continuation_lines);
   }
 };
 

@@ -9,6 +9,7 @@
 #include "ftrace_line.h"
 #include "funcgraph_line.h"
 #include "line_tokenizer.h"
+#include "latency_header.h"
 #include "pasted_text.h"
 #include "payload_parser.h"
 #include "string_pool.h"
@@ -36,6 +37,16 @@ uint8_t decode_irq_flags(std::string_view flags) {
 }
 
 constexpr const char* kBadPayload = "payload does not match the event's format";
+
+// The events whose payload is text a program wrote (trace_marker, and the
+// kernel's trace_printk): it may hold newlines, and atrace's clock sync.
+bool is_written_text(std::string_view name) {
+  return name == "tracing_mark_write" || name == "print" || name == "bputs" || name == "bprint";
+}
+
+bool is_clock_sync(const FtraceLine& cols) {
+  return cols.payload.starts_with("trace_event_clock_sync:") && is_written_text(cols.event_name);
+}
 
 // trace-cmd report's own lines between events: "cpus=2", "version = 7",
 // "CPU 1 is empty".
@@ -159,6 +170,7 @@ void FtraceTextParser::finish() {
     handle_line(carry_);
     carry_.clear();
   }
+  if (latency_pending_) hand_on_latency_max();  // a header with no trace after it
 }
 
 void FtraceTextParser::report(size_t column, const char* reason) {
@@ -190,8 +202,16 @@ bool FtraceTextParser::handle_marker(std::string_view line) {
     if (lost == std::string_view::npos) return false;
     std::string_view cpu = line.substr(4, lost - 4);
     std::string_view count = line.substr(lost + 7);
-    count = count.substr(0, count.find(' '));
-    if (!parse_whole(cpu, &marker.cpu) || !parse_whole(count, &marker.number)) return false;
+    if (!parse_whole(cpu, &marker.cpu)) return false;
+    if (trim_view(count) == "EVENTS]") {
+      // The kernel prints this when its lost count is unknown: a hole of
+      // unknown size, as number 0 (the model opens a gap all the same).
+      marker.number = 0;
+      ++info_.lost_markers_unknown;
+    } else {
+      count = count.substr(0, count.find(' '));
+      if (!parse_whole(count, &marker.number) || marker.number < 0) return false;
+    }
     marker.type = EventType::kLostEvents;
     info_.lost_events += static_cast<uint64_t>(marker.number);
     ++info_.lost_markers;
@@ -346,9 +366,13 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
     if (line.starts_with("# tracer: ")) {
       info_.tracer = std::string(trim_view(line.substr(10)));
       if (info_.tracer == "function_graph") info_.function_graph = true;
+      latency_max_ = Event{};  // a new recording's header
+      latency_pending_ = false;
     }
+    read_latency_header(line.substr(first));
     return;
   }
+  if (latency_pending_) hand_on_latency_max();
   if ((line[first] == 'C' || line[first] == '#') && handle_marker(line.substr(first))) return;
   if (line[first] == '=' && first + 1 < line.size() && line[first + 1] == '>') return handle_stack_frame(line.substr(first + 2));
   if (info_.function_graph) return handle_funcgraph_line(line);
@@ -362,6 +386,11 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
     line = plain_;
   if (verdict.kind == LineVerdict::kSkipped) {
     // Only lines no parse could read: no cost on the hot path.
+    if (text_write_open_ && text_write_lines_ < kMaxTextWriteLines) {
+      ++text_write_lines_;
+      ++info_.print_continuation_lines;
+      return;
+    }
     if (is_elision_line(line)) return take_elision();
     if (is_slash_comment_line(line)) {
       ++info_.header_lines;
@@ -391,9 +420,65 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
     ++info_.pasted_blank_lines;
     info_.pasted_blank_kinds |= leading_blanks_;
   }
+  if (is_clock_sync(cols)) {
+    ++info_.marker_lines;
+    ++info_.clock_sync_lines;
+    text_write_open_ = false;
+    return;
+  }
+  note_text_write(event);
+  note_text_write(event);
   ++info_.events;
+  if (event.type == EventType::kUninterpreted) ++info_.uninterpreted_payloads;
   note_stack_head(event);
   sink_.on_event(event);
+}
+
+void FtraceTextParser::note_text_write(const Event& event) {
+  if (event.name != text_write_checked_name_) {
+    text_write_checked_name_ = event.name;
+    text_write_name_ = is_written_text(pool_.view(event.name));
+  }
+  text_write_open_ = text_write_name_;
+  text_write_lines_ = 0;
+}
+
+void FtraceTextParser::read_latency_header(std::string_view line) {
+  const LatencyHeaderLine h = read_latency_header_line(line);
+  switch (h.kind) {
+    case LatencyHeaderLine::kNone: return;
+    case LatencyHeaderLine::kTitle:
+      latency_max_ = Event{};
+      latency_max_.type = EventType::kLatencyMax;
+      latency_max_.name = pool_.intern(h.text);
+      latency_pending_ = false;
+      return;
+    case LatencyHeaderLine::kLatency:
+      // Only a latency tracer measured something; any tracer prints the
+      // block under the latency-format option.
+      if (latency_max_.type != EventType::kLatencyMax || !is_latency_tracer(pool_.view(latency_max_.name))) return;
+      latency_max_.number = h.value * 1000;
+      latency_max_.cpu = h.cpu;
+      latency_pending_ = true;
+      return;
+    case LatencyHeaderLine::kTask:
+      if (!latency_pending_) return;
+      latency_max_.comm = pool_.intern(h.text);
+      latency_max_.pid = static_cast<int32_t>(h.value);
+      return;
+    case LatencyHeaderLine::kStartedAt:
+      if (latency_pending_) latency_max_.function = pool_.intern(h.text);
+      return;
+    case LatencyHeaderLine::kEndedAt:
+      if (latency_pending_) latency_max_.site = pool_.intern(h.text);
+      return;
+  }
+}
+
+void FtraceTextParser::hand_on_latency_max() {
+  latency_pending_ = false;
+  ++info_.latency_reports;
+  sink_.on_event(latency_max_);
 }
 
 void FtraceTextParser::handle_stack_frame(std::string_view frame) {
@@ -564,7 +649,11 @@ FtraceTextParser::LineVerdict FtraceTextParser::parse_event_line(std::string_vie
   bool in_usecs = false;
   if (TokenizeError err = tokenize_ftrace_line(line, cols)) {
     // No "[cpu]": the latency format of trace-cmd report -l and dmesg dumps.
-    if (err.code != ErrorCode::kNoCpuColumn || tokenize_latency_line(line, cols, &in_usecs))
+    // Its payloads may hold what reads as one (the sched plugin's
+    // `bash:26735 [120]`), so any failure is tried as that format; the
+    // kernel format's reason stands when no format reads the line. Then the
+    // columns of the raw, hex and verbose trace_options.
+    if (tokenize_latency_line(line, cols, &in_usecs) && tokenize_option_line(line, cols))
       return {LineVerdict::kSkipped, err.column, err.reason};
   }
   auto ts = cols->timestamp_digits >= 0 && !in_usecs
@@ -591,9 +680,14 @@ FtraceTextParser::LineVerdict FtraceTextParser::parse_event_line(std::string_vie
   event->pid = cols->pid;
   event->tgid = cols->tgid;
   event->comm = pool_.intern(cols->comm);
-  event->name = intern_event_name(cols->event_name, &event->type);
-  event->irq_flags = decode_irq_flags(cols->irq_flags);
+  event->irq_flags = cols->kernel_flag_bits >= 0 ? Event::irq_flags_from_kernel_bits(static_cast<unsigned>(cols->kernel_flag_bits))
+                                                  : decode_irq_flags(cols->irq_flags);
   event->payload = cols->payload;
+  if (cols->uninterpreted) {
+    event->type = EventType::kUninterpreted;
+    return {LineVerdict::kEvent, 0, ""};
+  }
+  event->name = intern_event_name(cols->event_name, &event->type);
   if (event->type == EventType::kOther) {
     // The stack tracer's head line ("<stack trace>", "<user stack trace>")
     // has no event name; the frames follow on their own lines.
@@ -660,10 +754,10 @@ LoneLine FtraceTextParser::parse_lone_line(std::string_view line, Event* event) 
   // its plain copy lives in that parser, valid while the sink has it.
   switch (verdict.kind) {
     case LineVerdict::kEvent:
-      if (looks_pasted(cols)) break;
+      if (looks_pasted(cols) || is_clock_sync(cols)) break;  // the clock sync is counted in order
       return {LoneLine::kEvent, 0};
     case LineVerdict::kBadPayload:
-      if (find_pasted_blank(line).kind) break;
+      if (find_pasted_blank(line).kind || is_clock_sync(cols)) break;
       return {LoneLine::kBadPayload, static_cast<uint32_t>(verdict.column)};
     case LineVerdict::kSkipped: break;
   }
@@ -671,6 +765,7 @@ LoneLine FtraceTextParser::parse_lone_line(std::string_view line, Event* event) 
 }
 
 void FtraceTextParser::take_lone_event(const Event& event, LoneLine how) {
+  if (latency_pending_) hand_on_latency_max();
   ++info_.lines;
   if (event.tgid >= 0) info_.has_tgid = true;
   if (how.kind == LoneLine::kBadPayload) {
@@ -678,6 +773,7 @@ void FtraceTextParser::take_lone_event(const Event& event, LoneLine how) {
     report(how.column, kBadPayload);
   }
   ++info_.events;
+  if (event.type == EventType::kUninterpreted) ++info_.uninterpreted_payloads;
   note_stack_head(event);
   sink_.on_event(event);
 }

@@ -150,6 +150,21 @@ class FtraceTextParser {
   static constexpr int32_t kMaxFuncgraphCpus = 4096;
   std::vector<FuncgraphCpu> funcgraph_cpus_;
   StrId funcgraph_entry_name_ = kNoStr, funcgraph_exit_name_ = kNoStr, print_name_ = kNoStr;
+  // A latency tracer's header block, read line by line (its strings named
+  // as the lines come, in order) and handed on as one kLatencyMax before the
+  // first line after it.
+  void read_latency_header(std::string_view line);
+  void hand_on_latency_max();
+  Event latency_max_;
+  bool latency_pending_ = false;
+  // Whether the last event was text a program wrote (trace_marker): lines
+  // after it that read as nothing are the rest of that text, up to a cap.
+  void note_text_write(const Event& event);
+  static constexpr uint32_t kMaxTextWriteLines = 64;
+  bool text_write_open_ = false;
+  uint32_t text_write_lines_ = 0;
+  StrId text_write_checked_name_ = kNoStr;  // the last event name checked, and its answer
+  bool text_write_name_ = false;
   uint8_t leading_blanks_ = 0;  // PastedBlank kinds made plain in the line being read
   std::string plain_;  // a pasted line with its Unicode spaces and tabs made ASCII spaces
 };

@@ -461,6 +461,51 @@ def funcgraph_stuck_cpu1(src_lines):
     return head + chain_lines + body
 
 
+LATENCY_LINE = re.compile(r"^(?P<task>.{8}-\d+)\s+(?P<cpu>\d+)(?P<flags>\S+)\s+(?P<us>\d+)us(?P<mark>.):\s(?P<rest>.*)$")
+
+
+def irqsoff_cpu1(src_lines):
+    """An irqsoff tracer's trace, which this kernel cannot record: the header
+    block of the real latency-format recording with the irqsoff tracer's
+    lines (its maximum, the task, where the section started and ended), and
+    as the section CPU1's real lines in the 12 ms from its first one, with
+    their times made relative to its start, as irqsoff prints them. The
+    latency is the span of those lines (8.014 ms): a warning for
+    latency-trace."""
+    header, body = [], []
+    for line in src_lines:
+        (header if line.startswith("#") else body).append(line)
+    cpu1 = [m for m in (LATENCY_LINE.match(l) for l in body) if m and m.group("cpu") == "1"]
+    start = int(cpu1[0].group("us"))
+    section = [m for m in cpu1 if int(m.group("us")) - start <= 12_000]
+    latency = int(section[-1].group("us")) - start
+    task = section[0].group("task").strip()
+    out = []
+    for line in header:
+        if line.startswith("# tracer:"):
+            line = "# tracer: irqsoff"
+        elif " latency trace v" in line:
+            line = line.replace("# nop latency", "# irqsoff latency")
+        elif line.startswith("# latency:"):
+            line = re.sub(r"latency: \d+ us, #\d+/\d+, CPU#\d+",
+                          "latency: %d us, #%d/%d, CPU#1" % (latency, len(section), len(section)), line)
+        elif line.startswith("#    | task:"):
+            line = "#    | task: %s (uid:0 nice:0 policy:0 rt_prio:0)" % task
+            out.append(line)
+            out.append("#    -----------------")
+            out.append("#  => started at: __schedule")
+            out.append("#  => ended at:   _raw_spin_unlock_irq")
+            continue
+        elif line == "#    -----------------" and out and out[-1].startswith("#  => ended at"):
+            continue
+        out.append(line)
+    for m in section:
+        rel = int(m.group("us")) - start
+        out.append("%s   %s%s %4dus%s: %s" % (m.group("task"), m.group("cpu"), m.group("flags"), rel, m.group("mark"),
+                                            m.group("rest")))
+    return out
+
+
 FIXTURES = [
     # (output, source, transform)
     ("derived_seed000_stuck_work_cpu1.txt", "real_light30.txt", seed000_stuck_work),
@@ -472,6 +517,7 @@ FIXTURES = [
     ("derived_funcgraph_light30_proc_abstime_tail.txt", "real_light30.txt", funcgraph_proc_abstime_tail),
     ("derived_funcgraph_light30_retval.txt", "real_light30.txt", funcgraph_retval),
     ("derived_funcgraph_stuck_cpu1_22s.txt", "real_light30.txt", funcgraph_stuck_cpu1),
+    ("derived_irqsoff_8ms_cpu1_from_latency_format.txt", "real_latency_format_sched.txt", irqsoff_cpu1),
 ]
 
 

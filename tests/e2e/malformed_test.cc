@@ -134,6 +134,20 @@ TEST_CASE("malformed.lost events inside a stuck work item: the finding says its 
   CHECK(f["message"].get<std::string>().find("low confidence: 120 events lost on CPU1") != std::string::npos);
 }
 
+TEST_CASE("malformed.a loss of unknown size inside a stuck span makes the finding low confidence, how many unknown") {
+  Outcome o = analyze_case("lost_events_unknown_count_in_stuck_span_cpu1.txt");
+  REQUIRE(o.run.exit_code == 0);
+  CHECK(o.report["input"]["lost_events"] == 0);
+  CHECK(o.report["input"]["lost_markers"] == 1);
+  CHECK(o.report["input"]["lost_markers_unknown"] == 1);
+  CHECK(o.report["input"]["skipped_lines"] == 0);
+  REQUIRE(o.report["findings"].size() == 1);
+  const auto& f = o.report["findings"][0];
+  CHECK(f["detector"] == "unterminated-work");
+  CHECK(f["details"]["confidence"] == "low");
+  CHECK(f["message"].get<std::string>().find("low confidence: events (how many unknown) lost on CPU1") != std::string::npos);
+}
+
 TEST_CASE("malformed.an event on a CPU beyond #P is analyzed and warned about") {
   Outcome o = analyze_case("cpu_beyond_declared_p2.txt");
   REQUIRE(o.run.exit_code == 0);

@@ -93,6 +93,10 @@ def main():
     lost_at = cpu1[len(cpu1) // 2] + 1
     stuck.insert(lost_at, b'CPU:1 [LOST 120 EVENTS]\n')
     write('lost_events_in_stuck_span_cpu1.txt', b''.join(header + stuck))
+    # The same, but the kernel did not know how many were lost (its count
+    # was -1): "CPU:1 [LOST EVENTS]".
+    stuck[lost_at] = b'CPU:1 [LOST EVENTS]\n'
+    write('lost_events_unknown_count_in_stuck_span_cpu1.txt', b''.join(header + stuck))
 
     # "#P:2" in the header, one event on CPU 7.
     beyond = list(body)

@@ -41,7 +41,8 @@ TEST_CASE("event_types.only kOther, the recording markers and the text-only func
                            info.type == EventType::kFuncReturn || info.type == EventType::kStackTrace ||
                            info.type == EventType::kStackFrame;
     const bool marker = info.type == EventType::kOther || info.type == EventType::kLostEvents ||
-                        info.type == EventType::kBufferStarted || info.type == EventType::kInputCut || text_only;
+                        info.type == EventType::kBufferStarted || info.type == EventType::kInputCut ||
+                        info.type == EventType::kUninterpreted || info.type == EventType::kLatencyMax || text_only;
     CHECK(info.is_kernel_event() == !marker);
     if (marker) {
       CHECK(info.record == RecordPreset::kNever);

@@ -72,6 +72,142 @@ TEST_CASE("text parser.headers, events, markers and bad lines are each accounted
   CHECK(sink.issues[1].line == 9);
 }
 
+TEST_CASE("text parser.a loss marker without a count is a loss of unknown size on its CPU, not a skipped line") {
+  StringPool pool;
+  Collect sink;
+  FtraceTextParser parser(pool, sink);
+  parser.feed(
+      "  <idle>-0 [002] d.h1.  100.000200: irq_handler_entry: irq=1 name=timer\n"
+      "CPU:2 [LOST EVENTS]\n"
+      "CPU:3 [LOST 7 EVENTS]\n"
+      "CPU:x [LOST EVENTS]\n"
+      "  <idle>-0 [002] d.h1.  100.000400: irq_handler_exit: irq=1 ret=handled\n");
+  parser.finish();
+  const TextTraceInfo& info = parser.info();
+  CHECK(info.lost_markers == 2);
+  CHECK(info.lost_markers_unknown == 1);
+  CHECK(info.lost_events == 7);
+  CHECK(info.marker_lines == 2);
+  CHECK(info.skipped_lines == 1);  // "CPU:x" names no CPU
+  REQUIRE(sink.events.size() == 4);
+  CHECK(sink.events[1].type == EventType::kLostEvents);
+  CHECK(sink.events[1].cpu == 2);
+  CHECK(sink.events[1].number == 0);
+  CHECK(sink.events[2].number == 7);
+}
+
+// One line through the parser; the events it gave and what it counted.
+struct OneLine {
+  StringPool pool;
+  Collect sink;
+  TextTraceInfo info;
+  explicit OneLine(const std::string& text) {
+    FtraceTextParser parser(pool, sink);
+    parser.feed(text);
+    parser.finish();
+    info = parser.info();
+  }
+};
+
+TEST_CASE("text parser.trace-cmd report -l lines are read although the sched plugin's payload holds a [number]") {
+  OneLine r("cpus=2\n"
+            "  <idle>-0       0d..2.  9615.307381: sched_switch:         swapper/0:0 [120] R ==> bash:26735 [120]\n"
+            "rcu_pree-15      1d..2.  9615.309687: sched_switch:         rcu_preempt:15 [120] W ==> bash:26736 [120]\n");
+  CHECK(r.info.skipped_lines == 0);
+  REQUIRE(r.sink.events.size() == 2);
+  const Event& e = r.sink.events[1];
+  CHECK(e.type == EventType::kSchedSwitch);
+  CHECK(e.cpu == 1);
+  CHECK(e.pid == 15);
+  CHECK(r.pool.view(e.comm) == "rcu_pree");
+  CHECK(e.ts == 9615309687000);
+  CHECK(e.next.pid == 26736);
+  CHECK(e.irq_flags == Event::kIrqsOff);
+}
+
+TEST_CASE("text parser.trace-cmd report -R's raw workqueue payloads keep the work item and its function's address") {
+  OneLine r("cpus=2\n"
+            "          <idle>-0     [000]  9615.346689: workqueue_queue_work:  work=0xffff888627c27de8 "
+            "function=0xffffffff81624310 workqueue=events req_cpu=256 cpu=0\n"
+            "     kworker/0:1-11    [000]  9615.346700: workqueue_execute_start: work=0xffff888627c27de8 "
+            "function=0xffffffff81624310\n");
+  CHECK(r.info.malformed_payloads == 0);
+  REQUIRE(r.sink.events.size() == 2);
+  CHECK(r.sink.events[0].type == EventType::kWorkQueue);
+  CHECK(r.sink.events[0].address == 0xffff888627c27de8);
+  CHECK(r.pool.view(r.sink.events[0].site) == "events");
+  CHECK(r.sink.events[1].type == EventType::kWorkStart);
+  CHECK(r.pool.view(r.sink.events[1].function) == "0xffffffff81624310");
+}
+
+TEST_CASE("text parser.the raw and hex trace_options give counted events with their pid, CPU and time, uninterpreted") {
+  OneLine r("# tracer: nop\n"
+            "17077 1 758675577602 type: 372\n"
+            "000042b5 00000001 000000b0aceb92c8 type: 372\n"
+            "\n"
+            "17077 x 758675577602 type: 372\n");
+  CHECK(r.info.events == 2);
+  CHECK(r.info.uninterpreted_payloads == 2);
+  CHECK(r.info.skipped_lines == 1);
+  REQUIRE(r.sink.events.size() == 2);
+  for (const Event& e : r.sink.events) {
+    CHECK(e.type == EventType::kUninterpreted);
+    CHECK(e.pid == 17077);
+    CHECK(e.cpu == 1);
+    CHECK(e.name == kNoStr);
+  }
+  CHECK(r.sink.events[0].ts == 758675577602);
+  CHECK(r.sink.events[1].ts == 0xb0aceb92c8);
+}
+
+TEST_CASE("text parser.the verbose latency format gives the task, CPU, kernel flags and microsecond time") {
+  OneLine r("# tracer: nop\n"
+            "         cc1plus   16918   0 1 00000002 00000008 [2be6e2e2] 16.616ms (+0.030ms): sched_switch: "
+            "prev_comm=cc1plus prev_pid=16918 prev_prio=120 prev_state=R ==> next_comm=memfd:sealed-91 next_pid=11422 "
+            "next_prio=120\n"
+            " memfd:sealed 91   11422   1 9 00000002 00000009 [2be6e300] 16.646ms (+3.242ms): irq_handler_entry: irq=1 "
+            "name=timer\n");
+  CHECK(r.info.skipped_lines == 0);
+  REQUIRE(r.sink.events.size() == 2);
+  const Event& sw = r.sink.events[0];
+  CHECK(sw.type == EventType::kSchedSwitch);
+  CHECK(sw.pid == 16918);
+  CHECK(sw.cpu == 0);
+  CHECK(sw.ts == int64_t{0x2be6e2e2} * 1000);
+  CHECK(sw.irq_flags == Event::kIrqsOff);
+  CHECK(sw.next.pid == 11422);
+  CHECK(r.pool.view(r.sink.events[1].comm) == "memfd:sealed 91");  // a comm with a blank
+  CHECK(r.sink.events[1].irq_flags == (Event::kIrqsOff | Event::kInHardirq));
+}
+
+TEST_CASE("text parser.atrace's clock sync writes are clock markers, never events that stretch the trace") {
+  OneLine r("# tracer: nop\n"
+            "  surfaceflinger-601 [001] ...1  50265.000100: tracing_mark_write: B|601|onMessageReceived\n"
+            "          <...>-2287 (-----) [000] ...1     0.000000: tracing_mark_write: trace_event_clock_sync: parent_ts=0.0\n"
+            "          <...>-2287 (-----) [000] ...1 50265.000200: tracing_mark_write: trace_event_clock_sync: realtime_ts=1574378235452\n"
+            "  surfaceflinger-601 [001] ...1  50265.000300: tracing_mark_write: E|601\n");
+  CHECK(r.info.events == 2);
+  CHECK(r.info.clock_sync_lines == 2);
+  CHECK(r.info.marker_lines == 2);
+  CHECK(r.info.unaccounted_lines() == 0);
+  REQUIRE(r.sink.events.size() == 2);
+  for (const Event& e : r.sink.events) CHECK(e.ts >= 50265000100);
+}
+
+TEST_CASE("text parser.a trace_marker write that held newlines is one event, its other lines not skipped") {
+  OneLine r("# tracer: nop\n"
+            "            bash-1977  [000] .....  100.000001: tracing_mark_write: first line\n"
+            "second line of the same write\n"
+            "\n"
+            "third\n"
+            "            bash-1977  [000] .....  100.000002: sched_waking: comm=a pid=1 prio=120 target_cpu=000\n"
+            "not after a write: skipped\n");
+  CHECK(r.info.events == 2);
+  CHECK(r.info.print_continuation_lines == 2);
+  CHECK(r.info.skipped_lines == 1);
+  CHECK(r.info.unaccounted_lines() == 0);
+}
+
 TEST_CASE("text parser.chunk boundaries anywhere give the same events") {
   StringPool whole_pool;
   Collect whole;
