@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "analysis/json_input.h"
 #include "exporters/scan_report.h"
 #include "parser/ftrace_line.h"
 #include "parser/kernel_log_reader.h"
@@ -219,9 +220,13 @@ Baseline load_baseline(const std::string& path) {
     out.report = std::move(baseline);
     return out;
   }
-  std::ifstream in(path);
-  baseline = nlohmann::json::parse(in, nullptr, false);
-  if (!in || baseline.is_discarded() || !baseline.contains("traces") || !baseline["traces"].is_array()) {
+  auto read = read_json_file<nlohmann::json>(path, kScanReportInput);
+  if (!read.ok()) {
+    out.error = read.status().message();
+    return out;
+  }
+  baseline = std::move(*read);
+  if (!baseline.is_object() || !baseline.contains("traces") || !baseline["traces"].is_array()) {
     out.error = path + ": not a scan report (no \"traces\")";
     return out;
   }

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "e2e/cli_runner.h"
 
@@ -273,6 +275,47 @@ TEST_CASE("scan.a damaged shard report or baseline is a one-line error naming th
   CHECK(r3.exit_code == 2);
   CHECK(r3.err.find("ftlens: " + scratch("bad_baseline.json") + ": not a scan report") == 0);
   CHECK(std::count(r3.err.begin(), r3.err.end(), '\n') == 1);
+}
+
+TEST_CASE("scan.a part or baseline with wrong types, huge counts or 100k-deep nesting is a one-line error, not a crash") {
+  const std::string dir = make_archive("night_shards_hostile");
+  const std::string part = scratch("hostile1.json");
+  REQUIRE(run_ftlens("scan " + dir + " --shard 1/1 --report " + part).exit_code == 0);
+  const json report = read_json(part);
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  // Each damage, and what the one stderr line says after the file name.
+  const std::vector<std::pair<std::function<void(json&)>, std::string>> damages = {
+      {[](json& r) { r["shard"] = 5; }, "malformed \"shard\" section (\"shard\" must be an object"},
+      {[](json& r) { r["traces"] = "x"; }, "malformed \"shard\" section (\"shard\" must be an object and \"traces\" an array)"},
+      {[](json& r) { r["shard"]["index"] = "1"; }, "malformed \"shard\" section (\"count\" must be an integer from 1 to"},
+      {[](json& r) { r["shard"]["count"] = 2000000000; }, "malformed \"shard\" section (\"count\" must be an integer"},
+      {[](json& r) { r["shard"]["found"] = 1000000000; }, "\"found\" from 0 to 10000000)"},
+      {[](json& r) { r["shard"]["positions"] = "x"; }, "(\"positions\" must list one position per trace)"},
+      {[](json& r) { r["shard"]["positions"][0] = 18446744073709551615ull; }, "trace position 18446744073709551615 is out of range"},
+      {[](json& r) { r["traces"][0]["input"]["deep"] = "@DEEP@"; }, "line 1: JSON nested deeper than 64 levels"},
+  };
+  int n = 0;
+  for (const auto& [damage, says] : damages) {
+    CAPTURE(says);
+    json damaged = report;
+    damage(damaged);
+    std::string text = damaged.dump();
+    if (size_t at = text.find("\"@DEEP@\""); at != std::string::npos) text.replace(at, 8, deep);
+    const std::string name = scratch("hostile_part" + std::to_string(++n) + ".json");
+    std::ofstream(name) << text;
+    const auto start = std::chrono::steady_clock::now();
+    Run merged = run_ftlens("merge " + name + " -o " + scratch("m.json"));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));  // 1e9 slots took a minute and 15 GB
+    CHECK(merged.exit_code == 2);
+    CHECK(merged.err.find("ftlens: merge: " + name + ": ") == 0);
+    CHECK(merged.err.find(says) != std::string::npos);
+    CHECK(std::count(merged.err.begin(), merged.err.end(), '\n') == 1);
+  }
+  const std::string deep_baseline = scratch("deep_baseline.json");
+  std::ofstream(deep_baseline) << "{\"traces\": [{\"path\": \"a\", \"findings\": " << deep << "}]}";
+  Run baseline = run_ftlens("scan " + dir + " --baseline " + deep_baseline);
+  CHECK(baseline.exit_code == 2);
+  CHECK(baseline.err == "ftlens: " + deep_baseline + ": line 1: JSON nested deeper than 64 levels is not a scan report\n");
 }
 
 TEST_CASE("scan.the Slurm array job over the fixtures gives the local scan's report (skipped when Slurm cannot start)") {
