@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "analysis/json_input.h"
@@ -120,7 +121,9 @@ std::vector<std::string> find_traces(const std::vector<std::string>& roots, std:
   return found;
 }
 
-std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::string>& traces) {
+int max_scan_jobs() { return 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::string>& traces, ScanWorkers* workers) {
   std::vector<ScanEntry> entries(traces.size());
   std::atomic<size_t> next{0}, done{0};
   std::atomic<uint64_t> bytes{0};
@@ -155,14 +158,26 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
       }
     }
   };
-  unsigned jobs = options.jobs > 0 ? static_cast<unsigned>(options.jobs) : std::max(1u, std::thread::hardware_concurrency());
-  jobs = std::min<unsigned>(jobs, static_cast<unsigned>(std::max<size_t>(traces.size(), 1)));
+  const int cap = max_scan_jobs();
+  int jobs = options.jobs > 0 ? std::min(options.jobs, cap) : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  jobs = static_cast<int>(std::min<size_t>(static_cast<size_t>(jobs), std::max<size_t>(traces.size(), 1)));
   // Traces side by side already keep the cores busy; one alone gets them.
   if (jobs > 1) analyze_options.text_threads = 1;
   std::vector<std::thread> pool;
-  for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(worker);
+  std::string refused;
+  for (int j = 1; j < jobs; ++j) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error& e) {
+      // Out of threads or memory for their stacks: the workers running
+      // (this thread among them) take the rest of the traces.
+      refused = e.what();
+      break;
+    }
+  }
   worker();
   for (auto& t : pool) t.join();
+  if (workers) *workers = {jobs, static_cast<int>(pool.size()) + 1, refused};
   return entries;
 }
 
@@ -204,7 +219,11 @@ ScanOutcome scan_to_report(const ScanOptions& options, const std::optional<Shard
       return out;
     }
   }
-  const std::vector<ScanEntry> entries = scan(options, traces);
+  ScanWorkers workers;
+  const std::vector<ScanEntry> entries = scan(options, traces, &workers);
+  if (!workers.refused.empty())
+    out.notice = "scan: the system refused a thread (" + workers.refused + "): " + std::to_string(workers.started) +
+                 " of " + std::to_string(workers.asked) + " workers analyzed the traces";
   std::vector<ScannedTrace> scanned;
   for (const auto& e : entries) scanned.push_back({e.path, e.ok, e.error, e.ok ? &e.result : nullptr, e.perfetto});
   out.report = build_scan_report(scanned, fingerprint, baseline);

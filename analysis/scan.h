@@ -14,7 +14,7 @@ namespace ftlens {
 
 struct ScanOptions {
   std::vector<std::string> roots;  // directories (searched recursively) and files
-  int jobs = 0;                    // 0: one per core
+  int jobs = 0;                    // 0: one per core; at most max_scan_jobs()
   AnalyzeOptions analyze;          // detector options shared by every trace
   bool progress = false;           // progress line on stderr
   std::string perfetto_dir;        // write each trace's Perfetto JSON here ("" none)
@@ -36,7 +36,19 @@ struct ScanEntry {
 std::vector<std::string> find_traces(const std::vector<std::string>& roots, std::vector<std::string>* missing,
                                      std::vector<std::string>* relative = nullptr);
 
-std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::string>& traces);
+// The most traces analyzed at once: 4 per core. Each worker holds a trace's
+// model and maybe a trace.dat reader process; more only thrash.
+int max_scan_jobs();
+
+// Analyzes `traces` with options.jobs workers (capped at max_scan_jobs()).
+// When the system refuses a thread, the workers already started (and this
+// thread) finish the scan; `workers` (optional) says how many there were.
+struct ScanWorkers {
+  int asked = 0, started = 0;
+  std::string refused;  // why a thread could not be started ("" when none was refused)
+};
+std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::string>& traces,
+                            ScanWorkers* workers = nullptr);
 
 // A finding's identity across nights: detector, the task name with its
 // numbers folded ("kworker/N:N"), and what it is about (function, callsite,
@@ -50,6 +62,7 @@ std::string fingerprint(const Finding& finding);
 struct ScanOutcome {
   std::vector<std::string> missing;  // roots that do not exist (the scan goes on without them)
   std::string error;                 // one line; empty when `report` is the scan's
+  std::string notice;                // one line for stderr: fewer workers than asked ("" when none)
   nlohmann::ordered_json report;
 };
 ScanOutcome scan_to_report(const ScanOptions& options, const std::optional<Shard>& shard, const nlohmann::json* baseline);

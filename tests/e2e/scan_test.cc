@@ -318,6 +318,39 @@ TEST_CASE("scan.a part or baseline with wrong types, huge counts or 100k-deep ne
   CHECK(baseline.err == "ftlens: " + deep_baseline + ": line 1: JSON nested deeper than 64 levels is not a scan report\n");
 }
 
+TEST_CASE("scan.-j is capped at 4 per core and a negative -j or a malformed number is a one-line usage error") {
+  const std::string trace = kTraces + "/derived_seed000_stuck_work_cpu1.txt";
+  Run huge = run_ftlens("scan " + trace + " -j 2147483647");
+  CHECK(huge.exit_code == 0);
+  CHECK(huge.err.find("ftlens: -j 2147483647 is more than 4 per core: analyzing ") == 0);
+  for (const char* bad : {"-3", "1x", "99999999999"}) {
+    CAPTURE(bad);
+    Run r = run_ftlens("scan " + trace + " -j " + std::string(bad));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("ftlens: ") == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+}
+
+#ifndef FTLENS_SANITIZE  // ASan reserves terabytes of address space: no room for ulimit -v
+TEST_CASE("scan.threads the system refuses leave the scan to the workers started, with a notice, not an abort") {
+  // 100 MiB stacks in 250 MiB of address space: the second or third thread
+  // is refused (std::system_error, which aborted the scan).
+  const std::string dir = scratch("night_few_threads");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (int i = 0; i < 8; ++i)
+    fs::copy_file(kTraces + "/derived_seed000_stuck_work_cpu1.txt", dir + "/seed" + std::to_string(i) + ".txt");
+  const std::string report = scratch("few_threads.json");
+  Run r = shell("ulimit -s 102400 && ulimit -v 250000 && timeout 120 " + std::string(FTLENS_BINARY) + " scan " + dir +
+                " -j 8 --report " + report);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("ftlens: scan: the system refused a thread (") == 0);
+  CHECK(r.err.find(" of 8 workers analyzed the traces\n") != std::string::npos);
+  CHECK(read_json(report)["scan"]["analyzed"] == 8);
+}
+#endif
+
 TEST_CASE("scan.the Slurm array job over the fixtures gives the local scan's report (skipped when Slurm cannot start)") {
   // tests/slurm/cluster_scan_test.sh is the real test, run by CTest as
   // slurm_cluster_scan; this checks that the contrib scripts are there and
