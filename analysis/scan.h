@@ -28,13 +28,23 @@ struct ScanEntry {
   std::string perfetto;  // the trace's Perfetto JSON, when written
 };
 
+// What a scan looked at and did not analyze, and why: "not a trace: binary
+// data", "too small: 2 events", "unreadable: Permission denied".
+struct SkippedFile {
+  std::string path, reason;
+};
+
 // Finds the traces: files named on the command line always; files under a
 // directory when their content looks like a trace (a line that tokenizes, a
-// trace.dat, a gzip/zstd wrapper, a dmesg dump or systrace page). `relative`
-// (optional) gets each trace's path relative to its root (a file named
-// explicitly: its file name).
-std::vector<std::string> find_traces(const std::vector<std::string>& roots, std::vector<std::string>* missing,
-                                     std::vector<std::string>* relative = nullptr);
+// trace.dat, a gzip/zstd wrapper, a dmesg dump or systrace page), the others
+// in `skipped` with the reason.
+struct FoundTraces {
+  std::vector<std::string> traces;
+  std::vector<std::string> relative;  // each trace's path relative to its root (a file named explicitly: its name)
+  std::vector<SkippedFile> skipped;   // files under the directories, in path order per root
+  std::vector<std::string> missing;   // roots that do not exist
+};
+FoundTraces find_traces(const std::vector<std::string>& roots);
 
 // The most traces analyzed at once: 4 per core. Each worker holds a trace's
 // model and maybe a trace.dat reader process; more only thrash.

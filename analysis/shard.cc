@@ -80,11 +80,20 @@ MergedEntries merge_shard_entries(const std::vector<std::string>& part_paths) {
       out.error = path + ": malformed \"shard\" section (\"positions\" must list one position per trace)";
       return out;
     }
+    auto skipped = part.contains("skipped") ? std::move(part["skipped"]) : nlohmann::ordered_json::array();
+    if (Status wrong = check_skipped_list(skipped); !wrong.ok()) {
+      out.error = path + ": " + wrong.message();
+      return out;
+    }
     if (count == 0) {
+      out.skipped = std::move(skipped);
       count = *n;
       found = *total;
       part_of_index.assign(static_cast<size_t>(count) + 1, "");
       filled.assign(static_cast<size_t>(found), false);
+    } else if (*n == count && *total == found && skipped != out.skipped) {
+      out.error = path + ": lists other skipped files than " + part_paths.front() + ": parts of different scans";
+      return out;
     } else if (*n != count || *total != found) {
       out.error = path + ": shard " + std::to_string(*index) + "/" + std::to_string(*n) + " of a scan that found " +
                   std::to_string(*total) + " traces does not belong with " + part_paths.front() + " (" +

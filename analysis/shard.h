@@ -36,6 +36,8 @@ inline constexpr int64_t kMaxScanTraces = 10'000'000;
 // analysis/json_input.h's limits, and their counts are range-checked.
 struct MergedEntries {
   nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+  // The files the scan did not analyze: every part lists all of them.
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
   std::string error;
 };
 MergedEntries merge_shard_entries(const std::vector<std::string>& part_paths);
