@@ -1,9 +1,9 @@
 #include "analysis/detector_config.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "analysis/json_input.h"
 #include "detectors/detector.h"
 #include "parser/string_pool.h"
 
@@ -27,10 +27,10 @@ std::optional<std::string> set_option(std::vector<std::unique_ptr<Detector>>& de
 }
 
 std::optional<std::string> apply_config_file(std::vector<std::unique_ptr<Detector>>& detectors, const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return path + ": cannot open config file";
-  nlohmann::json config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (config.is_discarded() || !config.is_object()) return path + ": not a JSON object of {\"detector\": {\"key\": value}}";
+  auto read = read_json_file<nlohmann::json>(path, kConfigInput);
+  if (!read.ok()) return read.status().message();
+  const nlohmann::json& config = *read;
+  if (!config.is_object()) return path + ": not a JSON object of {\"detector\": {\"key\": value}}";
   for (const auto& [detector, keys] : config.items()) {
     if (!keys.is_object()) return path + ": \"" + detector + "\" must map option names to values";
     for (const auto& [key, value] : keys.items()) {

@@ -1,13 +1,18 @@
 #include "analysis/scan.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
+#include "analysis/json_input.h"
 #include "exporters/scan_report.h"
 #include "parser/ftrace_line.h"
 #include "parser/kernel_log_reader.h"
@@ -21,58 +26,84 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr size_t kSniffBytes = 64 * 1024;
+// How far the sniffer reads for trace lines: past a first line longer than
+// the first 64 KiB (a banner, a pasted blob), up to the parser's own 1 MiB
+// line limit and then some.
+constexpr size_t kSniffLinesBytes = 4 * 1024 * 1024;
+// Prose can hold a line that happens to tokenize (a README quoting a trace);
+// a trace has them one after another.
+constexpr int kTraceLines = 3;
 
-bool looks_like_trace(const fs::path& path) {
+std::string count_of(int n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
+
+// Why the file at `path` is not analyzed, or nullopt when its content looks
+// like a trace (a line that tokenizes, a trace.dat, a gzip/zstd wrapper, a
+// dmesg dump or systrace page).
+std::optional<std::string> why_not_a_trace(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
+  if (!in) return "unreadable: " + std::string(std::strerror(errno));
   std::string head(kSniffBytes, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  if (in.bad()) return "unreadable: read error";
   head.resize(static_cast<size_t>(in.gcount()));
   switch (sniff_format(head)) {
     case InputFormat::kTraceDat:
     case InputFormat::kGzip:
     case InputFormat::kZstd:
-      return true;
+      return std::nullopt;
     case InputFormat::kFtraceText:
       break;
-    default:
-      return false;
+    case InputFormat::kEmpty:
+      return "too small: empty";
+    case InputFormat::kBinaryUnknown:
+      return "not a trace: binary data";
   }
-  if (head.starts_with("cpus=")) return true;  // trace-cmd report
+  if (head.starts_with("cpus=")) return std::nullopt;  // trace-cmd report
   // A systrace page: an HTML document with a trace-data block, or systrace's
   // title (real pages hold megabytes of script before the trace).
   if ((head.starts_with("<!DOCTYPE html") || head.starts_with("<html")) &&
       (head.find("<script class=\"trace-data\"") != std::string::npos || head.find("Android System Trace") != std::string::npos))
-    return true;
-  // Prose can hold a line that happens to tokenize (a README quoting a
-  // trace); a trace has them one after another.
-  constexpr int kTraceLines = 3;
+    return std::nullopt;
   // A kernel log alone (a console capture, dmesg, last_kmsg): several records.
+  int records = 0;
   if (looks_like_kernel_log(head)) {
-    int records = 0;
     for (size_t at = 0; at < head.size() && records < kTraceLines;) {
       size_t end = std::min(head.find('\n', at), head.size());
       LogPrefix prefix;
       if (parse_log_prefix(std::string_view(head).substr(at, end - at), &prefix)) ++records;
       at = end + 1;
     }
-    if (records >= kTraceLines) return true;
+    if (records >= kTraceLines) return std::nullopt;
   }
   int trace_lines = 0;
   size_t start = 0;
-  while (start < head.size()) {
+  while (true) {
     size_t end = head.find('\n', start);
-    if (end == std::string::npos) break;  // a cut last line proves nothing
+    if (end == std::string::npos) {
+      // The rest of the line, or more lines, are further in the file.
+      if (head.size() >= kSniffLinesBytes || !in) break;
+      head.erase(0, start);
+      start = 0;
+      const size_t had = head.size();
+      head.resize(had + kSniffBytes);
+      in.read(head.data() + had, static_cast<std::streamsize>(kSniffBytes));
+      head.resize(had + static_cast<size_t>(in.gcount()));
+      if (head.size() == had) break;  // a cut last line proves nothing
+      continue;
+    }
     std::string_view line(head.data() + start, end - start);
     // A console log with an ftrace dump.
-    if (std::string_view text = line; strip_printk_prefix(&text) && text.starts_with("Dumping ftrace buffer:")) return true;
+    if (std::string_view text = line; strip_printk_prefix(&text) && text.starts_with("Dumping ftrace buffer:")) return std::nullopt;
     FtraceLine cols;
     bool usecs = false;
     if (!line.starts_with("#") && (!tokenize_ftrace_line(line, &cols) || !tokenize_latency_line(line, &cols, &usecs)))
       ++trace_lines;
-    if (trace_lines >= kTraceLines) return true;
+    if (trace_lines >= kTraceLines) return std::nullopt;
     start = end + 1;
   }
-  return false;
+  if (trace_lines > 0) return "too small: " + count_of(trace_lines, "event");
+  if (records > 0) return "too small: " + count_of(records, "kernel log record");
+  return "not a trace: text without trace lines";
 }
 
 std::string fold_digits(std::string_view text) {
@@ -90,36 +121,61 @@ std::string fold_digits(std::string_view text) {
 
 }  // namespace
 
-std::vector<std::string> find_traces(const std::vector<std::string>& roots, std::vector<std::string>* missing,
-                                     std::vector<std::string>* relative) {
-  std::vector<std::string> found;
+FoundTraces find_traces(const std::vector<std::string>& roots) {
+  FoundTraces out;
   for (const std::string& root : roots) {
     std::error_code ec;
     const fs::file_status status = fs::status(root, ec);
     if (ec || !fs::exists(status)) {
-      missing->push_back(root);
+      out.missing.push_back(root);
       continue;
     }
     if (!fs::is_directory(status)) {
-      found.push_back(root);  // named explicitly: always analyzed
-      if (relative) relative->push_back(fs::path(root).filename().string());
+      out.traces.push_back(root);  // named explicitly: always analyzed
+      out.relative.push_back(fs::path(root).filename().string());
       continue;
     }
+    // Directory by directory, so that one that cannot be read is a skipped
+    // entry and the walk goes on (an iterator's error ends it). Links to
+    // directories are not followed: they can loop.
     std::vector<std::string> here;
-    for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      std::error_code file_ec;
-      if (it->is_regular_file(file_ec) && !file_ec && looks_like_trace(it->path())) here.push_back(it->path().string());
+    std::vector<SkippedFile> skipped_here;
+    std::vector<fs::path> pending = {root};
+    while (!pending.empty()) {
+      const fs::path dir = std::move(pending.back());
+      pending.pop_back();
+      fs::directory_iterator it(dir, ec);
+      for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const fs::directory_entry& entry = *it;
+        std::error_code file_ec;
+        if (entry.is_symlink(file_ec) && entry.is_directory(file_ec)) {
+          skipped_here.push_back({entry.path().string(), "not followed: a link to a directory"});
+        } else if (entry.is_directory(file_ec)) {
+          pending.push_back(entry.path());
+        } else if (entry.is_regular_file(file_ec)) {
+          if (auto why = why_not_a_trace(entry.path())) skipped_here.push_back({entry.path().string(), std::move(*why)});
+          else here.push_back(entry.path().string());
+        } else if (file_ec || !fs::exists(entry.status(file_ec))) {
+          skipped_here.push_back({entry.path().string(), "unreadable: " + (file_ec ? file_ec.message() : "a dangling link")});
+        } else {
+          skipped_here.push_back({entry.path().string(), "not a regular file"});
+        }
+      }
+      if (ec) skipped_here.push_back({dir.string(), "unreadable: " + ec.message()});
+      ec.clear();
     }
     std::sort(here.begin(), here.end());  // stable order across runs and machines
-    found.insert(found.end(), here.begin(), here.end());
-    if (relative)
-      for (const std::string& path : here) relative->push_back(fs::path(path).lexically_relative(root).string());
+    std::sort(skipped_here.begin(), skipped_here.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    out.traces.insert(out.traces.end(), here.begin(), here.end());
+    for (const std::string& path : here) out.relative.push_back(fs::path(path).lexically_relative(root).string());
+    out.skipped.insert(out.skipped.end(), skipped_here.begin(), skipped_here.end());
   }
-  return found;
+  return out;
 }
 
-std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::string>& traces) {
+int max_scan_jobs() { return 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::string>& traces, ScanWorkers* workers) {
   std::vector<ScanEntry> entries(traces.size());
   std::atomic<size_t> next{0}, done{0};
   std::atomic<uint64_t> bytes{0};
@@ -154,14 +210,26 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
       }
     }
   };
-  unsigned jobs = options.jobs > 0 ? static_cast<unsigned>(options.jobs) : std::max(1u, std::thread::hardware_concurrency());
-  jobs = std::min<unsigned>(jobs, static_cast<unsigned>(std::max<size_t>(traces.size(), 1)));
+  const int cap = max_scan_jobs();
+  int jobs = options.jobs > 0 ? std::min(options.jobs, cap) : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  jobs = static_cast<int>(std::min<size_t>(static_cast<size_t>(jobs), std::max<size_t>(traces.size(), 1)));
   // Traces side by side already keep the cores busy; one alone gets them.
   if (jobs > 1) analyze_options.text_threads = 1;
   std::vector<std::thread> pool;
-  for (unsigned j = 1; j < jobs; ++j) pool.emplace_back(worker);
+  std::string refused;
+  for (int j = 1; j < jobs; ++j) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error& e) {
+      // Out of threads or memory for their stacks: the workers running
+      // (this thread among them) take the rest of the traces.
+      refused = e.what();
+      break;
+    }
+  }
   worker();
   for (auto& t : pool) t.join();
+  if (workers) *workers = {jobs, static_cast<int>(pool.size()) + 1, refused};
   return entries;
 }
 
@@ -178,10 +246,16 @@ std::string fingerprint(const Finding& f) {
 
 ScanOutcome scan_to_report(const ScanOptions& options, const std::optional<Shard>& shard, const nlohmann::json* baseline) {
   ScanOutcome out;
-  std::vector<std::string> relative;
-  std::vector<std::string> traces = find_traces(options.roots, &out.missing, &relative);
+  FoundTraces found_traces = find_traces(options.roots);
+  out.missing = std::move(found_traces.missing);
+  std::vector<std::string>& traces = found_traces.traces;
+  const std::vector<std::string>& relative = found_traces.relative;
   if (traces.empty()) {
     out.error = "no trace found under " + options.roots.front();
+    if (!found_traces.skipped.empty())
+      out.error += " (" + count_of(static_cast<int>(found_traces.skipped.size()), "file") + " looked at, none a trace: " +
+                   found_traces.skipped.front().path + ": " + found_traces.skipped.front().reason +
+                   (found_traces.skipped.size() > 1 ? ", ...)" : ")");
     return out;
   }
   const size_t found = traces.size();
@@ -203,10 +277,18 @@ ScanOutcome scan_to_report(const ScanOptions& options, const std::optional<Shard
       return out;
     }
   }
-  const std::vector<ScanEntry> entries = scan(options, traces);
+  ScanWorkers workers;
+  const std::vector<ScanEntry> entries = scan(options, traces, &workers);
+  if (!workers.refused.empty())
+    out.notice = "scan: the system refused a thread (" + workers.refused + "): " + std::to_string(workers.started) +
+                 " of " + std::to_string(workers.asked) + " workers analyzed the traces";
   std::vector<ScannedTrace> scanned;
   for (const auto& e : entries) scanned.push_back({e.path, e.ok, e.error, e.ok ? &e.result : nullptr, e.perfetto});
-  out.report = build_scan_report(scanned, fingerprint, baseline);
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
+  // Every shard walks the whole tree: each part lists every skipped file,
+  // and the merge keeps one copy.
+  for (const SkippedFile& s : found_traces.skipped) skipped.push_back({{"path", s.path}, {"reason", s.reason}});
+  out.report = build_scan_report(scanned, std::move(skipped), fingerprint, baseline);
   if (shard)
     out.report["shard"] = {{"index", shard->index}, {"count", shard->count}, {"found", found}, {"positions", std::move(positions)}};
   return out;
@@ -219,9 +301,13 @@ Baseline load_baseline(const std::string& path) {
     out.report = std::move(baseline);
     return out;
   }
-  std::ifstream in(path);
-  baseline = nlohmann::json::parse(in, nullptr, false);
-  if (!in || baseline.is_discarded() || !baseline.contains("traces") || !baseline["traces"].is_array()) {
+  auto read = read_json_file<nlohmann::json>(path, kScanReportInput);
+  if (!read.ok()) {
+    out.error = read.status().message();
+    return out;
+  }
+  baseline = std::move(*read);
+  if (!baseline.is_object() || !baseline.contains("traces") || !baseline["traces"].is_array()) {
     out.error = path + ": not a scan report (no \"traces\")";
     return out;
   }

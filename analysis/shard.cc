@@ -1,11 +1,22 @@
 #include "analysis/shard.h"
 
+#include <algorithm>
 #include <charconv>
-#include <fstream>
 
+#include "analysis/json_input.h"
 #include "exporters/scan_report.h"
 
 namespace ftlens {
+
+namespace {
+
+// Past these a shard section is damaged, not a scan: no allocation is sized
+// by a count read from a part.
+constexpr int64_t kMaxShards = 100'000;
+// How many missing shards an error names.
+constexpr int64_t kMissingShardsNamed = 10;
+
+}  // namespace
 
 std::optional<Shard> parse_shard(std::string_view text) {
   size_t slash = text.find('/');
@@ -30,64 +41,87 @@ bool in_shard(std::string_view relative_path, const Shard& shard) {
 
 MergedEntries merge_shard_entries(const std::vector<std::string>& part_paths) {
   MergedEntries out;
-  int count = 0;
-  int64_t found = -1;
+  int64_t count = 0, found = -1;
   std::vector<std::string> part_of_index;  // by shard index: which part file
-  std::vector<nlohmann::ordered_json> slots;
+  // (position in the whole scan, entry); `filled` by position. Sized by the
+  // entries the parts hold, never by a count a part claims.
+  std::vector<std::pair<int64_t, nlohmann::ordered_json>> slots;
   std::vector<bool> filled;
   for (const std::string& path : part_paths) {
-    std::ifstream in(path);
-    auto part = nlohmann::ordered_json::parse(in, nullptr, false);
-    if (!in || part.is_discarded() || !part.is_object()) {
-      out.error = path + ": cannot read a JSON scan report";
+    auto read = read_json_file<nlohmann::ordered_json>(path, kScanReportInput);
+    if (!read.ok()) {
+      out.error = read.status().message();
       return out;
     }
-    if (!part.contains("shard") || !part.contains("traces")) {
+    nlohmann::ordered_json& part = *read;
+    if (!part.is_object() || !part.contains("shard") || !part.contains("traces")) {
       out.error = path + ": not a shard report (written by ftlens scan without --shard?)";
       return out;
     }
     const auto& shard = part["shard"];
-    const int index = shard.value("index", 0), n = shard.value("count", 0);
-    const int64_t total = shard.value("found", int64_t{-1});
-    const auto& positions = shard["positions"];
-    if (n < 1 || index < 1 || index > n || total < 0 || !positions.is_array() || positions.size() != part["traces"].size()) {
-      out.error = path + ": malformed \"shard\" section";
+    auto& traces = part["traces"];
+    if (!shard.is_object() || !traces.is_array()) {
+      out.error = path + ": malformed \"shard\" section (\"shard\" must be an object and \"traces\" an array)";
+      return out;
+    }
+    const auto field = [&](const char* key, int64_t min, int64_t max) {
+      return shard.contains(key) ? json_integer_in(shard[key], min, max) : std::nullopt;
+    };
+    const auto n = field("count", 1, kMaxShards), total = field("found", 0, kMaxScanTraces);
+    const auto index = n ? field("index", 1, *n) : std::nullopt;
+    if (!n || !index || !total) {
+      out.error = path + ": malformed \"shard\" section (\"count\" must be an integer from 1 to " +
+                  std::to_string(kMaxShards) + ", \"index\" from 1 to the count, \"found\" from 0 to " +
+                  std::to_string(kMaxScanTraces) + ")";
+      return out;
+    }
+    const auto& positions = shard.contains("positions") ? shard["positions"] : nlohmann::ordered_json();
+    if (!positions.is_array() || positions.size() != traces.size()) {
+      out.error = path + ": malformed \"shard\" section (\"positions\" must list one position per trace)";
+      return out;
+    }
+    auto skipped = part.contains("skipped") ? std::move(part["skipped"]) : nlohmann::ordered_json::array();
+    if (Status wrong = check_skipped_list(skipped); !wrong.ok()) {
+      out.error = path + ": " + wrong.message();
       return out;
     }
     if (count == 0) {
-      count = n;
-      found = total;
-      part_of_index.assign(static_cast<size_t>(n) + 1, "");
-      slots.assign(static_cast<size_t>(total), nullptr);
-      filled.assign(static_cast<size_t>(total), false);
-    } else if (n != count || total != found) {
-      out.error = path + ": shard " + std::to_string(index) + "/" + std::to_string(n) + " of a scan that found " +
-                  std::to_string(total) + " traces does not belong with " + part_paths.front() + " (" +
+      out.skipped = std::move(skipped);
+      count = *n;
+      found = *total;
+      part_of_index.assign(static_cast<size_t>(count) + 1, "");
+      filled.assign(static_cast<size_t>(found), false);
+    } else if (*n == count && *total == found && skipped != out.skipped) {
+      out.error = path + ": lists other skipped files than " + part_paths.front() + ": parts of different scans";
+      return out;
+    } else if (*n != count || *total != found) {
+      out.error = path + ": shard " + std::to_string(*index) + "/" + std::to_string(*n) + " of a scan that found " +
+                  std::to_string(*total) + " traces does not belong with " + part_paths.front() + " (" +
                   std::to_string(count) + " shards, " + std::to_string(found) + " traces)";
       return out;
     }
-    if (!part_of_index[static_cast<size_t>(index)].empty()) {
-      out.error = path + ": shard " + std::to_string(index) + "/" + std::to_string(n) + " was already given (" +
-                  part_of_index[static_cast<size_t>(index)] + ")";
+    if (!part_of_index[static_cast<size_t>(*index)].empty()) {
+      out.error = path + ": shard " + std::to_string(*index) + "/" + std::to_string(*n) + " was already given (" +
+                  part_of_index[static_cast<size_t>(*index)] + ")";
       return out;
     }
-    part_of_index[static_cast<size_t>(index)] = path;
+    part_of_index[static_cast<size_t>(*index)] = path;
     for (size_t i = 0; i < positions.size(); ++i) {
       if (!positions[i].is_number_integer()) {
         out.error = path + ": malformed \"shard\" section (a position that is not an integer)";
         return out;
       }
-      if (Status wrong = check_trace_entry(part["traces"][i]); !wrong.ok()) {
+      if (Status wrong = check_trace_entry(traces[i]); !wrong.ok()) {
         out.error = path + ": " + wrong.message();
         return out;
       }
-      const int64_t at = positions[i].get<int64_t>();
-      if (at < 0 || at >= found || filled[static_cast<size_t>(at)]) {
-        out.error = path + ": trace position " + std::to_string(at) + " is out of range or held by another shard";
+      const auto at = json_integer_in(positions[i], 0, found - 1);
+      if (!at || filled[static_cast<size_t>(*at)]) {
+        out.error = path + ": trace position " + positions[i].dump() + " is out of range or held by another shard";
         return out;
       }
-      filled[static_cast<size_t>(at)] = true;
-      slots[static_cast<size_t>(at)] = part["traces"][i];
+      filled[static_cast<size_t>(*at)] = true;
+      slots.emplace_back(*at, std::move(traces[i]));
     }
   }
   if (count == 0) {
@@ -95,22 +129,25 @@ MergedEntries merge_shard_entries(const std::vector<std::string>& part_paths) {
     return out;
   }
   std::string missing;
-  for (int i = 1; i <= count; ++i)
-    if (part_of_index[static_cast<size_t>(i)].empty()) {
+  int64_t missing_count = 0;
+  for (int64_t i = 1; i <= count; ++i)
+    if (part_of_index[static_cast<size_t>(i)].empty() && ++missing_count <= kMissingShardsNamed) {
       if (!missing.empty()) missing += ", ";
       missing += std::to_string(i) + "/" + std::to_string(count);
     }
+  if (missing_count > kMissingShardsNamed) missing += " and " + std::to_string(missing_count - kMissingShardsNamed) + " more";
   if (!missing.empty()) {
     out.error = "shard " + missing + " missing: a merge of the others would look complete but is not";
     return out;
   }
-  for (size_t i = 0; i < slots.size(); ++i) {
+  for (size_t i = 0; i < filled.size(); ++i) {
     if (!filled[i]) {
       out.error = "trace position " + std::to_string(i) + " is in no shard report";
       return out;
     }
-    out.entries.push_back(std::move(slots[i]));
   }
+  std::sort(slots.begin(), slots.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& slot : slots) out.entries.push_back(std::move(slot.second));
   return out;
 }
 

@@ -27,11 +27,17 @@ std::optional<Shard> parse_shard(std::string_view text);
 // shard when the archive grows.
 bool in_shard(std::string_view relative_path, const Shard& shard);
 
+// The most traces a merged scan can hold (a part claiming more is damaged).
+inline constexpr int64_t kMaxScanTraces = 10'000'000;
+
 // The parts' trace entries in the order of the whole scan, or an error naming
 // the part and what is wrong (a shard missing or given twice, parts from
-// different scans, a file that is not a shard report).
+// different scans, a file that is not a shard report). Parts are read with
+// analysis/json_input.h's limits, and their counts are range-checked.
 struct MergedEntries {
   nlohmann::ordered_json entries = nlohmann::ordered_json::array();
+  // The files the scan did not analyze: every part lists all of them.
+  nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
   std::string error;
 };
 MergedEntries merge_shard_entries(const std::vector<std::string>& part_paths);

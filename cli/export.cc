@@ -2,8 +2,11 @@
 // Perfetto UI, optionally a window of it (by time, CPUs, or a finding).
 #include <charconv>
 #include <cstdio>
+#include <limits>
 #include <memory>
+#include <optional>
 #include <string_view>
+#include <tuple>
 
 #include "analysis/analyze.h"
 #include "cli/command.h"
@@ -20,26 +23,46 @@ struct ExportArgs {
   bool flows = false, no_handlers = false, by_task = false;
 };
 
-// "0,2-3" -> {0, 2, 3}
+// Linux's largest CPU count (NR_CPUS): a CPU id at or past it is a typo.
+constexpr int32_t kMaxCpus = 8192;
+
+// A CPU id, the whole of `text`, in [0, kMaxCpus).
+std::optional<int32_t> parse_cpu(std::string_view text) {
+  int32_t cpu = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), cpu);
+  if (ec != std::errc{} || end != text.data() + text.size() || cpu < 0 || cpu >= kMaxCpus) return std::nullopt;
+  return cpu;
+}
+
+// "0,2-3" -> {0, 2, 3}: each CPU once, in order.
 bool parse_cpu_list(const std::string& text, std::vector<int32_t>* cpus) {
+  std::vector<bool> chosen(kMaxCpus, false);
   size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    std::string_view item = std::string_view(text).substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    size_t dash = item.find('-');
-    int32_t lo = 0, hi = 0;
-    auto a = std::from_chars(item.data(), item.data() + (dash == std::string_view::npos ? item.size() : dash), lo);
-    if (a.ec != std::errc{}) return false;
-    hi = lo;
-    if (dash != std::string_view::npos) {
-      auto b = std::from_chars(item.data() + dash + 1, item.data() + item.size(), hi);
-      if (b.ec != std::errc{} || hi < lo || hi - lo > 4096) return false;
-    }
-    for (int32_t c = lo; c <= hi; ++c) cpus->push_back(c);
+  while (true) {
+    const size_t comma = text.find(',', start);
+    const std::string_view item = std::string_view(text).substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    const size_t dash = item.find('-');
+    const auto lo = parse_cpu(item.substr(0, dash));
+    const auto hi = dash == std::string_view::npos ? lo : parse_cpu(item.substr(dash + 1));
+    if (!lo || !hi || *hi < *lo) return false;
+    for (int32_t c = *lo; c <= *hi; ++c) chosen[static_cast<size_t>(c)] = true;
     if (comma == std::string::npos) break;
     start = comma + 1;
   }
-  return !cpus->empty();
+  for (int32_t c = 0; c < kMaxCpus; ++c)
+    if (chosen[static_cast<size_t>(c)]) cpus->push_back(c);
+  return true;
+}
+
+// --from/--to: a time as the trace prints it. A bare number on the command
+// line is seconds, even though the parser reads one in a trace as a
+// counter-clock value.
+std::optional<TimeNs> parse_window_time(const std::string& text) {
+  auto ts = parse_timestamp(text);
+  if (!ts) return std::nullopt;
+  if (ts->fraction_digits != 0) return ts->ns;
+  if (ts->ns > std::numeric_limits<TimeNs>::max() / 1'000'000'000) return std::nullopt;
+  return ts->ns * 1'000'000'000;
 }
 
 int run_export(const ExportArgs& args) {
@@ -48,19 +71,26 @@ int run_export(const ExportArgs& args) {
   options.timeline.flows = args.flows;
   options.timeline.handlers = !args.no_handlers;
   options.timeline.by_task = args.by_task;
-  for (auto [text, slot] : {std::pair{&args.from, &options.timeline.from}, std::pair{&args.to, &options.timeline.to}}) {
+  for (auto [name, text, slot] : {std::tuple{"--from", &args.from, &options.timeline.from},
+                                   std::tuple{"--to", &args.to, &options.timeline.to}}) {
     if (text->empty()) continue;
-    auto ts = parse_timestamp(*text);
-    if (!ts) {
-      std::fprintf(stderr, "ftlens: --from/--to take a time as the trace prints it (e.g. 1573.162047), got '%s'\n", text->c_str());
+    *slot = parse_window_time(*text);
+    if (!*slot) {
+      std::fprintf(stderr,
+                   "ftlens: %s takes a time in trace seconds as the trace prints it (e.g. 1573.162047, at most %lld s), "
+                   "got '%s'\n",
+                   name, static_cast<long long>(std::numeric_limits<TimeNs>::max() / 1'000'000'000), text->c_str());
       return kExitUnusable;
     }
-    // A bare number on the command line is seconds, even though the parser
-    // reads one in a trace as a counter-clock value.
-    *slot = ts->fraction_digits == 0 ? ts->ns * 1'000'000'000 : ts->ns;
+  }
+  if (options.timeline.from && options.timeline.to && *options.timeline.to <= *options.timeline.from) {
+    std::fprintf(stderr, "ftlens: --to %s is not after --from %s: the window is empty\n", args.to.c_str(),
+                 args.from.c_str());
+    return kExitUnusable;
   }
   if (!args.cpus.empty() && !parse_cpu_list(args.cpus, &options.timeline.cpus)) {
-    std::fprintf(stderr, "ftlens: --cpus takes a list like 0,2-3, got '%s'\n", args.cpus.c_str());
+    std::fprintf(stderr, "ftlens: --cpus takes a list of CPUs from 0 to %d like 0,2-3, got '%s'\n", kMaxCpus - 1,
+                 args.cpus.c_str());
     return kExitUnusable;
   }
   if (!args.around.empty())

@@ -15,6 +15,10 @@ int run(int argc, char** argv) {
                "scheduling, missed watchdog kicks)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "ftlens 0.1.0");
+  // A bad option is one line on stderr, like every other ftlens error.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "ftlens: " + std::string(e.what()) + " (see ftlens --help)\n";
+  });
   const std::vector<Command> commands = {add_analyze_command(app), add_export_command(app), add_scan_command(app),
                                          add_record_command(app), add_merge_command(app)};
   try {

@@ -29,7 +29,8 @@ int run_merge(const MergeArgs& args) {
     std::fprintf(stderr, "ftlens: merge: %s\n", merged.error.c_str());
     return kExitUnusable;
   }
-  auto report = assemble_scan_report(std::move(merged.entries), args.outputs.baseline.empty() ? nullptr : &*baseline.report);
+  auto report = assemble_scan_report(std::move(merged.entries), std::move(merged.skipped),
+                                     args.outputs.baseline.empty() ? nullptr : &*baseline.report);
   return deliver_scan_report(report, args.outputs, false);
 }
 

@@ -4,7 +4,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -156,23 +158,34 @@ int run_record(const RecordArgs& args) {
 
 }  // namespace
 
+// CLI::Range lets NaN through (every comparison with it is false); "nan"
+// seconds ended a recording at once.
+const CLI::Validator kNotNan(
+    [](std::string& text) { return std::isnan(std::strtod(text.c_str(), nullptr)) ? "not a number: " + text : std::string(); },
+    "", "not NaN");
+
 Command add_record_command(CLI::App& app) {
   auto args = std::make_shared<RecordArgs>();
   CLI::App* command = app.add_subcommand(
       "record", "record the running kernel to a trace.dat with libtracefs (root); --live: detectors watch while it records");
   command->add_option("-o,--output", args->recording.output, "the trace.dat to write")->capture_default_str();
-  command->add_option("--seconds", args->seconds, "stop after this long (default: at Ctrl-C)");
+  command->add_option("--seconds", args->seconds, "stop after this long (default: at Ctrl-C)")
+      ->check(kNotNan & CLI::Range(0.0, 365.0 * 24 * 3600));
   command->add_option("--events", args->events,
                       "preset (default: every event a detector reads; light: sched, workqueue, irq) or a list "
                       "system:event,system:*")
       ->capture_default_str();
-  command->add_option("--buffer-kb", args->recording.buffer_kb, "ring buffer per CPU in KiB (default: as it is)");
+  // Up to 4 GiB per CPU: a larger number is a typo, not a ring buffer.
+  command->add_option("--buffer-kb", args->recording.buffer_kb, "ring buffer per CPU in KiB (default: as it is)")
+      ->check(CLI::Range(0, 4 << 20));
   command->add_option("--file-version", args->recording.file_version, "trace.dat version: 7 (compressed) or 6")
       ->check(CLI::IsMember({6, 7}))
       ->capture_default_str();
   command->add_flag("--live", args->live, "run the detectors on the events as they arrive and print findings");
   command->add_flag("--json", args->json, "with --live: one JSON object per finding per line");
-  command->add_option("--check-every", args->check_every, "with --live: seconds between checks")->capture_default_str();
+  command->add_option("--check-every", args->check_every, "with --live: seconds between checks")
+      ->check(kNotNan & CLI::Range(0.01, 3600.0))
+      ->capture_default_str();
   add_detector_settings(command, &args->sets, &args->config_path);
   return {command, [args] { return run_record(*args); }};
 }

@@ -41,9 +41,19 @@ int run_scan(const ScanArgs& args) {
     return kExitUnusable;
   }
   ScanOptions options = args.options;
+  if (options.jobs < 0) {
+    std::fprintf(stderr, "ftlens: -j %d: the number of traces analyzed at once is 0 (one per core) or more\n", options.jobs);
+    return kExitUnusable;
+  }
+  if (options.jobs > max_scan_jobs()) {
+    std::fprintf(stderr, "ftlens: -j %d is more than 4 per core: analyzing %d traces at once\n", options.jobs,
+                 max_scan_jobs());
+    options.jobs = max_scan_jobs();
+  }
   options.progress = ::isatty(2) != 0;
   ScanOutcome outcome = scan_to_report(options, shard, args.outputs.baseline.empty() ? nullptr : &*baseline.report);
   for (const std::string& m : outcome.missing) std::fprintf(stderr, "ftlens: %s: no such file or directory\n", m.c_str());
+  if (!outcome.notice.empty()) std::fprintf(stderr, "ftlens: %s\n", outcome.notice.c_str());
   if (!outcome.error.empty()) {
     std::fprintf(stderr, "ftlens: %s\n", outcome.error.c_str());
     return kExitUnusable;
@@ -61,7 +71,7 @@ Command add_scan_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand("scan", "analyze every trace under directories, in parallel, into one report");
   command->add_option("DIR_OR_FILE", options.roots, "directories (searched recursively, traces found by content) and files")
       ->required();
-  command->add_option("-j,--jobs", options.jobs, "traces analyzed at once (default: one per core)");
+  command->add_option("-j,--jobs", options.jobs, "traces analyzed at once (default: one per core; at most 4 per core)");
   command->add_option("--report", outputs.report, "write the aggregate JSON report here");
   command->add_option("--junit", outputs.junit, "write JUnit XML here (a testcase per trace)");
   command->add_option("--html", outputs.html, "write a static HTML summary here (sortable tables)");

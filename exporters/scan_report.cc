@@ -91,7 +91,15 @@ Status check_trace_entry(const nlohmann::json& entry) {
   return ok_status();
 }
 
-Json assemble_scan_report(Json entries, const nlohmann::json* baseline) {
+Status check_skipped_list(const nlohmann::json& skipped) {
+  if (skipped.is_array())
+    for (const auto& s : skipped)
+      if (!s.is_object() || !s.contains("path") || !s["path"].is_string() || !s.contains("reason") || !s["reason"].is_string())
+        return Status(ErrorCode::kBadInput, "\"skipped\" lists a file without a string \"path\" and \"reason\"");
+  return skipped.is_array() ? ok_status() : Status(ErrorCode::kBadInput, "\"skipped\" is not an array");
+}
+
+Json assemble_scan_report(Json entries, Json skipped, const nlohmann::json* baseline) {
   Json report;
   report["schema"] = 1;
   report["tool"] = {{"name", "ftlens"}, {"version", FTLENS_VERSION}};
@@ -136,18 +144,20 @@ Json assemble_scan_report(Json entries, const nlohmann::json* baseline) {
   }
   Json by_detector = Json::object();
   for (const auto& [detector, n] : totals) by_detector[detector] = {{"error", n[2]}, {"warning", n[1]}, {"info", n[0]}};
-  report["scan"] = {{"traces", entries.size()}, {"analyzed", entries.size() - failed}, {"failed", failed}};
+  report["scan"] = {{"traces", entries.size()}, {"analyzed", entries.size() - failed}, {"failed", failed},
+                    {"skipped", skipped.size()}};
   report["totals"] = std::move(by_detector);
   if (baseline) report["comparison"] = {{"new", std::move(fresh)}, {"fixed", std::move(fixed)}, {"still_present", std::move(still)}};
   report["traces"] = std::move(entries);
+  report["skipped"] = std::move(skipped);
   return report;
 }
 
-Json build_scan_report(const std::vector<ScannedTrace>& traces, const std::function<std::string(const Finding&)>& fingerprint,
-                       const nlohmann::json* baseline) {
+Json build_scan_report(const std::vector<ScannedTrace>& traces, Json skipped,
+                       const std::function<std::string(const Finding&)>& fingerprint, const nlohmann::json* baseline) {
   Json entries = Json::array();
   for (const ScannedTrace& t : traces) entries.push_back(scan_entry(t, fingerprint));
-  return assemble_scan_report(std::move(entries), baseline);
+  return assemble_scan_report(std::move(entries), std::move(skipped), baseline);
 }
 
 std::string build_junit(const Json& report, Severity fail_at) {
@@ -176,9 +186,20 @@ std::string build_junit(const Json& report, Severity fail_at) {
     }
     cases += "  </testcase>\n";
   }
+  // Reports from before "skipped" (merged parts of an older ftlens) have none.
+  const Json none = Json::array();
+  const Json& skipped = report.contains("skipped") ? report["skipped"] : none;
+  for (const Json& s : skipped) {
+    cases += "  <testcase classname=\"ftlens.scan\" name=\"";
+    append_xml_escaped(cases, s["path"].get<std::string>());
+    cases += "\">\n    <skipped message=\"";
+    append_xml_escaped(cases, s["reason"].get<std::string>());
+    cases += "\"/>\n  </testcase>\n";
+  }
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"ftlens scan\" tests=\"" +
-         std::to_string(report["traces"].size()) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
-         std::to_string(errors) + "\">\n" + cases + "</testsuite>\n";
+         std::to_string(report["traces"].size() + skipped.size()) + "\" failures=\"" + std::to_string(failures) +
+         "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" + std::to_string(skipped.size()) + "\">\n" + cases +
+         "</testsuite>\n";
 }
 
 void write_scan_summary(const Json& report, std::FILE* out) {
@@ -199,6 +220,16 @@ void write_scan_summary(const Json& report, std::FILE* out) {
   const auto& s = report["scan"];
   std::fprintf(out, "\n%d traces, %d analyzed, %d could not be read\n", s["traces"].get<int>(), s["analyzed"].get<int>(),
                s["failed"].get<int>());
+  if (report.contains("skipped") && !report["skipped"].empty()) {
+    // The report lists them all; a folder of 10k other files is not 10k lines here.
+    constexpr size_t kListed = 20;
+    const auto& skipped = report["skipped"];
+    std::fprintf(out, "%zu other files looked at and not analyzed:\n", skipped.size());
+    for (size_t i = 0; i < skipped.size() && i < kListed; ++i)
+      std::fprintf(out, "  skipped %s: %s\n", skipped[i]["path"].get<std::string>().c_str(),
+                   skipped[i]["reason"].get<std::string>().c_str());
+    if (skipped.size() > kListed) std::fprintf(out, "  ... and %zu more (in the report)\n", skipped.size() - kListed);
+  }
   if (report.contains("comparison")) {
     const auto& c = report["comparison"];
     std::fprintf(out, "against the baseline: %zu new, %zu fixed, %zu still present\n", c["new"].size(), c["fixed"].size(),
@@ -262,7 +293,15 @@ std::string build_scan_html(const Json& report) {
   }
   h += "</tbody></table>\n<h2>Findings</h2><table class=\"sortable\" id=\"findings\"><thead><tr><th>trace</th><th>id</th>"
        "<th>detector</th><th>severity</th><th>CPU</th><th>task</th><th>start (ns)</th><th>duration (ns)</th><th>what</th>"
-       "</tr></thead><tbody>\n" + findings + "</tbody></table>\n<script>" + std::string(kScript) + "</script>\n</body></html>\n";
+       "</tr></thead><tbody>\n" + findings + "</tbody></table>\n";
+  if (report.contains("skipped") && !report["skipped"].empty()) {
+    h += "<h2>Not analyzed</h2><table class=\"sortable\" id=\"skipped\"><thead><tr><th>file</th><th>why</th></tr></thead>"
+         "<tbody>\n";
+    for (const auto& f : report["skipped"])
+      h += "<tr>" + cell(f["path"].get<std::string>()) + cell(f["reason"].get<std::string>()) + "</tr>\n";
+    h += "</tbody></table>\n";
+  }
+  h += "<script>" + std::string(kScript) + "</script>\n</body></html>\n";
   return h;
 }
 

@@ -26,15 +26,20 @@ struct ScannedTrace {
 // file, findings each with its fingerprint (`fingerprint` names a finding
 // across runs).
 nlohmann::ordered_json scan_entry(const ScannedTrace& trace, const std::function<std::string(const Finding&)>& fingerprint);
-// The scan report around its trace entries (in scan order): counts, totals
-// per detector and, with a previous scan report as `baseline`, what is new,
-// fixed or still present. Everything is computed from the entries, so
+// The scan report around its trace entries (in scan order) and the files it
+// looked at and did not analyze (`skipped`: [{"path", "reason"}]): counts,
+// totals per detector and, with a previous scan report as `baseline`, what is
+// new, fixed or still present. Everything is computed from the entries, so
 // `ftlens merge` builds the same report from the entries of shard reports.
-nlohmann::ordered_json assemble_scan_report(nlohmann::ordered_json entries, const nlohmann::json* baseline);
+nlohmann::ordered_json assemble_scan_report(nlohmann::ordered_json entries, nlohmann::ordered_json skipped,
+                                            const nlohmann::json* baseline);
 // Both steps at once.
-nlohmann::ordered_json build_scan_report(const std::vector<ScannedTrace>& traces,
+nlohmann::ordered_json build_scan_report(const std::vector<ScannedTrace>& traces, nlohmann::ordered_json skipped,
                                          const std::function<std::string(const Finding&)>& fingerprint,
                                          const nlohmann::json* baseline);
+// Ok when `skipped` is a list of {"path": string, "reason": string}, as a
+// scan report's "skipped" is; else kBadInput saying what is wrong.
+Status check_skipped_list(const nlohmann::json& skipped);
 // Ok when `entry` has the shape of a trace entry as scan_entry writes it
 // (every field the readers here use, with its type); else kBadInput saying
 // what is wrong.
@@ -42,7 +47,8 @@ nlohmann::ordered_json build_scan_report(const std::vector<ScannedTrace>& traces
 // hand-edited part is a clear error, not a crash.
 Status check_trace_entry(const nlohmann::json& entry);
 // JUnit from a scan report: one testcase per trace, a <failure> per finding
-// at or above `fail_at`, an <error> for a trace that could not be read.
+// at or above `fail_at`, an <error> for a trace that could not be read, and
+// one testcase with <skipped> per file the scan did not analyze.
 std::string build_junit(const nlohmann::ordered_json& report, Severity fail_at);
 void write_scan_summary(const nlohmann::ordered_json& report, std::FILE* out);
 // A self-contained HTML page: a sortable table per trace and per finding,

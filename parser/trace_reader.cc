@@ -48,21 +48,42 @@ TextThreads text_threads(const ReadOptions& options, uint64_t file_bytes) {
 }
 
 // Remembers the first malformed line so that a trace with no usable line at
-// all can be rejected with a message that points at it.
+// all can be rejected with a message that points at it, and the last, so
+// that a trace cut inside its last line can say so.
 class FirstIssueSink final : public EventSink {
  public:
   explicit FirstIssueSink(EventSink& next) : next_(next) {}
   void on_event(const Event& e) override { next_.on_event(e); }
   void on_malformed(const ParseIssue& issue) override {
     if (!seen_) first_ = issue, seen_ = true;
+    if (issue.line >= last_.line) last_ = issue;
     next_.on_malformed(issue);
   }
   void on_log_line(uint64_t line, TimeNs at, std::string_view text) override { next_.on_log_line(line, at, text); }
   bool seen_ = false;
-  ParseIssue first_;
+  ParseIssue first_, last_;
 
  private:
   EventSink& next_;
+};
+
+// Passes bytes through and remembers the last one: whether the text ended
+// with a newline.
+class LastByteSource final : public ByteSource {
+ public:
+  LastByteSource(std::unique_ptr<ByteSource> inner, char last) : inner_(std::move(inner)), last_(last) {}
+  ssize_t read(char* buf, size_t size) override {
+    const ssize_t n = inner_->read(buf, size);
+    if (n > 0) last_ = buf[n - 1];
+    if (n < 0) error_ = inner_->error();
+    return n;
+  }
+  uint64_t raw_bytes() const override { return inner_->raw_bytes(); }
+  char last() const { return last_; }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  char last_;
 };
 
 // libtracecmd needs a seekable file: a trace.dat from stdin or inside a
@@ -306,6 +327,7 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
     return result;
   }
 
+  LastByteSource text_source(std::move(source), buf[static_cast<size_t>(n) - 1]);
   FirstIssueSink first_issue(sink);
   FtraceTextParser parser(pool, first_issue);
   // The first lines decide the format and the columns; from there on,
@@ -317,15 +339,15 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
     parser.feed(std::string_view(buf.data(), static_cast<size_t>(n)));
     fed += static_cast<uint64_t>(n);
     if (threads.count > 1 && fed >= threads.from_bytes && parser.lines_independent()) {
-      n = feed_text_in_chunks(*source, parser, pool, threads.count);
+      n = feed_text_in_chunks(text_source, parser, pool, threads.count);
       break;
     }
-    n = read_full(*source, buf.data(), buf.size());
+    n = read_full(text_source, buf.data(), buf.size());
   }
   parser.finish();
   result.text = parser.info();
   result.format = result.text.flavor;
-  result.bytes = source->raw_bytes();
+  result.bytes = text_source.raw_bytes();
   result.events = result.text.events;
   result.lost_events = result.text.lost_events;
   result.declared_cpus = result.text.declared_cpus;
@@ -333,7 +355,15 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
   if (n < 0) {
     // A truncated or corrupt compressed file: keep what was read, say so.
     result.warning = name + ": input ended early after " + std::to_string(result.text.lines) +
-                     " lines: " + source->error();
+                     " lines: " + text_source.error();
+  }
+  if (n == 0 && text_source.last() != '\n' && first_issue.seen_ && first_issue.last_.line == result.text.lines) {
+    // The file ends inside a line that does not parse: a capture that was
+    // cut (a full disk, a device that died, a copy interrupted).
+    if (!result.warning.empty()) result.warning += "; ";
+    result.warning += name + ": the input ends inside line " + std::to_string(result.text.lines) +
+                      " (no final newline) and that line does not parse (" + first_issue.last_.reason +
+                      "): the trace was cut, what followed is missing";
   }
   if (result.events == 0) {
     std::string message = name + ": no ftrace events found";

@@ -154,6 +154,20 @@ TEST_CASE("e2e.--set and --config change thresholds; bad ones are usage errors")
   CHECK(run_ftlens("analyze " + kSeed000 + " --fail-on sometimes").exit_code == 2);
 }
 
+TEST_CASE("e2e.a --config nested 100k deep, of the wrong shape or too big is a one-line error naming it, not a crash") {
+  const std::string deep = scratch("deep_config.json"), flat = scratch("flat_config.json"), big = scratch("big_config.json");
+  std::ofstream(deep) << "{\"non-preempted\": {\"error\": " << std::string(100000, '[') << std::string(100000, ']') << "}}";
+  std::ofstream(flat) << R"({"non-preempted": 5})";
+  std::ofstream(big) << "{\"non-preempted\": {\"error\": \"" << std::string(2 << 20, 'x') << "\"}}";
+  for (const auto& [config, says] : {std::pair{deep, ": line 1: JSON nested deeper than 16 levels is not a config file"},
+                                     std::pair{flat, ": \"non-preempted\" must map option names to values"},
+                                     std::pair{big, ": a config file of more than 1 MiB is refused"}}) {
+    Run r = run_ftlens("analyze " + kSeed000 + " --config " + config);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "ftlens: " + config + says + "\n");
+  }
+}
+
 TEST_CASE("e2e.unusable input exits 2 with one line naming the file") {
   Run missing = run_ftlens("analyze /nonexistent/trace.txt");
   CHECK(missing.exit_code == 2);

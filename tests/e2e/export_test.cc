@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "e2e/cli_runner.h"
@@ -110,6 +111,31 @@ TEST_CASE("export.--from/--to/--cpus cut a window; --around cuts one around a fi
   CHECK(bad.err.find("no finding F99") != std::string::npos);
   CHECK(run_ftlens("export - -o " + scratch("x.json") + " --around F1", kSeed000).exit_code == 2);
   CHECK(run_ftlens("export " + kSeed000 + " -o " + scratch("x.json") + " --cpus 1-").exit_code == 2);
+}
+
+TEST_CASE("export.--from/--to/--cpus out of range, half numbers or an empty window are one-line usage errors") {
+  const std::string out = scratch("bad-window.json");
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"--from 99999999999999", "--from takes a time in trace seconds"},  // overflowed when made nanoseconds
+      {"--to 9223372037", "--to takes a time in trace seconds"},
+      {"--cpus 2147483647", "--cpus takes a list of CPUs from 0 to 8191"},  // looped, eating memory
+      {"--cpus 0-2147483647", "--cpus takes a list of CPUs from 0 to 8191"},
+      {"--cpus 1x", "--cpus takes a list"},
+      {"--cpus 1,", "--cpus takes a list"},
+      {"--cpus 3-1", "--cpus takes a list"},
+      {"--from 200 --to 180", "--to 180 is not after --from 200: the window is empty"},
+      {"--from 190 --to 190", "--to 190 is not after --from 190: the window is empty"},
+  };
+  for (const auto& [args, says] : cases) {
+    CAPTURE(args);
+    Run r = run_ftlens("export " + kSeed000 + " -o " + out + " " + args);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("ftlens: " + says) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  // Repeated and overlapping CPUs are each CPU once.
+  json w = export_json(kSeed000 + " --cpus 1,1,0-1", "seed000-cpus-twice");
+  check_well_formed(w);
 }
 
 TEST_CASE("export.comms with quotes, backslashes, control bytes and invalid UTF-8 still give valid JSON") {

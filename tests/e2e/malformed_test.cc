@@ -93,6 +93,28 @@ TEST_CASE("malformed.NUL bytes: in a comm kept, in a payload the header kept, in
   CHECK(o.report["input"]["first_skipped"][1]["line"] == 56);
 }
 
+TEST_CASE("malformed.a text trace cut inside its last line says so in input.warning and the summary") {
+  Outcome cut = analyze_case("cut_inside_last_line.txt");
+  REQUIRE(cut.run.exit_code == 0);
+  const auto& in = cut.report["input"];
+  CHECK(in["events"] == 399);
+  CHECK(in["skipped_lines"] == 1);
+  CHECK(in["first_skipped"][0]["line"] == 412);
+  const std::string warning = kCorpus + "cut_inside_last_line.txt: the input ends inside line 412 (no final newline) and "
+                              "that line does not parse (";
+  REQUIRE(in["warning"].is_string());
+  CHECK(in["warning"].get<std::string>().find(warning) == 0);
+  CHECK(in["warning"].get<std::string>().ends_with("): the trace was cut, what followed is missing"));
+  CHECK(cut.run.out.find("  warning: " + warning) != std::string::npos);
+  // The same through the parallel parser, and not for a file that merely lacks its final newline.
+  CHECK(analyze_case("cut_inside_last_line.txt", "", "FTLENS_TEXT_THREADS=2").report["input"]["warning"] == in["warning"]);
+  const std::string whole = slurp(kCorpus + "reference_window_light30.txt");
+  write_file(scratch("no_final_newline.txt"), whole.substr(0, whole.size() - 1));
+  Outcome unterminated = analyze(scratch("no_final_newline.txt"));
+  CHECK(unterminated.report["input"]["events"] == 400);
+  CHECK(unterminated.report["input"]["warning"].is_null());
+}
+
 TEST_CASE("malformed.CRLF line endings read exactly like LF") {
   Outcome crlf = analyze_case("crlf_line_endings.txt");
   Outcome lf = analyze_case("reference_window_light30.txt");

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -179,5 +180,18 @@ TEST_CASE("record.clear errors: unknown events, a second recorder, no such prese
                      " record -o /tmp/x.dat --seconds 1");
     CHECK(user.exit_code == 2);
     CHECK(user.err == "ftlens: record: recording needs root (tracefs is writable by root only); run it with sudo\n");
+  }
+}
+
+TEST_CASE("record.a negative, NaN or huge --seconds, --buffer-kb or --check-every is a one-line usage error") {
+  // Refused while the command line is read: nothing is recorded.
+  for (const char* bad : {"--seconds -1", "--seconds nan", "--buffer-kb -5", "--buffer-kb 99999999", "--buffer-kb 1x",
+                          "--check-every 0", "--check-every nan"}) {
+    CAPTURE(bad);
+    Run r = run_ftlens(std::string("record -o ") + scratch("never.dat") + " " + bad);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("ftlens: --") == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK_FALSE(std::filesystem::exists(scratch("never.dat")));
   }
 }

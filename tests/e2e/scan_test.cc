@@ -8,6 +8,8 @@
 #include <fstream>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "e2e/cli_runner.h"
 
@@ -35,6 +37,12 @@ std::string make_archive(const std::string& name) {
   return dir;
 }
 
+json read_json_of_analyze(const std::string& trace) {
+  const std::string report = scratch("analyze_for_scan.json");
+  REQUIRE(run_ftlens("analyze " + trace + " --report " + report).exit_code == 0);
+  return read_json(report);
+}
+
 const json* trace_entry(const json& report, const std::string& suffix) {
   for (const auto& t : report["traces"])
     if (t["path"].get<std::string>().ends_with(suffix)) return &t;
@@ -53,6 +61,8 @@ TEST_CASE("scan.a directory: traces found by content, analyzed in parallel, a ba
   CHECK(j["scan"]["traces"] == 5);  // not the README
   CHECK(j["scan"]["failed"] == 1);
   CHECK(trace_entry(j, "README.md") == nullptr);
+  CHECK(j["scan"]["skipped"] == 1);
+  CHECK(j["skipped"] == json::array({json{{"path", dir + "/README.md"}, {"reason", "not a trace: text without trace lines"}}}));
   const json* cut = trace_entry(j, "b/cut.dat");
   REQUIRE(cut);
   CHECK((*cut)["ok"] == false);
@@ -69,7 +79,10 @@ TEST_CASE("scan.a directory: traces found by content, analyzed in parallel, a ba
   CHECK(j["totals"]["unterminated-work"]["error"] == 1);
 
   const std::string xml = slurp(junit);
-  CHECK(xml.find("<testsuite name=\"ftlens scan\" tests=\"5\" failures=\"2\" errors=\"1\">") != std::string::npos);
+  // The README is a testcase too, skipped with its reason.
+  CHECK(xml.find("<testsuite name=\"ftlens scan\" tests=\"6\" failures=\"2\" errors=\"1\" skipped=\"1\">") !=
+        std::string::npos);
+  CHECK(xml.find("<skipped message=\"not a trace: text without trace lines\"/>") != std::string::npos);
   CHECK(xml.find("<failure type=\"unterminated-work\"") != std::string::npos);
   CHECK(xml.find("<error message=\"") != std::string::npos);
 
@@ -183,6 +196,7 @@ TEST_CASE("scan.the HTML summary renders in headless Chromium without console er
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("data-ready=\"1\"") != std::string::npos);  // the page's script ran to the end
   CHECK(r.out.find("<table class=\"sortable\" id=\"findings\">") != std::string::npos);
+  CHECK(r.out.find("<table class=\"sortable\" id=\"skipped\">") != std::string::npos);  // the README
   CHECK(r.out.find("unterminated-work") != std::string::npos);
   CHECK(r.err.find("Uncaught") == std::string::npos);
   CHECK(r.err.find(":CONSOLE") == std::string::npos);
@@ -273,6 +287,170 @@ TEST_CASE("scan.a damaged shard report or baseline is a one-line error naming th
   CHECK(r3.exit_code == 2);
   CHECK(r3.err.find("ftlens: " + scratch("bad_baseline.json") + ": not a scan report") == 0);
   CHECK(std::count(r3.err.begin(), r3.err.end(), '\n') == 1);
+}
+
+TEST_CASE("scan.a part or baseline with wrong types, huge counts or 100k-deep nesting is a one-line error, not a crash") {
+  const std::string dir = make_archive("night_shards_hostile");
+  const std::string part = scratch("hostile1.json");
+  REQUIRE(run_ftlens("scan " + dir + " --shard 1/1 --report " + part).exit_code == 0);
+  const json report = read_json(part);
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  // Each damage, and what the one stderr line says after the file name.
+  const std::vector<std::pair<std::function<void(json&)>, std::string>> damages = {
+      {[](json& r) { r["shard"] = 5; }, "malformed \"shard\" section (\"shard\" must be an object"},
+      {[](json& r) { r["traces"] = "x"; }, "malformed \"shard\" section (\"shard\" must be an object and \"traces\" an array)"},
+      {[](json& r) { r["shard"]["index"] = "1"; }, "malformed \"shard\" section (\"count\" must be an integer from 1 to"},
+      {[](json& r) { r["shard"]["count"] = 2000000000; }, "malformed \"shard\" section (\"count\" must be an integer"},
+      {[](json& r) { r["shard"]["found"] = 1000000000; }, "\"found\" from 0 to 10000000)"},
+      {[](json& r) { r["shard"]["positions"] = "x"; }, "(\"positions\" must list one position per trace)"},
+      {[](json& r) { r["shard"]["positions"][0] = 18446744073709551615ull; }, "trace position 18446744073709551615 is out of range"},
+      {[](json& r) { r["traces"][0]["input"]["deep"] = "@DEEP@"; }, "line 1: JSON nested deeper than 64 levels"},
+  };
+  int n = 0;
+  for (const auto& [damage, says] : damages) {
+    CAPTURE(says);
+    json damaged = report;
+    damage(damaged);
+    std::string text = damaged.dump();
+    if (size_t at = text.find("\"@DEEP@\""); at != std::string::npos) text.replace(at, 8, deep);
+    const std::string name = scratch("hostile_part" + std::to_string(++n) + ".json");
+    std::ofstream(name) << text;
+    const auto start = std::chrono::steady_clock::now();
+    Run merged = run_ftlens("merge " + name + " -o " + scratch("m.json"));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));  // 1e9 slots took a minute and 15 GB
+    CHECK(merged.exit_code == 2);
+    CHECK(merged.err.find("ftlens: merge: " + name + ": ") == 0);
+    CHECK(merged.err.find(says) != std::string::npos);
+    CHECK(std::count(merged.err.begin(), merged.err.end(), '\n') == 1);
+  }
+  const std::string deep_baseline = scratch("deep_baseline.json");
+  std::ofstream(deep_baseline) << "{\"traces\": [{\"path\": \"a\", \"findings\": " << deep << "}]}";
+  Run baseline = run_ftlens("scan " + dir + " --baseline " + deep_baseline);
+  CHECK(baseline.exit_code == 2);
+  CHECK(baseline.err == "ftlens: " + deep_baseline + ": line 1: JSON nested deeper than 64 levels is not a scan report\n");
+}
+
+TEST_CASE("scan.-j is capped at 4 per core and a negative -j or a malformed number is a one-line usage error") {
+  const std::string trace = kTraces + "/derived_seed000_stuck_work_cpu1.txt";
+  Run huge = run_ftlens("scan " + trace + " -j 2147483647");
+  CHECK(huge.exit_code == 0);
+  CHECK(huge.err.find("ftlens: -j 2147483647 is more than 4 per core: analyzing ") == 0);
+  for (const char* bad : {"-3", "1x", "99999999999"}) {
+    CAPTURE(bad);
+    Run r = run_ftlens("scan " + trace + " -j " + std::string(bad));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("ftlens: ") == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+}
+
+#ifndef FTLENS_SANITIZE  // ASan reserves terabytes of address space: no room for ulimit -v
+TEST_CASE("scan.threads the system refuses leave the scan to the workers started, with a notice, not an abort") {
+  // 100 MiB stacks in 250 MiB of address space: the second or third thread
+  // is refused (std::system_error, which aborted the scan).
+  const std::string dir = scratch("night_few_threads");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (int i = 0; i < 8; ++i)
+    fs::copy_file(kTraces + "/derived_seed000_stuck_work_cpu1.txt", dir + "/seed" + std::to_string(i) + ".txt");
+  const std::string report = scratch("few_threads.json");
+  Run r = shell("ulimit -s 102400 && ulimit -v 250000 && timeout 120 " + std::string(FTLENS_BINARY) + " scan " + dir +
+                " -j 8 --report " + report);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("ftlens: scan: the system refused a thread (") == 0);
+  CHECK(r.err.find(" of 8 workers analyzed the traces\n") != std::string::npos);
+  CHECK(read_json(report)["scan"]["analyzed"] == 8);
+}
+#endif
+
+TEST_CASE("scan.every file looked at and not analyzed is listed with its reason, in the report, the JUnit and the summary") {
+  const std::string dir = scratch("night_skipped");
+  fs::remove_all(dir);
+  fs::create_directories(dir + "/sub");
+  fs::copy_file(kTraces + "/derived_seed000_stuck_work_cpu1.txt", dir + "/seed000.txt");
+  REQUIRE(shell("head -c 3000 /dev/urandom > " + dir + "/blob.bin").exit_code == 0);
+  std::ofstream(dir + "/empty.txt").flush();
+  std::ofstream(dir + "/sub/notes.txt") << "nothing to see\n";
+  {
+    // Two events of a real trace: a trace, but too little of one.
+    std::ifstream in(kTraces + "/real_light30.txt");
+    std::ofstream two(dir + "/two.txt");
+    int events = 0;
+    for (std::string line; events < 2 && std::getline(in, line);)
+      if (!line.starts_with("#")) two << line << "\n", ++events;
+  }
+  fs::create_symlink(dir + "/no-such-file", dir + "/dangling");
+  fs::create_directory_symlink(dir + "/sub", dir + "/loop");
+  const std::string report = scratch("skipped.json"), junit = scratch("skipped.xml");
+  Run r = run_ftlens("scan " + dir + " --report " + report + " --junit " + junit);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = read_json(report);
+  CHECK(j["scan"]["traces"] == 1);
+  CHECK(j["scan"]["skipped"] == 6);
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"/blob.bin", "not a trace: binary data"},
+      {"/dangling", "unreadable: No such file or directory"},
+      {"/empty.txt", "too small: empty"},
+      {"/loop", "not followed: a link to a directory"},
+      {"/sub/notes.txt", "not a trace: text without trace lines"},
+      {"/two.txt", "too small: 2 events"},
+  };
+  REQUIRE(j["skipped"].size() == expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    CHECK(j["skipped"][i]["path"] == dir + expected[i].first);
+    CHECK(j["skipped"][i]["reason"] == expected[i].second);
+  }
+  const std::string xml = slurp(junit);
+  CHECK(xml.find("tests=\"7\" failures=\"1\" errors=\"0\" skipped=\"6\">") != std::string::npos);
+  CHECK(xml.find("name=\"" + dir + "/two.txt\">\n    <skipped message=\"too small: 2 events\"/>") != std::string::npos);
+  CHECK(r.out.find("6 other files looked at and not analyzed:\n  skipped " + dir + "/blob.bin: not a trace: binary data\n") !=
+        std::string::npos);
+
+  // Shards each list every skipped file; the merge keeps one copy and equals the whole scan.
+  std::string parts;
+  for (int k = 1; k <= 2; ++k) {
+    const std::string part = scratch("skipped_part" + std::to_string(k) + ".json");
+    REQUIRE(run_ftlens("scan " + dir + " --shard " + std::to_string(k) + "/2 --report " + part).exit_code == 0);
+    CHECK(read_json(part)["skipped"] == j["skipped"]);
+    parts += " " + part;
+  }
+  REQUIRE(run_ftlens("merge" + parts + " -o " + scratch("skipped_merged.json")).exit_code == 0);
+  CHECK(slurp(scratch("skipped_merged.json")) == slurp(report));
+}
+
+TEST_CASE("scan.the sniffer looks past a first line longer than 64 KiB, as analyze does") {
+  const std::string dir = scratch("night_long_first_line");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    std::ofstream out(dir + "/banner.txt");
+    out << "# " << std::string(70 * 1024, '=') << "\n" << slurp(kTraces + "/real_light30.txt");
+  }
+  const std::string report = scratch("long_first_line.json");
+  Run r = run_ftlens("scan " + dir + " --report " + report);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);  // was "no trace found": the first 64 KiB held no complete line
+  const json j = read_json(report);
+  REQUIRE(j["traces"].size() == 1);
+  CHECK(j["traces"][0]["input"]["events"] == read_json_of_analyze(kTraces + "/real_light30.txt")["input"]["events"]);
+  CHECK(j["skipped"].empty());
+}
+
+TEST_CASE("scan.a text trace with NUL bytes inside some lines is found and read, those lines skipped and counted") {
+  const std::string dir = scratch("night_nul_bytes");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(std::string(FTLENS_SOURCE_DIR) + "/tests/malformed/nul_bytes_in_lines.txt", dir + "/nul.txt");
+  const std::string report = scratch("nul_bytes.json");
+  Run r = run_ftlens("scan " + dir + " --report " + report);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = read_json(report);
+  REQUIRE(j["traces"].size() == 1);
+  const json& input = j["traces"][0]["input"];
+  CHECK(input["events"] == 399);
+  CHECK(input["skipped_lines"] == 1);
 }
 
 TEST_CASE("scan.the Slurm array job over the fixtures gives the local scan's report (skipped when Slurm cannot start)") {

@@ -65,6 +65,10 @@ def main():
 
     write('crlf_line_endings.txt', b''.join(l.rstrip(b'\n') + b'\r\n' for l in header + body))
 
+    # The capture stops inside the last line's timestamp (a full disk, a
+    # copy interrupted): no final newline, and that line does not parse.
+    write('cut_inside_last_line.txt', b''.join(header + body[:-1]) + body[-1][:LINE.match(body[-1]).start('ts') + 5])
+
     # One CPU1 event 1 ms older than the CPU1 event before it.
     back = list(body)
     cpu1 = [i for i, l in enumerate(back) if cpu_of(l) == 1]
