@@ -10,6 +10,7 @@ namespace ftlens {
 
 void Pipeline::on_event(const Event& event) {
   if (!model_.apply(event)) return;
+  held_.add(event.type);
   if (event.type == EventType::kConsole)
     console_reports_.on_record(LogRecord{0, event.ts, event.cpu, -1, {}, event.payload, true});
   for (Detector* d : by_type_[static_cast<size_t>(event.type)]) d->on_event(event, model_);
@@ -25,6 +26,7 @@ void Pipeline::on_log_line(uint64_t line, TimeNs at, std::string_view text) {
 }
 
 void Pipeline::on_log_record(const LogRecord& record) {
+  ++held_.log_records;
   if (record.at >= 0) {
     if (log_first_ < 0 || record.at < log_first_) log_first_ = record.at;
     if (record.at > log_last_) log_last_ = record.at;
@@ -95,9 +97,15 @@ void Pipeline::finish(AnalysisResult& r) {
   for (auto& d : detectors_)
     for (const KernelReportParser* parser : {&console_reports_, &log_reports_})
       for (const KernelReport& report : parser->reports()) d->on_kernel_report(report);
-  for (auto& d : detectors_) {
-    d->finish(model_);
-    for (Finding& f : d->take_findings()) r.findings.push_back(std::move(f));
+  r.coverage = judge_coverage(detectors_, held_);
+  for (size_t i = 0; i < detectors_.size(); ++i) {
+    Detector& d = *detectors_[i];
+    if (!r.coverage[i].judged()) {
+      d.take_findings();  // built on what the trace does not hold
+      continue;
+    }
+    d.finish(model_);
+    for (Finding& f : d.take_findings()) r.findings.push_back(std::move(f));
   }
   std::stable_sort(r.findings.begin(), r.findings.end(), [](const Finding& a, const Finding& b) {
     if (a.severity != b.severity) return a.severity > b.severity;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "analysis/coverage.h"
 #include "detectors/detector.h"
 #include "exporters/analysis_result.h"
 #include "model/system_model.h"
@@ -54,12 +55,14 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
   void on_wakeup_served(const WaitingTask& task, int32_t cpu, TimeNs at, const SystemModel& model) override;
   void on_function_call(const FunctionCall& call, const SystemModel& model) override;
 
-  // Closes the model, collects every detector's findings into `result`
-  // (sorted by severity then start, numbered F1.., grouped by cause) and
+  // Closes the model, collects the findings of every detector the trace's
+  // events let judge into `result` (sorted by severity then start, numbered
+  // F1.., grouped by cause), says which were judged (result.coverage) and
   // fills the model's part of it (time range, CPUs, stats, first issues).
   void finish(AnalysisResult& result);
 
   SystemModel& model() { return model_; }
+  const EventsHeld& events_held() const { return held_; }
 
  private:
   SystemModel model_;
@@ -70,6 +73,7 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
   std::vector<Detector*> task_spans_, work_done_, handler_spans_, wakeups_served_, function_calls_;
   PerfettoJsonWriter* perfetto_;
   std::vector<ParseIssue> issues_;
+  EventsHeld held_;
   // The kernel's reports: from printk:console events, and from a kernel log.
   KernelReportParser console_reports_{"trace console event"};
   KernelReportParser log_reports_{"kernel log"};
