@@ -33,6 +33,8 @@ void Pipeline::on_event(const Event& event) {
     else closed_stats_.add(ModelStat::recordings_not_split);
   }
   if (!model_.apply(event)) return;
+  held_.add(event.type);
+  recording_held_.add(event.type);
   if (event.type == EventType::kConsole)
     console_reports_.on_record(LogRecord{0, event.ts, event.cpu, -1, {}, event.payload, true});
   for (Detector* d : by_type_[static_cast<size_t>(event.type)]) d->on_event(event, model_);
@@ -48,6 +50,8 @@ void Pipeline::on_log_line(uint64_t line, TimeNs at, std::string_view text) {
 }
 
 void Pipeline::on_log_record(const LogRecord& record) {
+  ++held_.log_records;
+  ++recording_held_.log_records;  // a kernel log's reports go to the last recording
   if (record.at >= 0) {
     if (log_first_ < 0 || record.at < log_first_) log_first_ = record.at;
     if (record.at > log_last_) log_last_ = record.at;
@@ -100,9 +104,17 @@ Pipeline::Recording Pipeline::close_recording() {
   model_.finish();
   rec.span = RecordingSpan{model_.first_event(), model_.last_event(), model_.events()};
   rec.trace_end = model_.last_event();
-  for (auto& d : detectors_) {
-    d->finish(model_);
-    for (Finding& f : d->take_findings()) rec.findings.push_back(std::move(f));
+  // Judged on what this recording held: one made without sched events says
+  // nothing of scheduling, whatever the others hold.
+  const std::vector<DetectorCoverage> coverage = judge_coverage(detectors_, recording_held_);
+  for (size_t i = 0; i < detectors_.size(); ++i) {
+    Detector& d = *detectors_[i];
+    if (!coverage[i].judged()) {
+      d.take_findings();
+      continue;
+    }
+    d.finish(model_);
+    for (Finding& f : d.take_findings()) rec.findings.push_back(std::move(f));
   }
   sort_findings(rec.findings);
   mark_findings_near_data_gaps(rec.findings, model_.data_gaps(), model_.last_event());
@@ -120,6 +132,7 @@ void Pipeline::start_new_recording() {
   for (const CpuTimeline& cpu : model_.cpus())
     if (cpu.seen) closed_cpus_.insert(cpu.cpu);
   recordings_.push_back(std::move(closed));
+  recording_held_ = EventsHeld{};
   detectors_ = remake_();
   route_to_detectors();
   model_ = SystemModel(this);
@@ -159,6 +172,7 @@ std::string list_of_numbers(const std::vector<size_t>& numbers) {
 void Pipeline::finish_recordings(AnalysisResult& r) {
   hand_over_kernel_reports(true);
   recordings_.push_back(close_recording());
+  r.coverage = judge_coverage(detectors_, held_);  // of the whole input
   std::set<int32_t> cpus = closed_cpus_;
   for (const CpuTimeline& cpu : model_.cpus())
     if (cpu.seen) cpus.insert(cpu.cpu);
@@ -278,9 +292,15 @@ void Pipeline::finish(AnalysisResult& r) {
       if (named[cpu]) r.cpus.push_back(static_cast<int32_t>(cpu));
   }
   hand_over_kernel_reports(true);
-  for (auto& d : detectors_) {
-    d->finish(model_);
-    for (Finding& f : d->take_findings()) r.findings.push_back(std::move(f));
+  r.coverage = judge_coverage(detectors_, held_);
+  for (size_t i = 0; i < detectors_.size(); ++i) {
+    Detector& d = *detectors_[i];
+    if (!r.coverage[i].judged()) {
+      d.take_findings();  // built on what the trace does not hold
+      continue;
+    }
+    d.finish(model_);
+    for (Finding& f : d.take_findings()) r.findings.push_back(std::move(f));
   }
   sort_findings(r.findings);
   number_findings(r.findings);

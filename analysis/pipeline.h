@@ -10,6 +10,7 @@
 #include <set>
 #include <vector>
 
+#include "analysis/coverage.h"
 #include "detectors/detector.h"
 #include "exporters/analysis_result.h"
 #include "model/system_model.h"
@@ -61,12 +62,14 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
   void on_wakeup_served(const WaitingTask& task, int32_t cpu, TimeNs at, const SystemModel& model) override;
   void on_function_call(const FunctionCall& call, const SystemModel& model) override;
 
-  // Closes the model, collects every detector's findings into `result`
-  // (sorted by severity then start, numbered F1.., grouped by cause) and
+  // Closes the model, collects the findings of every detector the trace's
+  // events let judge into `result` (sorted by severity then start, numbered
+  // F1.., grouped by cause), says which were judged (result.coverage) and
   // fills the model's part of it (time range, CPUs, stats, first issues).
   void finish(AnalysisResult& result);
 
   SystemModel& model() { return model_; }
+  const EventsHeld& events_held() const { return held_; }
 
  private:
   // What one recording of a concatenated input gave, closed.
@@ -99,6 +102,8 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
   ModelStats closed_stats_;            // their models' counts
   std::set<int32_t> closed_cpus_;      // and CPUs
   std::vector<ParseIssue> issues_;
+  EventsHeld held_;            // the whole input
+  EventsHeld recording_held_;  // the current recording (a file of several restarts)
   // The kernel's reports: from printk:console events, and from a kernel log.
   KernelReportParser console_reports_{"trace console event"};
   KernelReportParser log_reports_{"kernel log"};

@@ -30,6 +30,11 @@ class CpuSilentDetector final : public Detector {
   // A CPU that stopped comes before what it left unanswered.
   int cause_rank() const override { return 30; }
   SpanKindMask wanted_spans() const override { return 0; }
+  // A CPU's silence says something only where it would have spoken: a
+  // running CPU switches tasks, and who was running when it fell silent is
+  // known only from sched_switch. A trace of file-system events alone is
+  // silent wherever nobody did I/O.
+  std::vector<EventTypeMask> needed_events() const override { return {event_types({EventType::kSchedSwitch})}; }
   std::vector<Option> options() override {
     return {{"warning", "a CPU with a task running produced no event for this long before the trace end -> warning", &config_.warning},
             {"error", "... -> error; an idle CPU is only reported as info, unless IPIs sent to it went unanswered", &config_.error}};

@@ -61,6 +61,14 @@ class Detector : public TimelineListener {
   // The event types on_event needs (default: every event).
   virtual EventTypeMask wanted_events() const { return kAllEventTypes; }
   bool wants(EventType type) const { return (wanted_events() >> static_cast<unsigned>(type)) & 1U; }
+  // The events it needs the trace to hold before it can judge: every entry
+  // is met by an event of any one of its types. Without them its silence
+  // would not mean "nothing found", and what it would find is built on what
+  // the model had to guess (a task the model repaired onto a CPU is not one
+  // that ran there), so a detector whose needs are not met is not judged: it
+  // reports no findings and the report says which events were missing
+  // (analysis/coverage.h). Default: none, always judged.
+  virtual std::vector<EventTypeMask> needed_events() const { return {}; }
   // The span callbacks it overrides (default: all of them).
   virtual SpanKindMask wanted_spans() const { return kAllSpanKinds; }
   // After the model has applied `event`, for the types in wanted_events().

@@ -31,6 +31,8 @@ class HungTaskDetector final : public Detector {
   // A task in D state waits for something else.
   int cause_rank() const override { return 90; }
   SpanKindMask wanted_spans() const override { return 0; }
+  // The D state is in sched_switch's prev_state.
+  std::vector<EventTypeMask> needed_events() const override { return {event_types({EventType::kSchedSwitch})}; }
   std::vector<Option> options() override {
     return {{"warning", "time in D state without a wakeup -> warning", &config_.warning},
             {"error", "... -> error (kernel hung_task_timeout_secs, 120 s)", &config_.error}};

@@ -42,6 +42,10 @@ class IpiUnansweredDetector final : public Detector {
   // An unanswered call leaves its senders spinning.
   int cause_rank() const override { return 50; }
   SpanKindMask wanted_spans() const override { return 0; }
+  // Any way of sending one.
+  std::vector<EventTypeMask> needed_events() const override {
+    return {event_types({EventType::kIpiSendCpu, EventType::kIpiSendCpumask, EventType::kIpiRaise, EventType::kCsdQueueCpu})};
+  }
   std::vector<Option> options() override {
     return {{"warning", "an IPI or csd not run by its target CPU within this -> warning", &config_.warning},
             {"error", "... -> error (kernel csd_lock_timeout, 5 s)", &config_.error}};

@@ -71,6 +71,9 @@ class KernelReportDetector final : public Detector {
   bool relays_reports() const override { return true; }
   SpanKindMask wanted_spans() const override { return 0; }
   EventTypeMask wanted_events() const override { return 0; }
+  // The kernel's reports are printk output: console events, or a kernel log
+  // (which counts as console events here, analysis/coverage.h).
+  std::vector<EventTypeMask> needed_events() const override { return {event_types({EventType::kConsole})}; }
   std::vector<Option> options() override {
     return {{"enabled", "report the kernel's lockup/stall/oops reports found in console events or a kernel log",
              &config_.enabled}};

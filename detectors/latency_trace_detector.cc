@@ -42,6 +42,7 @@ class LatencyTraceDetector final : public Detector {
   int cause_rank() const override { return 25; }
   SpanKindMask wanted_spans() const override { return 0; }
   EventTypeMask wanted_events() const override { return event_types({EventType::kLatencyMax}); }
+  std::vector<EventTypeMask> needed_events() const override { return {event_types({EventType::kLatencyMax})}; }
   std::vector<Option> options() override {
     return {{"warning", "the latency tracer's measured maximum -> warning (below: info)", &config_.warning},
             {"error", "the latency tracer's measured maximum -> error", &config_.error}};

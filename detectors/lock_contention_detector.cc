@@ -33,6 +33,8 @@ class LockContentionDetector final : public Detector {
   EventTypeMask wanted_events() const override {
     return event_types({EventType::kContentionBegin, EventType::kContentionEnd});
   }
+  // A wait starts with contention_begin.
+  std::vector<EventTypeMask> needed_events() const override { return {event_types({EventType::kContentionBegin})}; }
   std::vector<Option> options() override {
     return {{"warning", "contention_begin to contention_end (or trace end) on one task -> warning", &config_.warning},
             {"error", "... -> error", &config_.error}};

@@ -24,6 +24,10 @@ class LongWorkDetector final : public Detector {
   // Slow work is a symptom more often than a cause.
   int cause_rank() const override { return 70; }
   SpanKindMask wanted_spans() const override { return kWorkDone; }
+  // A run time is from workqueue_execute_start to workqueue_execute_end.
+  std::vector<EventTypeMask> needed_events() const override {
+    return {event_types({EventType::kWorkStart}), event_types({EventType::kWorkEnd})};
+  }
   // Works from the model's spans only.
   EventTypeMask wanted_events() const override { return 0; }
   std::vector<Option> options() override {

@@ -33,6 +33,9 @@ class NonPreemptedDetector final : public Detector {
   // A task that never let go of its CPU starves what else wanted it.
   int cause_rank() const override { return 40; }
   SpanKindMask wanted_spans() const override { return kTaskSpans; }
+  // A span without a context switch means something only where switches
+  // are traced: without them every span is one the model repaired.
+  std::vector<EventTypeMask> needed_events() const override { return {event_types({EventType::kSchedSwitch})}; }
   // Works from the model's spans only.
   EventTypeMask wanted_events() const override { return 0; }
   std::vector<Option> options() override {

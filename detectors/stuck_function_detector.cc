@@ -35,6 +35,8 @@ class StuckFunctionDetector final : public Detector {
   int cause_rank() const override { return 0; }
   EventTypeMask wanted_events() const override { return 0; }
   SpanKindMask wanted_spans() const override { return kFunctionCalls; }
+  // Only an entered call can stay open (a leaf returned on its own line).
+  std::vector<EventTypeMask> needed_events() const override { return {event_types({EventType::kFuncEntry})}; }
   std::vector<Option> options() override {
     return {{"warning", "a function open (or that ran) at least this long -> warning", &config_.warning},
             {"error", "a function open (or that ran) at least this long -> error", &config_.error}};

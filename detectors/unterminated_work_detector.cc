@@ -26,6 +26,8 @@ class UnterminatedWorkDetector final : public Detector {
   // Work that never finished is what everything else on its CPU waits for.
   int cause_rank() const override { return 10; }
   SpanKindMask wanted_spans() const override { return 0; }
+  // Work is seen to start only by workqueue_execute_start.
+  std::vector<EventTypeMask> needed_events() const override { return {event_types({EventType::kWorkStart})}; }
   // Works from the model's spans only.
   EventTypeMask wanted_events() const override { return 0; }
   std::vector<Option> options() override {

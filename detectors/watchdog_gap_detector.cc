@@ -38,6 +38,9 @@ class WatchdogGapDetector final : public Detector {
   // Missed kicks are a symptom of whatever kept the CPU busy.
   int cause_rank() const override { return 80; }
   SpanKindMask wanted_spans() const override { return 0; }
+  // Busy time is the time a non-idle task ran, and the stopper's run is the
+  // kick: both come from sched_switch.
+  std::vector<EventTypeMask> needed_events() const override { return {event_types({EventType::kSchedSwitch})}; }
   std::vector<Option> options() override {
     return {{"kicks", "comma-separated kick patterns: comm:GLOB (task runs on the CPU) or event:NAME", &config_.kicks},
             {"period", "watchdog period for the kick-bit view (kernel: watchdog_thresh * 2 / 5)", &config_.period},

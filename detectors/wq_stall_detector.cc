@@ -54,6 +54,10 @@ class WqStallDetector final : public Detector {
   // A stalled pool is a symptom of what holds its workers.
   int cause_rank() const override { return 60; }
   SpanKindMask wanted_spans() const override { return 0; }
+  // Pending work is what was queued and not started.
+  std::vector<EventTypeMask> needed_events() const override {
+    return {event_types({EventType::kWorkQueue}), event_types({EventType::kWorkStart})};
+  }
   std::vector<Option> options() override {
     return {{"warning", "pool with pending work and no work started for this long -> warning", &config_.warning},
             {"error", "... this long -> error (kernel workqueue.watchdog_thresh, 30 s)", &config_.error}};

@@ -19,6 +19,15 @@ struct RecordingSpan {
   uint64_t events = 0;  // events the model used
 };
 
+// Whether a detector had the events it needs (analysis/coverage.h).
+struct DetectorCoverage {
+  std::string detector;  // its id
+  std::string missing;   // what the trace has none of ("sched_switch"); empty: judged
+  bool judged() const { return missing.empty(); }
+  // The report's value: "judged" or "not judged: the trace has no sched_switch".
+  std::string verdict() const { return judged() ? "judged" : "not judged: the trace has no " + missing; }
+};
+
 // The input's part (format, bytes, events, warning, line accounting...) is
 // the reader's TraceInput as it came.
 struct AnalysisResult : TraceInput {
@@ -30,6 +39,7 @@ struct AnalysisResult : TraceInput {
   ModelStats model_stats;
   std::vector<RecordingSpan> recordings;  // in input order; one for most inputs
   std::vector<Finding> findings;         // sorted: severity, then start
+  std::vector<DetectorCoverage> coverage;  // every detector, in report order
 };
 
 }  // namespace ftlens

@@ -80,6 +80,9 @@ Json build_report(const AnalysisResult& r) {
   Json stats = Json::object();
   for (size_t i = 0; i < kModelStatInfo.size(); ++i) stats[std::string(kModelStatInfo[i].name)] = r.model_stats.values[i];
   report["stats"] = std::move(stats);
+  Json coverage = Json::object();
+  for (const DetectorCoverage& c : r.coverage) coverage[c.detector] = c.verdict();
+  report["coverage"] = std::move(coverage);
 
   Json findings = Json::array();
   for (const Finding& f : r.findings) {

@@ -60,6 +60,7 @@ Json scan_entry(const ScannedTrace& t, const std::function<std::string(const Fin
   }
   Json single = build_report(*t.result);
   entry["input"] = std::move(single["input"]);
+  entry["coverage"] = std::move(single["coverage"]);
   if (!t.perfetto.empty()) entry["perfetto"] = t.perfetto;
   Json findings = std::move(single["findings"]);
   for (size_t i = 0; i < findings.size(); ++i) findings[i]["fingerprint"] = fingerprint(t.result->findings[i]);

@@ -1,8 +1,11 @@
 #include "exporters/text_summary.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "exporters/analysis_result.h"
 #include "parser/pasted_text.h"
@@ -109,6 +112,25 @@ void write_skip_cause(const TextTraceInfo& text, std::FILE* out) {
 
 }  // namespace
 
+std::string not_judged_line(const std::vector<DetectorCoverage>& coverage) {
+  // The detectors grouped by what they lacked, each group where its first
+  // detector stands in report order.
+  std::vector<std::pair<std::string_view, std::string>> groups;  // missing -> detectors
+  for (const DetectorCoverage& c : coverage) {
+    if (c.judged()) continue;
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == c.missing; });
+    if (it == groups.end()) it = groups.insert(groups.end(), {c.missing, ""});
+    if (!it->second.empty()) it->second += ", ";
+    it->second += c.detector;
+  }
+  std::string line;
+  for (const auto& [missing, detectors] : groups) {
+    line += line.empty() ? "not judged: " : "; ";
+    line += detectors + " (the trace has no " + std::string(missing) + ")";
+  }
+  return line;
+}
+
 void write_text_summary(const AnalysisResult& r, std::FILE* out) {
   const int digits = r.fraction_digits < 0 ? 6 : r.fraction_digits;
   size_t counts[3] = {0, 0, 0};
@@ -132,6 +154,8 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
                    issue.column + 1, issue.reason);
   }
   std::fprintf(out, "%zu errors, %zu warnings, %zu info\n", counts[2], counts[1], counts[0]);
+  if (const std::string not_judged = not_judged_line(r.coverage); !not_judged.empty())
+    std::fprintf(out, "%s\n", not_judged.c_str());
 
   // Root causes first: one line for the cause, one per consequence.
   for (const Finding& root : r.findings) {

@@ -3,10 +3,19 @@
 #pragma once
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 namespace ftlens {
 
 struct AnalysisResult;
+struct DetectorCoverage;
+
+// The summary's one line on the detectors not judged, grouped by what the
+// trace lacked: "not judged: non-preempted, cpu-silent (the trace has no
+// sched_switch); stuck-function (the trace has no function_graph call)".
+// Empty when every detector was judged.
+std::string not_judged_line(const std::vector<DetectorCoverage>& coverage);
 
 void write_text_summary(const AnalysisResult& result, std::FILE* out);
 

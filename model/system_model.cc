@@ -28,6 +28,7 @@ CpuTimeline& SystemModel::grow_to(size_t index) {
   const size_t old = cpus_.size();
   cpus_.resize(index + 1);
   for (size_t i = old; i < cpus_.size(); ++i) cpus_[i].cpu = static_cast<int32_t>(i);
+  running_pid_.resize(cpus_.size(), -1);
   return cpus_[index];
 }
 
@@ -40,7 +41,29 @@ void SystemModel::close_span(CpuTimeline& cpu, TimeNs at, bool seen_end, bool re
   if (listener_) listener_->on_task_span(span, *this);
 }
 
+// A task runs on one CPU at a time. One that comes to run here while the
+// model still has it on another left that one without a traced switch (the
+// switch was lost, or the trace has no sched_switch at all): its span there
+// ends at its last event there, and who ran there after it is unknown until
+// an event says.
+void SystemModel::leave_other_cpu(int32_t pid, int32_t here) {
+  if (pid <= kIdlePid) return;  // every CPU has an idle task of pid 0
+  for (size_t i = 0; i < running_pid_.size(); ++i) {
+    if (running_pid_[i] != pid || static_cast<int32_t>(i) == here) continue;
+    CpuTimeline& other = cpus_[i];
+    stats_.add(ModelStat::repaired_switches);
+    other.busy_total = other.busy_until(other.current.end);
+    other.busy_mark = other.current.end;
+    close_span(other, other.current.end, false, true);
+    other.current = TaskSpan{};
+    other.current.cpu = other.cpu;
+    running_pid_[i] = -1;
+    return;  // it was current on one other CPU at most
+  }
+}
+
 void SystemModel::switch_to(CpuTimeline& cpu, int32_t pid, StrId comm, TimeNs at, bool seen_switch) {
+  leave_other_cpu(pid, cpu.cpu);
   cpu.busy_total = cpu.busy_until(at);
   cpu.busy_mark = at;
   // A repaired span ends at the old task's last event: the lost switch
@@ -49,6 +72,7 @@ void SystemModel::switch_to(CpuTimeline& cpu, int32_t pid, StrId comm, TimeNs at
   cpu.current = TaskSpan{};
   cpu.current.cpu = cpu.cpu;
   cpu.current.pid = pid;
+  running_pid_[static_cast<size_t>(cpu.cpu)] = pid;
   cpu.current.comm = comm;
   cpu.current.start = at;
   cpu.current.end = at;

@@ -102,6 +102,7 @@ class SystemModel {
   }
   CpuTimeline& grow_to(size_t index);
   void switch_to(CpuTimeline& cpu, int32_t pid, StrId comm, TimeNs at, bool seen_switch);
+  void leave_other_cpu(int32_t pid, int32_t here);
   void close_span(CpuTimeline& cpu, TimeNs at, bool seen_end, bool repaired);
   void apply_work(const Event& e);
   void apply_wakeup(const Event& e);
@@ -120,6 +121,9 @@ class SystemModel {
 
   TimelineListener* listener_;
   std::vector<CpuTimeline> cpus_;
+  // cpus_[i].current.pid, packed: switch_to() looks for the task it puts on a
+  // CPU among the others' (a scan of 4 bytes per CPU, not of CpuTimelines).
+  std::vector<int32_t> running_pid_;
   std::unordered_map<int32_t, WorkItem> open_work_;    // by worker pid
   std::unordered_map<int32_t, WaitingTask> waiting_;   // by woken pid
   ModelStats stats_;

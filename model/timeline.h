@@ -136,8 +136,10 @@ struct CpuTimeline {
   TimeNs last_event = 0;
   uint64_t events = 0;
   uint64_t lost_events = 0;
-  // Busy (non-idle task running) time from the CPU's first event to
-  // `busy_mark`; see busy_until().
+  // Busy (a known non-idle task running) time from the CPU's first event to
+  // `busy_mark`; see busy_until(). While no event has said who runs (pid -1:
+  // before the first that names a task, after the task was seen on another
+  // CPU) the CPU is not counted busy.
   TimeNs busy_total = 0;
   TimeNs busy_mark = 0;
   // Losses reported since the last event, not yet closed into a DataGap.
@@ -155,7 +157,7 @@ struct CpuTimeline {
 
   // Busy time from the CPU's first event up to `t` (t >= last_event).
   TimeNs busy_until(TimeNs t) const {
-    return busy_total + (seen && current.pid != kIdlePid && t > busy_mark ? t - busy_mark : 0);
+    return busy_total + (seen && current.pid > kIdlePid && t > busy_mark ? t - busy_mark : 0);
   }
   bool in_irq() const { return hardirq.size > 0 || softirq.size > 0; }
 };

@@ -291,3 +291,69 @@ TEST_CASE("model.a function_graph call or stack head going back more than a seco
     CHECK_FALSE(f.model.starts_new_recording(back));
   }
 }
+
+namespace {
+
+// Whether two spans of one task (not the idle task, of which every CPU has
+// one) overlap in time: a task that ran on two CPUs at once.
+bool some_task_ran_on_two_cpus_at_once(const std::vector<TaskSpan>& spans) {
+  for (size_t i = 0; i < spans.size(); ++i)
+    for (size_t j = i + 1; j < spans.size(); ++j)
+      if (!spans[i].idle() && spans[i].pid == spans[j].pid && spans[i].cpu != spans[j].cpu &&
+          spans[i].start < spans[j].end && spans[j].start < spans[i].end)
+        return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("model.with no sched_switch at all, a task seen on a new CPU leaves the one it ran on") {
+  Fixture f;
+  // ext4 events only, as a user tracing file-system work records them: the
+  // writer does I/O on CPU1, then (moved by the scheduler, untraced) on CPU0.
+  f.run(
+      "  python3-100 [001] ..... 1.000000: ext4_sync_file_enter: dev 254,0 ino 12 parent 11 datasync 0\n"
+      "  python3-100 [001] ..... 2.000000: ext4_sync_file_exit: dev 254,0 ino 12 ret 0\n"
+      "  python3-100 [000] ..... 3.000000: ext4_sync_file_enter: dev 254,0 ino 12 parent 11 datasync 0\n",
+      false);
+  CHECK(f.model.cpu(0)->current.pid == 100);
+  CHECK(f.model.cpu(1)->current.pid == -1);  // who ran there after it is unknown
+  f.run("  python3-100 [000] ..... 30.000000: ext4_sync_file_exit: dev 254,0 ino 12 ret 0\n");
+  CHECK_FALSE(some_task_ran_on_two_cpus_at_once(f.rec.spans));
+  REQUIRE(f.rec.spans.size() == 2);
+  CHECK(f.rec.spans[0].cpu == 1);
+  CHECK(f.rec.spans[0].end == 2000000000);  // its last event there, not the trace end
+  CHECK(f.rec.spans[0].repaired);
+  CHECK(f.rec.spans[1].cpu == 0);
+  CHECK(f.model.stats().get(ModelStat::repaired_switches) == 1);
+  // CPU1 was busy while the writer was known to run there, not to the end.
+  CHECK(f.model.cpu(1)->busy_until(30000000000) == 1000000000);
+}
+
+TEST_CASE("model.a task switched in on one CPU while it still ran on another leaves the other (its switch out was lost)") {
+  Fixture f;
+  f.run(
+      "  <idle>-0 [001] d..2. 1.000000: sched_switch: prev_comm=swapper/1 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=a next_pid=10 next_prio=120\n"
+      "  a-10 [001] ..... 1.500000: ext4_sync_file_enter: dev 254,0 ino 12 parent 11 datasync 0\n"
+      "  <idle>-0 [000] d..2. 2.000000: sched_switch: prev_comm=swapper/0 prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=a next_pid=10 next_prio=120\n",
+      false);
+  // From 2 s on, a runs on CPU0 and no longer on CPU1.
+  CHECK(f.model.cpu(0)->current.pid == 10);
+  CHECK(f.model.cpu(1)->current.pid == -1);
+  f.run(
+      "  a-10 [000] d..2. 9.000000: sched_switch: prev_comm=a prev_pid=10 prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120\n"
+      "  b-20 [001] ..... 9.500000: ext4_sync_file_enter: dev 254,0 ino 13 parent 11 datasync 0\n");
+  CHECK_FALSE(some_task_ran_on_two_cpus_at_once(f.rec.spans));
+  CHECK(f.model.stats().get(ModelStat::repaired_switches) == 1);  // one switch lost, counted once
+}
+
+TEST_CASE("model.the idle task runs on every CPU at once and is never moved") {
+  Fixture f;
+  f.run(
+      "  <idle>-0 [001] d.h1. 1.000000: irq_handler_entry: irq=1 name=t\n"
+      "  <idle>-0 [000] d.h1. 2.000000: irq_handler_entry: irq=1 name=t\n",
+      false);
+  CHECK(f.model.cpu(0)->current.pid == 0);
+  CHECK(f.model.cpu(1)->current.pid == 0);
+  CHECK(f.model.stats().get(ModelStat::repaired_switches) == 0);
+}
