@@ -210,6 +210,21 @@ class IpiUnansweredDetector final : public Detector {
     f.comm = std::string(strings_.view(lead.comm));
     f.start = first.at;
     const std::string cpu = "CPU" + std::to_string(target);
+    const CpuTimeline* t = model.cpu(target);
+    if (!t || t->events == 0) {
+      // The trace shows nothing of the target at all: its events were left
+      // out (trace-cmd report --cpu, a per-CPU dump), or it was offline or
+      // dead before the trace began. Which, the trace cannot say.
+      f.severity = Severity::kInfo;
+      f.message = cpu + " has no event in this trace, so whether it ran the " + std::to_string(sent.size()) +
+                  (sent.size() == 1 ? " IPI or cross-CPU call" : " IPIs and cross-CPU calls") +
+                  " sent to it is not judged (its events filtered out, or it was offline or dead before the trace)";
+      f.details["target_cpu"] = target;
+      f.details["unanswered"] = sent.size();
+      f.details["target_has_no_events"] = true;
+      report(std::move(f));
+      return;
+    }
     f.message = cpu + " never ran " + std::to_string(sent.size()) + (sent.size() == 1 ? " IPI or cross-CPU call" : " IPIs and cross-CPU calls") +
                 " sent to it (the first " + format_duration(f.duration) + " before the end of the trace); " + describe(lead) +
                 " from " + task_label(strings_, lead.comm, lead.pid) + " on CPU" + std::to_string(lead.cpu);
@@ -227,13 +242,12 @@ class IpiUnansweredDetector final : public Detector {
       listed.push_back(std::move(j));
       f.related_cpus.push_back(senders[i].sent->cpu);
     }
-    const CpuTimeline* t = model.cpu(target);
     f.details["target_cpu"] = target;
     f.details["unanswered"] = sent.size();
     f.details["first_sent_ns"] = first.at;
     f.details["senders"] = std::move(listed);
     f.details["senders_total"] = senders.size();
-    f.details["target_last_event_ns"] = t ? nlohmann::ordered_json(t->last_event) : nlohmann::ordered_json(nullptr);
+    f.details["target_last_event_ns"] = t->last_event;
     if (dropped_) f.details["dropped_outstanding"] = dropped_;
     report(std::move(f));
   }

@@ -76,6 +76,7 @@ TEST_CASE("wq-stall.work run by the highpri pool's worker is not progress of the
 TEST_CASE("ipi-unanswered.a cross-CPU call a silent CPU never runs is an error naming the sender still waiting") {
   DetectorRun run("ipi-unanswered");
   auto& found = run.run(
+      "  oops-4 [000] d..1. 0.500000: x: the target's last event\n"
       "  spin-9 [001] d..1. 1.000000: csd_queue_cpu: cpu=0 callsite=smp_call_function_many_cond+0x1/0x2 func=do_sync_core csd=00000000000000c1\n"
       "  spin-9 [001] d..1. 1.000002: ipi_send_cpumask: cpumask=00000000,00000001 callsite=smp_call_function_many_cond+0x1/0x2 callback=generic_smp_call_function_interrupt+0x0/0x10\n"
       "  spin-9 [001] d.h1. 30.000000: irq_handler_entry: irq=1 name=timer\n");
@@ -89,6 +90,19 @@ TEST_CASE("ipi-unanswered.a cross-CPU call a silent CPU never runs is an error n
   CHECK(f.details["senders"][0]["function"] == "do_sync_core");
   CHECK(f.details["senders"][0]["still_running_at_end"] == true);
   CHECK(f.message.find("still waiting") != std::string::npos);
+}
+
+TEST_CASE("ipi-unanswered.IPIs to a CPU the trace shows nothing of are not judged, only noted") {
+  // trace-cmd report --cpu 0 of a two-CPU recording: CPU1's events are left
+  // out, and the reschedule IPIs sent to it look unanswered.
+  DetectorRun run("ipi-unanswered");
+  auto& found = run.run("  a-1 [000] d..3. 1.000000: ipi_send_cpu: cpu=1 callsite=wakeup_preempt+0x55/0xa0 callback=0x0\n"
+                        "  a-1 [000] d..3. 30.000000: x: y\n");
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].severity == Severity::kInfo);
+  CHECK(found[0].cpu == 1);
+  CHECK(found[0].details["target_has_no_events"] == true);
+  CHECK(found[0].message.find("CPU1 has no event in this trace") != std::string::npos);
 }
 
 TEST_CASE("ipi-unanswered.one csd function run answers every csd queued before (the ttwu wake list is one call)") {
