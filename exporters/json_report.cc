@@ -48,6 +48,7 @@ Json build_report(const AnalysisResult& r) {
                      {"first_skipped", std::move(skipped)},
                      {"warning", r.warning.empty() ? Json(nullptr) : Json(r.warning)}};
   if (!r.instances.empty()) report["input"]["other_instances"] = r.instances;
+  if (!r.container.empty()) report["input"]["container"] = r.container;
   Json stats = Json::object();
   for (size_t i = 0; i < kModelStatInfo.size(); ++i) stats[std::string(kModelStatInfo[i].name)] = r.model_stats.values[i];
   report["stats"] = std::move(stats);

@@ -62,14 +62,15 @@ class PrefixedSource final : public ByteSource {
 
 class GzipSource final : public ByteSource {
  public:
-  explicit GzipSource(std::unique_ptr<ByteSource> inner) : inner_(std::move(inner)), in_(kInBytes) {
+  GzipSource(std::unique_ptr<ByteSource> inner, std::string label)
+      : inner_(std::move(inner)), in_(kInBytes), label_(std::move(label)) {
     // 15 + 32: gzip or zlib header, detected.
     if (inflateInit2(&z_, 15 + 32) != Z_OK) failed_ = true;
   }
   ~GzipSource() override { inflateEnd(&z_); }
   ssize_t read(char* buf, size_t size) override {
     if (failed_) {
-      error_ = "gzip: cannot initialise zlib";
+      error_ = label_ + ": cannot initialise zlib";
       return -1;
     }
     z_.next_out = reinterpret_cast<Bytef*>(buf);
@@ -78,7 +79,7 @@ class GzipSource final : public ByteSource {
       if (z_.avail_in == 0) {
         if (eof_) {
           if (!stream_end_) {
-            error_ = "gzip: unexpected end of compressed data (truncated file)";
+            error_ = label_ + ": unexpected end of compressed data (truncated file)";
             return -1;
           }
           return 0;
@@ -103,7 +104,7 @@ class GzipSource final : public ByteSource {
       int rc = inflate(&z_, Z_NO_FLUSH);
       if (rc == Z_STREAM_END) stream_end_ = true;
       else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        error_ = std::string("gzip: corrupt compressed data (") + (z_.msg ? z_.msg : "inflate failed") + ")";
+        error_ = label_ + ": corrupt compressed data (" + (z_.msg ? z_.msg : "inflate failed") + ")";
         return -1;
       }
     }
@@ -114,6 +115,7 @@ class GzipSource final : public ByteSource {
  private:
   std::unique_ptr<ByteSource> inner_;
   std::vector<char> in_;
+  std::string label_;  // what the messages call the stream
   z_stream z_{};
   bool failed_ = false, eof_ = false, stream_end_ = false;
 };
@@ -163,7 +165,10 @@ class ZstdSource final : public ByteSource {
 
 std::unique_ptr<ByteSource> open_fd_source(int fd) { return std::make_unique<FdSource>(fd); }
 std::unique_ptr<ByteSource> open_gzip_source(std::unique_ptr<ByteSource> inner) {
-  return std::make_unique<GzipSource>(std::move(inner));
+  return std::make_unique<GzipSource>(std::move(inner), "gzip");
+}
+std::unique_ptr<ByteSource> open_zlib_source(std::unique_ptr<ByteSource> inner, std::string label) {
+  return std::make_unique<GzipSource>(std::move(inner), std::move(label));
 }
 std::unique_ptr<ByteSource> open_zstd_source(std::unique_ptr<ByteSource> inner) {
   return std::make_unique<ZstdSource>(std::move(inner));
