@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "exporters/scan_report.h"
+#include "parser/container_source.h"
 #include "parser/ftrace_line.h"
 #include "parser/kernel_log_reader.h"
 #include "parser/line_tokenizer.h"
@@ -27,6 +28,11 @@ bool looks_like_trace(const fs::path& path) {
   std::string head(kSniffBytes, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<size_t>(in.gcount()));
+  // atrace -z output; Chrome trace JSON only when it names the system trace
+  // in its first 64 KiB (ftlens's own Perfetto exports are trace JSON too).
+  const Container container = sniff_container(head);
+  if (container == Container::kAtraceZlib) return true;
+  if (container == Container::kTraceJson) return head.find("\"systemTraceEvents\"") != std::string::npos;
   switch (sniff_format(head)) {
     case InputFormat::kTraceDat:
     case InputFormat::kGzip:
@@ -38,10 +44,12 @@ bool looks_like_trace(const fs::path& path) {
       return false;
   }
   if (head.starts_with("cpus=")) return true;  // trace-cmd report
-  // A systrace page: an HTML document with a trace-data block, or systrace's
-  // title (real pages hold megabytes of script before the trace).
-  if ((head.starts_with("<!DOCTYPE html") || head.starts_with("<html")) &&
-      (head.find("<script class=\"trace-data\"") != std::string::npos || head.find("Android System Trace") != std::string::npos))
+  // A systrace page: an HTML document with a trace-data block or a legacy
+  // linuxPerfData string, or systrace's title (real pages hold megabytes of
+  // script before the trace).
+  if (container == Container::kSystraceHtml &&
+      (head.find("<script class=\"trace-data\"") != std::string::npos || head.find("Android System Trace") != std::string::npos ||
+       head.find("var linuxPerfData") != std::string::npos))
     return true;
   // Prose can hold a line that happens to tokenize (a README quoting a
   // trace); a trace has them one after another.
