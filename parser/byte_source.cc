@@ -70,7 +70,7 @@ class GzipSource final : public ByteSource {
   ~GzipSource() override { inflateEnd(&z_); }
   ssize_t read(char* buf, size_t size) override {
     if (failed_) {
-      error_ = label_ + ": cannot initialise zlib";
+      if (error_.empty()) error_ = label_ + ": cannot initialise zlib";
       return -1;
     }
     z_.next_out = reinterpret_cast<Bytef*>(buf);
@@ -78,11 +78,15 @@ class GzipSource final : public ByteSource {
     while (z_.avail_out == size) {
       if (z_.avail_in == 0) {
         if (eof_) {
-          if (!stream_end_) {
-            error_ = label_ + ": unexpected end of compressed data (truncated file)";
-            return -1;
-          }
-          return 0;
+          if (stream_end_) return 0;
+          // All input is in, but a match may still be copying out of the
+          // window into a small buffer: the stream is cut only when
+          // inflate has nothing more to give.
+          const int rc = inflate(&z_, Z_NO_FLUSH);
+          if (rc == Z_STREAM_END) stream_end_ = true;
+          if (z_.avail_out < size || stream_end_) continue;
+          error_ = label_ + ": unexpected end of compressed data (truncated file)";
+          return -1;
         }
         ssize_t n = inner_->read(in_.data(), in_.size());
         if (n < 0) {
@@ -105,9 +109,13 @@ class GzipSource final : public ByteSource {
       if (rc == Z_STREAM_END) stream_end_ = true;
       else if (rc != Z_OK && rc != Z_BUF_ERROR) {
         error_ = label_ + ": corrupt compressed data (" + (z_.msg ? z_.msg : "inflate failed") + ")";
-        return -1;
+        failed_ = true;
+        // What inflated before the damage is handed out first, so that
+        // the text kept does not depend on the size of the reads.
+        break;
       }
     }
+    if (failed_ && z_.avail_out == size) return -1;
     return static_cast<ssize_t>(size - z_.avail_out);
   }
   uint64_t raw_bytes() const override { return inner_->raw_bytes(); }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -281,4 +282,31 @@ TEST_CASE("128 MiB of traceEvents before the text, and a 16 MiB line in a page, 
   CHECK(page.bytes == head.size() + (uint64_t{16} << 20) + tail.size());
   getrusage(RUSAGE_SELF, &after);
   CHECK(after.ru_maxrss - before.ru_maxrss < 16 * 1024);  // KiB: buffers, not the input
+}
+
+TEST_CASE("a zlib stream read out a byte at a time gives every byte, whole or cut, as big reads do") {
+  std::string text;
+  for (int i = 0; i < 200; ++i) text += kText;  // long matches, copied out of the window
+  const std::string whole = zlib_bytes(text);
+  for (size_t keep : {whole.size(), whole.size() - 4, whole.size() / 2}) {
+    CAPTURE(keep);
+    std::string big, small;
+    bool big_failed = false, small_failed = false;
+    for (auto [out, failed, size] : {std::tuple<std::string*, bool*, size_t>{&big, &big_failed, 1 << 16},
+                                     std::tuple<std::string*, bool*, size_t>{&small, &small_failed, 1}}) {
+      auto source = open_zlib_source(std::make_unique<ChunkedSource>(whole.substr(0, keep), std::vector<size_t>{5}), "t");
+      std::vector<char> buf(size);
+      for (ssize_t n; (n = source->read(buf.data(), buf.size())) != 0;) {
+        if (n < 0) {
+          *failed = true;
+          break;
+        }
+        out->append(buf.data(), static_cast<size_t>(n));
+      }
+    }
+    CHECK(small == big);
+    CHECK(small_failed == big_failed);
+    CHECK(small_failed == (keep != whole.size()));
+    CHECK(text.starts_with(small));
+  }
 }
