@@ -82,8 +82,7 @@ class GzipSource final : public ByteSource {
           // All input is in, but a match may still be copying out of the
           // window into a small buffer: the stream is cut only when
           // inflate has nothing more to give.
-          const int rc = inflate(&z_, Z_NO_FLUSH);
-          if (rc == Z_STREAM_END) stream_end_ = true;
+          if (!inflate_some()) break;
           if (z_.avail_out < size || stream_end_) continue;
           error_ = label_ + ": unexpected end of compressed data (truncated file)";
           return -1;
@@ -105,22 +104,29 @@ class GzipSource final : public ByteSource {
         inflateReset(&z_);
         stream_end_ = false;
       }
-      int rc = inflate(&z_, Z_NO_FLUSH);
-      if (rc == Z_STREAM_END) stream_end_ = true;
-      else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        error_ = label_ + ": corrupt compressed data (" + (z_.msg ? z_.msg : "inflate failed") + ")";
-        failed_ = true;
-        // What inflated before the damage is handed out first, so that
-        // the text kept does not depend on the size of the reads.
-        break;
-      }
+      if (!inflate_some()) break;
     }
+    // What inflated before damage is handed out first, so that the text
+    // kept does not depend on the size of the reads.
     if (failed_ && z_.avail_out == size) return -1;
     return static_cast<ssize_t>(size - z_.avail_out);
   }
   uint64_t raw_bytes() const override { return inner_->raw_bytes(); }
 
  private:
+  // One inflate call; false, with error_ said, on corrupt data.
+  bool inflate_some() {
+    const int rc = inflate(&z_, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) {
+      stream_end_ = true;
+    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      error_ = label_ + ": corrupt compressed data (" + (z_.msg ? z_.msg : "inflate failed") + ")";
+      failed_ = true;
+      return false;
+    }
+    return true;
+  }
+
   std::unique_ptr<ByteSource> inner_;
   std::vector<char> in_;
   std::string label_;  // what the messages call the stream
