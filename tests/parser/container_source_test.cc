@@ -214,6 +214,14 @@ TEST_CASE("a legacy string with CR LF line ends, and JavaScript's other escapes,
   CHECK(d.damage.find("1 line breaks or escapes") != std::string::npos);
 }
 
+TEST_CASE("a legacy string whose lines lack the continuation is read all the same, each bare line break counted") {
+  // `\n` then a bare line break, twice; the last line as it should be.
+  Decoded d = decode(Container::kSystraceHtml, kLegacyHead + "# tracer: nop\\n\na\\n\nb\\n\\\n\";\n", {3});
+  CHECK_FALSE(d.failed);
+  CHECK(d.text.ends_with(std::string(kLegacyTraceBlockOpen) + "\n# tracer: nop\n\na\n\nb</script>;\n"));
+  CHECK(d.damage.starts_with("systrace-legacy-html: 2 line breaks or escapes"));
+}
+
 TEST_CASE("a newer systrace page passes through byte for byte and claims no container") {
   std::string page = "<!DOCTYPE html>\n<html>\n<script class=\"trace-data\" type=\"application/text\">\n" + kText +
                      "  </script>\n" + std::string(300, 'x') + "\n</html>";
