@@ -14,6 +14,7 @@
 
 #include "analysis/json_input.h"
 #include "exporters/scan_report.h"
+#include "parser/container_source.h"
 #include "parser/ftrace_line.h"
 #include "parser/kernel_log_reader.h"
 #include "parser/line_tokenizer.h"
@@ -46,6 +47,14 @@ std::optional<std::string> why_not_a_trace(const fs::path& path) {
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   if (in.bad()) return "unreadable: read error";
   head.resize(static_cast<size_t>(in.gcount()));
+  // atrace -z output; Chrome trace JSON only when it names the system trace
+  // in its first 64 KiB (ftlens's own Perfetto exports are trace JSON too).
+  const Container container = sniff_container(head);
+  if (container == Container::kAtraceZlib) return std::nullopt;
+  if (container == Container::kTraceJson) {
+    if (head.find("\"systemTraceEvents\"") != std::string::npos) return std::nullopt;
+    return "not a trace: trace JSON without systemTraceEvents in its first 64 KiB";
+  }
   switch (sniff_format(head)) {
     case InputFormat::kTraceDat:
     case InputFormat::kGzip:
@@ -59,10 +68,12 @@ std::optional<std::string> why_not_a_trace(const fs::path& path) {
       return "not a trace: binary data";
   }
   if (head.starts_with("cpus=")) return std::nullopt;  // trace-cmd report
-  // A systrace page: an HTML document with a trace-data block, or systrace's
-  // title (real pages hold megabytes of script before the trace).
-  if ((head.starts_with("<!DOCTYPE html") || head.starts_with("<html")) &&
-      (head.find("<script class=\"trace-data\"") != std::string::npos || head.find("Android System Trace") != std::string::npos))
+  // A systrace page: an HTML document with a trace-data block or a legacy
+  // linuxPerfData string, or systrace's title (real pages hold megabytes of
+  // script before the trace).
+  if (container == Container::kSystraceHtml &&
+      (head.find("<script class=\"trace-data\"") != std::string::npos || head.find("Android System Trace") != std::string::npos ||
+       head.find("var linuxPerfData") != std::string::npos))
     return std::nullopt;
   // A kernel log alone (a console capture, dmesg, last_kmsg): several records.
   int records = 0;

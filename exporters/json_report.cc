@@ -77,6 +77,7 @@ Json build_report(const AnalysisResult& r) {
                       {"lines", c.lines}});
   }
   input["skipped_causes"] = std::move(causes);
+  if (!r.container.empty()) report["input"]["container"] = r.container;
   Json stats = Json::object();
   for (size_t i = 0; i < kModelStatInfo.size(); ++i) stats[std::string(kModelStatInfo[i].name)] = r.model_stats.values[i];
   report["stats"] = std::move(stats);

@@ -136,7 +136,10 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
   size_t counts[3] = {0, 0, 0};
   for (const Finding& f : r.findings) ++counts[static_cast<size_t>(f.severity)];
 
-  const std::string format = r.compression.empty() ? r.format : r.format + " (" + r.compression + ")";
+  // What held the text, outermost last: "systrace (atrace-zlib, gzip)".
+  std::string wrappers = r.container;
+  if (!r.compression.empty()) wrappers += (wrappers.empty() ? "" : ", ") + r.compression;
+  const std::string format = wrappers.empty() ? r.format : r.format + " (" + wrappers + ")";
   const std::string path = printable(r.path);
   std::fprintf(out, "%s: %s, %llu events on %zu CPUs, %s .. %s (%s)\n", path.c_str(), format.c_str(),
                static_cast<unsigned long long>(r.events), r.cpus.size(), format_timestamp(r.first_ns, digits).c_str(),

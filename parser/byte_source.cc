@@ -62,14 +62,15 @@ class PrefixedSource final : public ByteSource {
 
 class GzipSource final : public ByteSource {
  public:
-  explicit GzipSource(std::unique_ptr<ByteSource> inner) : inner_(std::move(inner)), in_(kInBytes) {
+  GzipSource(std::unique_ptr<ByteSource> inner, std::string label)
+      : inner_(std::move(inner)), in_(kInBytes), label_(std::move(label)) {
     // 15 + 32: gzip or zlib header, detected.
     if (inflateInit2(&z_, 15 + 32) != Z_OK) failed_ = true;
   }
   ~GzipSource() override { inflateEnd(&z_); }
   ssize_t read(char* buf, size_t size) override {
     if (failed_) {
-      error_ = "gzip: cannot initialise zlib";
+      if (error_.empty()) error_ = label_ + ": cannot initialise zlib";
       return -1;
     }
     z_.next_out = reinterpret_cast<Bytef*>(buf);
@@ -77,11 +78,14 @@ class GzipSource final : public ByteSource {
     while (z_.avail_out == size) {
       if (z_.avail_in == 0) {
         if (eof_) {
-          if (!stream_end_) {
-            error_ = "gzip: unexpected end of compressed data (truncated file)";
-            return -1;
-          }
-          return 0;
+          if (stream_end_) return 0;
+          // All input is in, but a match may still be copying out of the
+          // window into a small buffer: the stream is cut only when
+          // inflate has nothing more to give.
+          if (!inflate_some()) break;
+          if (z_.avail_out < size || stream_end_) continue;
+          error_ = label_ + ": unexpected end of compressed data (truncated file)";
+          return -1;
         }
         ssize_t n = inner_->read(in_.data(), in_.size());
         if (n < 0) {
@@ -100,20 +104,32 @@ class GzipSource final : public ByteSource {
         inflateReset(&z_);
         stream_end_ = false;
       }
-      int rc = inflate(&z_, Z_NO_FLUSH);
-      if (rc == Z_STREAM_END) stream_end_ = true;
-      else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        error_ = std::string("gzip: corrupt compressed data (") + (z_.msg ? z_.msg : "inflate failed") + ")";
-        return -1;
-      }
+      if (!inflate_some()) break;
     }
+    // What inflated before damage is handed out first, so that the text
+    // kept does not depend on the size of the reads.
+    if (failed_ && z_.avail_out == size) return -1;
     return static_cast<ssize_t>(size - z_.avail_out);
   }
   uint64_t raw_bytes() const override { return inner_->raw_bytes(); }
 
  private:
+  // One inflate call; false, with error_ said, on corrupt data.
+  bool inflate_some() {
+    const int rc = inflate(&z_, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) {
+      stream_end_ = true;
+    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+      error_ = label_ + ": corrupt compressed data (" + (z_.msg ? z_.msg : "inflate failed") + ")";
+      failed_ = true;
+      return false;
+    }
+    return true;
+  }
+
   std::unique_ptr<ByteSource> inner_;
   std::vector<char> in_;
+  std::string label_;  // what the messages call the stream
   z_stream z_{};
   bool failed_ = false, eof_ = false, stream_end_ = false;
 };
@@ -163,7 +179,10 @@ class ZstdSource final : public ByteSource {
 
 std::unique_ptr<ByteSource> open_fd_source(int fd) { return std::make_unique<FdSource>(fd); }
 std::unique_ptr<ByteSource> open_gzip_source(std::unique_ptr<ByteSource> inner) {
-  return std::make_unique<GzipSource>(std::move(inner));
+  return std::make_unique<GzipSource>(std::move(inner), "gzip");
+}
+std::unique_ptr<ByteSource> open_zlib_source(std::unique_ptr<ByteSource> inner, std::string label) {
+  return std::make_unique<GzipSource>(std::move(inner), std::move(label));
 }
 std::unique_ptr<ByteSource> open_zstd_source(std::unique_ptr<ByteSource> inner) {
   return std::make_unique<ZstdSource>(std::move(inner));

@@ -28,6 +28,9 @@ std::unique_ptr<ByteSource> open_fd_source(int fd);
 // Decompressors over another source.
 std::unique_ptr<ByteSource> open_gzip_source(std::unique_ptr<ByteSource> inner);
 std::unique_ptr<ByteSource> open_zstd_source(std::unique_ptr<ByteSource> inner);
+// A zlib (RFC 1950) or gzip stream, one or several back to back; `label`
+// starts its error messages ("atrace -z: corrupt compressed data ...").
+std::unique_ptr<ByteSource> open_zlib_source(std::unique_ptr<ByteSource> inner, std::string label);
 // Replays `prefix` (bytes already read to sniff the format), then `rest`.
 std::unique_ptr<ByteSource> with_prefix(std::string prefix, std::unique_ptr<ByteSource> rest);
 

@@ -44,9 +44,9 @@ bool is_written_text(std::string_view name) {
   return name == "tracing_mark_write" || name == "print" || name == "bputs" || name == "bprint";
 }
 
-bool is_clock_sync(const FtraceLine& cols) {
-  return cols.payload.starts_with("trace_event_clock_sync:") && is_written_text(cols.event_name);
-}
+// Whatever the event is called: the legacy systrace writer ends its text
+// with `dummy-0000 [000] 0.0: 0: trace_event_clock_sync: parent_ts=0.0`.
+bool is_clock_sync(const FtraceLine& cols) { return cols.payload.starts_with("trace_event_clock_sync:"); }
 
 // trace-cmd report's own lines between events: "cpus=2", "version = 7",
 // "CPU 1 is empty".

@@ -15,6 +15,7 @@ struct TraceInput {
   std::string warning;      // the input ended badly but what came before was used
   std::string format;       // "ftrace-text", "trace-cmd-report", "dmesg", "kernel-log", "systrace", "systrace-html", "trace-dat"
   std::string compression;  // "", "gzip" or "zstd"
+  std::string container;    // "", "atrace-zlib", "systrace-legacy-html" or "trace-json" (container_source.h)
   uint64_t bytes = 0;       // bytes of the file as given (compressed size when compressed)
   uint64_t events = 0;
   uint64_t lost_events = 0;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "parser/byte_source.h"
+#include "parser/container_source.h"
 #include "parser/kernel_log_reader.h"
 #include "parser/text_chunk_pipeline.h"
 #include "parser/isolated_dat_reader.h"
@@ -175,6 +176,14 @@ void read_kernel_log(ByteSource& source, std::vector<char>& buf, ssize_t n, cons
     result.warning = "input ended early after " + std::to_string(log.lines) + " lines: " + source.error();
 }
 
+// What the container was, and the damage it counted, in the result.
+void note_container(const ContainerSource* container, const std::string& name, ReadResult& result) {
+  if (!container) return;
+  result.container = std::string(container->container());
+  if (const std::string damage = container->damage(); !damage.empty())
+    result.warning += (result.warning.empty() ? name + ": " : "; ") + damage;
+}
+
 }  // namespace
 
 std::string_view input_format_name(InputFormat format) {
@@ -225,16 +234,33 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
   ssize_t n = read_full(*source, buf.data(), buf.size());
   InputFormat format = n < 0 ? InputFormat::kEmpty : sniff_format(std::string_view(buf.data(), static_cast<size_t>(n)));
 
-  // Undo compression (a wrapper inside a wrapper is allowed once).
-  for (int depth = 0; n >= 0 && depth < 2 && (format == InputFormat::kGzip || format == InputFormat::kZstd); ++depth) {
-    if (result.compression.empty()) result.compression = std::string(input_format_name(format));
-    auto prefixed = with_prefix(std::string(buf.data(), static_cast<size_t>(n)), std::move(source));
-    source = format == InputFormat::kGzip ? open_gzip_source(std::move(prefixed)) : open_zstd_source(std::move(prefixed));
+  // Undo compression (a wrapper inside a wrapper is allowed once) and one
+  // container (atrace -z, a systrace page, Chrome trace JSON), in the order
+  // they were put on: `atrace -z | gzip` is gzip, then atrace-zlib.
+  int compressions = 0;
+  const ContainerSource* container = nullptr;
+  while (n >= 0) {
+    const std::string_view head(buf.data(), static_cast<size_t>(n));
+    const bool compressed = format == InputFormat::kGzip || format == InputFormat::kZstd;
+    const Container found = compressed || container ? Container::kNone : sniff_container(head);
+    auto prefixed = [&] { return with_prefix(std::string(head), std::move(source)); };
+    if (compressed && compressions < 2) {
+      ++compressions;
+      if (result.compression.empty()) result.compression = std::string(input_format_name(format));
+      source = format == InputFormat::kGzip ? open_gzip_source(prefixed()) : open_zstd_source(prefixed());
+    } else if (found != Container::kNone) {
+      std::unique_ptr<ContainerSource> unwrapped = open_container_source(found, prefixed());
+      container = unwrapped.get();
+      source = std::move(unwrapped);
+    } else {
+      break;
+    }
     n = read_full(*source, buf.data(), buf.size());
     format = n < 0 ? InputFormat::kEmpty : sniff_format(std::string_view(buf.data(), static_cast<size_t>(n)));
   }
   if (n < 0) {
-    result.status = Status(ErrorCode::kIo, name + ": read error: " + source->error());
+    // A container's verdict on itself is not a read error.
+    result.status = Status(ErrorCode::kIo, name + (container ? ": " : ": read error: ") + source->error());
     return result;
   }
   switch (format) {
@@ -324,6 +350,7 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
   if (looks_like_kernel_log(std::string_view(buf.data(), static_cast<size_t>(n)))) {
     read_kernel_log(*source, buf, n, options, pool, sink, result);
     if (!result.warning.empty()) result.warning = name + ": " + result.warning;
+    note_container(container, name, result);
     return result;
   }
 
@@ -332,7 +359,7 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
   FtraceTextParser parser(pool, first_issue);
   // The first lines decide the format and the columns; from there on,
   // kernel and trace-cmd report text is parsed a chunk of lines at a time.
-  const bool plain_file = !is_stdin && result.compression.empty() && S_ISREG(st.st_mode);
+  const bool plain_file = !is_stdin && result.compression.empty() && !container && S_ISREG(st.st_mode);
   const TextThreads threads = text_threads(options, plain_file ? static_cast<uint64_t>(st.st_size) : 0);
   uint64_t fed = 0;
   while (n > 0) {
@@ -365,6 +392,7 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
                       " (no final newline) and that line does not parse (" + first_issue.last_.reason +
                       "): the trace was cut, what followed is missing";
   }
+  note_container(container, name, result);
   if (result.events == 0) {
     std::string message = name + ": no ftrace events found";
     if (!result.warning.empty()) message = result.warning;

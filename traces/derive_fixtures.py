@@ -9,9 +9,11 @@ output name starts with "derived_" and says what was injected.
 Usage: derive_fixtures.py [TRACES_DIR]   (default: the folder of this script)
 The output is deterministic; tests check that the committed fixtures match.
 """
+import json
 import os
 import re
 import sys
+import zlib
 
 LINE = re.compile(
     r"^(?P<task>\s*.+?-\d+)\s+(?P<cpu>\[\d+\])\s+(?P<flags>\S+)\s+(?P<ts>\d+\.\d+):\s(?P<name>\w+):\s?(?P<payload>.*)$")
@@ -121,17 +123,12 @@ def dmesg_dump(src_lines):
     return out
 
 
-def systrace_html(src_lines):
-    """The last 2 s of the recording as Android systrace writes it: an HTML
-    page whose <script class="trace-data"> blocks hold a JSON block and the
-    ftrace text with the tgid column, plus a tracing_mark_write line."""
+def systrace_text(src_lines, mark="ftlens-fixture"):
+    """The last 2 s of the recording as atrace dumps it on Android: the
+    ftrace text with the tgid column, plus a tracing_mark_write line named
+    `mark` after the first event."""
     header, events = window(src_lines, 2)
-    out = ["<!DOCTYPE html>", "<html>", "<head><title>systrace</title></head>", "<body>",
-           '  <script class="trace-data" type="application/text">',
-           '{"traceEvents": [], "systemTraceEvents": "see below"}',
-           "  </script>",
-           '  <script class="trace-data" type="application/text">',
-           "# tracer: nop",
+    out = ["# tracer: nop",
            "#",
            "# entries-in-buffer/entries-written: %d/%d   #P:2" % (len(events) + 1, len(events) + 1),
            "#",
@@ -145,10 +142,79 @@ def systrace_html(src_lines):
         payload = (" " + m["payload"]) if m["payload"] else ""
         out.append("%16s-%-7s %s %s %s %s: %s:%s" % (comm, pid, tgid, m["cpu"], m["flags"], m["ts"], m["name"], payload))
         if m is first:
-            out.append("%16s-%-7s %s %s %s %s: tracing_mark_write: B|%s|ftlens-fixture"
-                       % (comm, pid, tgid, m["cpu"], m["flags"], m["ts"], pid))
+            out.append("%16s-%-7s %s %s %s %s: tracing_mark_write: B|%s|%s"
+                       % (comm, pid, tgid, m["cpu"], m["flags"], m["ts"], pid, mark))
+    return out
+
+
+def systrace_html(src_lines):
+    """The last 2 s of the recording as Android systrace writes it: an HTML
+    page whose <script class="trace-data"> blocks hold a JSON block and the
+    ftrace text with the tgid column, plus a tracing_mark_write line."""
+    out = ["<!DOCTYPE html>", "<html>", "<head><title>systrace</title></head>", "<body>",
+           '  <script class="trace-data" type="application/text">',
+           '{"traceEvents": [], "systemTraceEvents": "see below"}',
+           "  </script>",
+           '  <script class="trace-data" type="application/text">']
+    out += systrace_text(src_lines)
     out += ["  </script>", "</body>", "</html>"]
     return out
+
+
+def atrace_z(src_lines):
+    """`atrace -z` output as adb shell hands it over: atrace's status line,
+    "TRACE:", then the text of systrace_text() compressed the way atrace
+    does it (deflateInit with Z_DEFAULT_COMPRESSION: a zlib stream, RFC
+    1950). The bytes are those of zlib 1.2.13 (Debian 12)."""
+    text = ("\n".join(systrace_text(src_lines)) + "\n").encode("utf-8", "surrogateescape")
+    return b"capturing trace... done\nTRACE:\n" + zlib.compress(text, 6)
+
+
+def js_string_line(text):
+    """One line of a JavaScript string literal as the legacy systrace page
+    writes it: escaped, then `\\n\\` (a newline, a line continuation)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"') + "\\n\\"
+
+
+def systrace_legacy_html(src_lines):
+    """The last 2 s as the older systrace (before the trace-data blocks)
+    wrote its page: the viewer's style and script inline in the head, then
+    in the body a plain <script> whose `var linuxPerfData = "\\` string holds
+    the text, a line of the file for each line of text, closed by `";`. The
+    viewer's script is a stand-in that holds the words `var linuxPerfData`
+    inside a regular expression, as the real one does. The mark's name has
+    a quote and a backslash, so that the string has both escapes. The writer
+    ended the string with a `trace_event_clock_sync` line of a dummy task at
+    0.0 s (event name `0`), kept: a clock marker, not an event at 0 s."""
+    out = ["<!DOCTYPE HTML>", "<html>", '<head i18n-values="dir:textdirection;">',
+           "<title>Android System Trace</title>",
+           '<style type="text/css">.timeline-track { display: -webkit-box; }</style>',
+           '<script language="javascript">function isLegacy(lines) { '
+           'return lines.some(function(l) { return /^  var linuxPerfData = "\\\\$/.test(l); }); }</script>',
+           "<style>", "  .view {", "    overflow: hidden;", "    position: absolute;", "    top: 0;", "    bottom: 0;",
+           "    left: 0;", "    right: 0;", "  }", "</style>", "</head>", "<body>",
+           '  <div class="view">', "  </div>", "  <script>", '  var linuxPerfData = "\\']
+    text = systrace_text(src_lines, mark='ftlens-fixture "legacy" C:\\trace')
+    text.append("          dummy-0000  [000] 0.0: 0: trace_event_clock_sync: parent_ts=0.0")
+    out += [js_string_line(line) for line in text[:-1]]
+    out.append(js_string_line(text[-1])[:-1] + '";')
+    out += ["  var timelineViewEl;", "  function onLoad() {", "    reload();", "  }",
+            "  document.addEventListener('DOMContentLoaded', onLoad);", "  </script>", "</body>", "</html>"]
+    return out
+
+
+def trace_json(src_lines):
+    """The last 2 s inside Chrome's trace JSON, as Catapult writes a trace of
+    Chrome and the system together: browser events in "traceEvents", the
+    ftrace text as one JSON string in "systemTraceEvents" after them, other
+    fields as metadata. The mark's name has a quote, a tab and a non-ASCII
+    character, so that the string has \\" \\t and \\u escapes."""
+    text = "\n".join(systrace_text(src_lines, mark="ftlens-fixture \"json\"\tb\u00e9ta")) + "\n"
+    chrome = [{"pid": 4242, "tid": 4242, "ts": 175736523 + 1000 * i, "ph": "X", "cat": "toplevel",
+               "name": "ThreadControllerImpl::RunTask", "dur": 250, "args": {"src_file": "base/task.cc"}}
+              for i in range(8)]
+    return json.dumps({"traceEvents": chrome, "systemTraceEvents": text,
+                       "metadata": {"clock-domain": "LINUX_CLOCK_MONOTONIC"}}, indent=None).splitlines()
 
 
 def kernel_line(task, cpu, flags, ns, name, payload):
@@ -513,6 +579,9 @@ FIXTURES = [
     ("derived_seed002_unanswered_ipi_cpu0.txt", "real_light30.txt", seed002_unanswered_ipi),
     ("derived_dmesg_dump_light30_last2s.txt", "real_light30.txt", dmesg_dump),
     ("derived_systrace_light30_last2s.html", "real_light30.txt", systrace_html),
+    ("derived_atrace_z_light30_last2s.txt", "real_light30.txt", atrace_z),
+    ("derived_systrace_legacy_light30_last2s.html", "real_light30.txt", systrace_legacy_html),
+    ("derived_trace_json_light30_last2s.json", "real_light30.txt", trace_json),
     ("derived_funcgraph_light30_default.txt", "real_light30.txt", funcgraph_default),
     ("derived_funcgraph_light30_proc_abstime_tail.txt", "real_light30.txt", funcgraph_proc_abstime_tail),
     ("derived_funcgraph_light30_retval.txt", "real_light30.txt", funcgraph_retval),
@@ -527,6 +596,11 @@ def main():
         with open(os.path.join(here, source), encoding="utf-8", errors="surrogateescape") as f:
             src = f.read().splitlines()
         lines = transform(src)
+        if isinstance(lines, bytes):  # a binary container
+            with open(os.path.join(here, output), "wb") as f:
+                f.write(lines)
+            print("wrote", output, len(lines), "bytes")
+            continue
         with open(os.path.join(here, output), "w", encoding="utf-8", errors="surrogateescape") as f:
             f.write("\n".join(lines) + "\n")
         print("wrote", output, len(lines), "lines")

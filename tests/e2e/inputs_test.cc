@@ -237,3 +237,110 @@ TEST_CASE("inputs.systrace HTML: the ftrace block is read, the JSON block is not
   CHECK(j["input"]["tgid_column"] == true);
   CHECK(j["input"]["skipped_lines"] == 0);
 }
+
+TEST_CASE("inputs.atrace -z output, a legacy systrace page and Chrome trace JSON give the systrace page's answer") {
+  const std::string traces = FTLENS_TRACES;
+  // The 2 s window is healthy: thresholds this low give it findings to compare.
+  const std::string sensitive = kSensitive + " --set long-work.warning=50us --set non-preempted.warning=5ms --set non-preempted.starved=1ms";
+  auto analyze = [&](const std::string& trace, const std::string& tag) { return ::analyze(trace, tag, sensitive); };
+  const json page = analyze(traces + "/derived_systrace_light30_last2s.html", "page");
+  REQUIRE(page["findings"].size() > 0);  // sensitive thresholds: something to compare
+  struct Form {
+    const char* file;
+    const char* format;
+    const char* container;
+  };
+  for (const Form& form : {Form{"derived_atrace_z_light30_last2s.txt", "systrace", "atrace-zlib"},
+                           Form{"derived_systrace_legacy_light30_last2s.html", "systrace-html", "systrace-legacy-html"},
+                           Form{"derived_trace_json_light30_last2s.json", "ftrace-text", "trace-json"}}) {
+    CAPTURE(form.file);
+    const std::string path = traces + "/" + form.file;
+    const json file = analyze(path, "container-file");
+    CHECK(file["input"]["format"] == form.format);
+    CHECK(file["input"]["container"] == form.container);
+    CHECK(file["input"]["bytes"] == fs::file_size(path));
+    CHECK(file["input"]["skipped_lines"] == 0);
+    CHECK(file["input"]["tgid_column"] == true);
+    CHECK(file["input"]["warning"].is_null());
+    check_same_answer(page, file);
+
+    // From stdin, and inside gzip and zstd, from a file and from stdin.
+    const std::string report = scratch("container-stdin.json");
+    REQUIRE(run_ftlens("analyze -" + sensitive + " --report " + report, path).exit_code == 0);
+    CHECK(read_json(report)["input"]["container"] == form.container);
+    check_same_answer(page, read_json(report));
+    const std::string gz = scratch(std::string(form.file) + ".gz"), zst = scratch(std::string(form.file) + ".zst");
+    REQUIRE(shell("gzip -c " + path + " > " + gz + " && zstd -q -c " + path + " > " + zst).exit_code == 0);
+    for (const std::string& wrapped : {gz, zst}) {
+      const json inner = analyze(wrapped, "container-wrapped");
+      CHECK(inner["input"]["container"] == form.container);
+      CHECK(inner["input"]["compression"] == (wrapped == gz ? "gzip" : "zstd"));
+      check_same_answer(page, inner);
+    }
+    REQUIRE(run_ftlens("analyze -" + sensitive + " --report " + report, zst).exit_code == 0);
+    check_same_answer(page, read_json(report));
+  }
+  // The newer page claims no container; the summary names the wrappers.
+  CHECK_FALSE(page["input"].contains("container"));
+  Run summary = run_ftlens("analyze " + scratch("derived_atrace_z_light30_last2s.txt.gz"));
+  CHECK(summary.out.find("systrace (atrace-zlib, gzip), 3844 events") != std::string::npos);
+}
+
+TEST_CASE("inputs.a cut or damaged container keeps the text before the damage and says where it broke, or fails in one line") {
+  const std::string traces = FTLENS_TRACES;
+  struct Cut {
+    const char* file;
+    int bytes;
+    const char* said;
+  };
+  for (const Cut& cut : {Cut{"derived_atrace_z_light30_last2s.txt", 20000, "atrace -z: unexpected end of compressed data"},
+                         Cut{"derived_systrace_legacy_light30_last2s.html", 200000,
+                             "systrace-legacy-html: the linuxPerfData string breaks off"},
+                         Cut{"derived_trace_json_light30_last2s.json", 200000,
+                             "trace-json: the systemTraceEvents string breaks off"}}) {
+    CAPTURE(cut.file);
+    const std::string part = scratch(std::string("cut-") + cut.file);
+    REQUIRE(shell("head -c " + std::to_string(cut.bytes) + " " + traces + "/" + cut.file + " > " + part).exit_code == 0);
+    const json r = analyze(part, "cut-container", "");
+    CHECK(r["input"]["events"].get<int64_t>() > 1000);
+    CHECK(r["input"]["events"].get<int64_t>() < 3844);
+    const std::string warning = r["input"]["warning"].get<std::string>();
+    CHECK(warning.starts_with(part + ": input ended early after "));
+    CHECK(warning.find(cut.said) != std::string::npos);
+  }
+  // Nothing usable: exit 2, one line that starts with the file's name.
+  const std::string head_only = scratch("atrace-head-only.txt"), browser = scratch("browser-only.json");
+  REQUIRE(shell("head -c 40 " + traces + "/derived_atrace_z_light30_last2s.txt > " + head_only).exit_code == 0);
+  REQUIRE(shell("printf '{\"traceEvents\": [{\"ph\": \"X\"}]}' > " + browser).exit_code == 0);
+  for (const std::string& path : {head_only, browser}) {
+    Run r = run_ftlens("analyze " + path);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.starts_with("ftlens: " + path + ": "));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  CHECK(run_ftlens("analyze " + browser).err.find("no systemTraceEvents string") != std::string::npos);
+}
+
+TEST_CASE("inputs.scan finds the containers in a folder by content, and not ftlens's own Perfetto JSON") {
+  const std::string traces = FTLENS_TRACES;
+  const std::string dir = scratch("containers");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* file : {"derived_atrace_z_light30_last2s.txt", "derived_systrace_legacy_light30_last2s.html",
+                           "derived_trace_json_light30_last2s.json"})
+    fs::copy_file(traces + "/" + file, dir + "/" + file);
+  REQUIRE(shell("gzip -c " + traces + "/derived_atrace_z_light30_last2s.txt > " + dir + "/atrace.gz").exit_code == 0);
+  REQUIRE(run_ftlens("export " + traces + "/real_stacktrace_option.txt -o " + dir + "/export.json").exit_code == 0);
+  const std::string report = scratch("containers-scan.json");
+  Run r = run_ftlens("scan " + dir + " --report " + report);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = read_json(report);
+  CHECK(j["scan"]["traces"] == 4);
+  CHECK(j["scan"]["failed"] == 0);
+  for (const auto& t : j["traces"]) {
+    CAPTURE(t["path"]);
+    CHECK(t["input"]["events"] == 3844);
+    CHECK(t["input"].contains("container"));
+  }
+}

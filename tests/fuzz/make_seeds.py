@@ -7,9 +7,11 @@ fast; the fuzzer finds the rest.
 Usage: make_seeds.py TRACES_DIR MALFORMED_DIR OUT_DIR
 """
 import gzip
+import json
 import os
 import subprocess
 import sys
+import zlib
 
 LINES_PER_SEED = 40
 SEEDS_PER_FILE = 12
@@ -44,15 +46,47 @@ def write(folder, name, data):
         f.write(data)
 
 
+# fuzz_containers.cc: the first byte picks the decoder (its value mod 3) and
+# the sizes of the reads (its value / 3).
+CONTAINER_SELECTOR = {'atrace': 0, 'html': 1, 'json': 2}
+
+
+def container_seeds(name, data):
+    """Small containers of the kinds in container_source.h, cut from a
+    fixture of that kind: a window of its text, put back in the container."""
+    if name.startswith('derived_atrace_z'):
+        text = zlib.decompress(data.split(b'TRACE:\n', 1)[1])
+        lines = text.splitlines(keepends=True)
+        return 'atrace', [b'capturing trace... done\nTRACE:\n' + zlib.compress(w) for w in windows(lines, lines[:7])]
+    if name.endswith('.json'):
+        text = json.loads(data)['systemTraceEvents'].encode('utf-8', 'surrogateescape')
+        lines = text.splitlines(keepends=True)
+        return 'json', [json.dumps({'traceEvents': [{'ph': 'X', 'name': 'a'}],
+                                    'systemTraceEvents': w.decode('utf-8', 'surrogateescape')}).encode()
+                        for w in windows(lines, lines[:7])]
+    lines = data.splitlines(keepends=True)
+    start = next(i for i, l in enumerate(lines) if b'var linuxPerfData' in l and l.rstrip().endswith(b'"\\')) + 1
+    end = next(i for i, l in enumerate(lines) if l.rstrip().endswith(b'";'))
+    body = windows(lines[start:end], lines[start:start + 7])
+    return 'html', [b''.join(lines[:start]) + w + b'";\n' + b''.join(lines[end + 1:]) for w in body]
+
+
 def main():
     traces, malformed, out = sys.argv[1:4]
-    kernel, report, dmesg, html, any_file, dat, kernel_log = (
+    kernel, report, dmesg, html, any_file, dat, kernel_log, containers = (
         os.path.join(out, t) for t in
-        ('kernel_text', 'report_text', 'dmesg_dump', 'systrace_html', 'any_file', 'trace_dat', 'kernel_log'))
+        ('kernel_text', 'report_text', 'dmesg_dump', 'systrace_html', 'any_file', 'trace_dat', 'kernel_log',
+         'containers'))
     for name in sorted(os.listdir(traces)):
         path = os.path.join(traces, name)
         stem = os.path.splitext(name)[0]
-        if name.endswith('.dat'):
+        if name.startswith('derived_atrace_z') or name.startswith('derived_systrace_legacy') or name.endswith('.json'):
+            kind, seeds = container_seeds(name, open(path, 'rb').read())
+            for i, seed in enumerate(seeds):
+                write(containers, f'{stem}_{i:02}', bytes([CONTAINER_SELECTOR[kind] + 3 * (i * 7 % 80)]) + seed)
+            write(any_file, name, seeds[0])
+            write(any_file, name + '.gz', gzip.compress(seeds[1], mtime=0))
+        elif name.endswith('.dat'):
             data = open(path, 'rb').read()
             if len(data) <= MAX_DAT_SEED:
                 write(dat, name, data)
@@ -120,6 +154,8 @@ def main():
             continue
         for folder in (kernel, report, dmesg, html, any_file, kernel_log):
             write(folder, 'malformed_' + name, data)
+        for selector in CONTAINER_SELECTOR.values():
+            write(containers, f'malformed_{selector}_' + name, bytes([selector]) + data)
         if name.endswith('.dat'):
             write(dat, 'malformed_' + name, data)
 
