@@ -67,7 +67,13 @@ void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end) {
   // Number groups in the order of their root causes in the report.
   std::vector<std::pair<size_t, size_t>> roots;  // (root finding, group rep)
   for (size_t rep = 0; rep < n; ++rep) {
-    if (members[rep].size() < 2) continue;
+    // A group is findings that explain each other; an error the trace
+    // shows alone is its own root cause (a fragment that shows one stuck
+    // work item and nothing else the trace could judge). A lone warning or
+    // info is no group, nor a lone kernel report: it says what it is.
+    const bool lone_cause = members[rep].size() == 1 && findings[rep].severity == Severity::kError &&
+                            !findings[rep].is_report;
+    if (members[rep].size() < 2 && !lone_cause) continue;
     size_t root = *std::min_element(members[rep].begin(), members[rep].end(), [&](size_t x, size_t y) {
       if (findings[x].cause_rank != findings[y].cause_rank) return findings[x].cause_rank < findings[y].cause_rank;
       // Among the kernel's reports, the CPU the others wait for is the cause.

@@ -166,6 +166,10 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
     std::fprintf(out, "\n%s: root cause %s %s on %s at %s\n    %s\n", root.group.c_str(), root.id.c_str(),
                  root.detector.c_str(), root.cpu ? ("CPU" + std::to_string(*root.cpu)).c_str() : "-",
                  format_timestamp(root.start, digits).c_str(), printable(root.message).c_str());
+    if (root.related.empty()) {
+      std::fprintf(out, "    alone: nothing else the trace could judge goes with it\n");
+      continue;
+    }
     std::fprintf(out, "    with:");
     for (const Finding& f : r.findings)
       if (f.group == root.group && &f != &root)

@@ -37,7 +37,8 @@ Finding make(const char* id, const char* detector, int32_t cpu, TimeNs start, st
 
 TEST_CASE("correlate.findings on one CPU at one time form a group whose root is the unfinished work") {
   std::vector<Finding> f = {make("F1", "watchdog-gap", 4, 100, std::nullopt), make("F2", "non-preempted", 4, 200, std::nullopt),
-                            make("F3", "unterminated-work", 4, 210, std::nullopt), make("F4", "long-work", 0, 150, 160),
+                            make("F3", "unterminated-work", 4, 210, std::nullopt),
+                            make("F4", "long-work", 0, 150, 160, Severity::kWarning),
                             make("F5", "kernel-report", 4, 5000000000, 5000000001)};
   correlate_findings(f, 10'000'000'000);
   CHECK(f[0].group == "G1");
@@ -49,6 +50,19 @@ TEST_CASE("correlate.findings on one CPU at one time form a group whose root is 
   CHECK(f[4].group == "G1");
   CHECK(f[4].details["explains"].size() == 3);
   CHECK(f[2].related == std::vector<std::string>{"F1", "F2", "F5"});
+}
+
+TEST_CASE("correlate.an error the trace shows alone is its own root cause; a lone warning or kernel report is no group") {
+  std::vector<Finding> f = {make("F1", "unterminated-work", 4, 100, std::nullopt),
+                            make("F2", "long-work", 0, 150, 160, Severity::kWarning),
+                            make("F3", "kernel-report", 2, 5000000000, 5000000001)};
+  correlate_findings(f, 10'000'000'000);
+  CHECK(f[0].group == "G1");
+  CHECK(f[0].root_cause);
+  CHECK(f[0].related.empty());
+  CHECK(f[1].group.empty());
+  CHECK(f[2].group.empty());
+  CHECK_FALSE(f[2].root_cause);
 }
 
 TEST_CASE("correlate.an unanswered IPI joins its target's and its senders' findings; info never groups") {

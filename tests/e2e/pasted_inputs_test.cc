@@ -51,7 +51,7 @@ std::string concatenate(const std::string& a, const std::string& b, const std::s
 
 }  // namespace
 
-TEST_CASE("pasted.seed 000 copied from the post: 22.48 s of unterminated work on CPU4 is the one error") {
+TEST_CASE("pasted.seed 000 copied from the post: 22.48 s of unterminated work on CPU4 is the root cause") {
   json j = analyze(kTraces + "/pasted_seed000_post_excerpt.txt", "pasted000");
   const json& input = j["input"];
   CHECK(input["skipped_lines"] == 0);         // no-break spaces read as spaces
@@ -73,6 +73,7 @@ TEST_CASE("pasted.seed 000 copied from the post: 22.48 s of unterminated work on
   }
   REQUIRE(root != nullptr);
   CHECK((*root)["severity"] == "error");
+  CHECK((*root)["root_cause"] == true);  // alone, its own group's cause
   CHECK(j["coverage"]["non-preempted"] == "not judged: the trace has no sched_switch");
   CHECK((*root)["detector"] == "unterminated-work");
   CHECK((*root)["cpu"] == 4);
