@@ -46,7 +46,9 @@ bool is_written_text(std::string_view name) {
 
 // Whatever the event is called: the legacy systrace writer ends its text
 // with `dummy-0000 [000] 0.0: 0: trace_event_clock_sync: parent_ts=0.0`.
-bool is_clock_sync(const FtraceLine& cols) { return cols.payload.starts_with("trace_event_clock_sync:"); }
+bool is_clock_sync(const FtraceLine& cols) {
+  return !cols.payload.empty() && cols.payload[0] == 't' && cols.payload.starts_with("trace_event_clock_sync:");
+}
 
 // trace-cmd report's own lines between events: "cpus=2", "version = 7",
 // "CPU 1 is empty".
@@ -427,7 +429,6 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
     return;
   }
   note_text_write(event);
-  note_text_write(event);
   ++info_.events;
   if (event.type == EventType::kUninterpreted) ++info_.uninterpreted_payloads;
   note_stack_head(event);
@@ -435,6 +436,12 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
 }
 
 void FtraceTextParser::note_text_write(const Event& event) {
+  // Written text is an event ftlens has no type for: a typed event ends it
+  // at the cost of one compare.
+  if (event.type != EventType::kOther) {
+    text_write_open_ = false;
+    return;
+  }
   if (event.name != text_write_checked_name_) {
     text_write_checked_name_ = event.name;
     text_write_name_ = is_written_text(pool_.view(event.name));
