@@ -81,6 +81,12 @@ TokenizeError split_comm_pid(std::string_view line, std::string_view head, const
 // payload.
 TokenizeError split_event(std::string_view line, size_t pos, FtraceLine* out) {
   pos = skip_spaces(line, pos);
+  // trace-cmd report --ts-diff: the time since the CPU's last event, as
+  // "(+76)", between the timestamp and the event name.
+  if (pos + 1 < line.size() && line[pos] == '(' && line[pos + 1] == '+') {
+    const size_t close = line.find(')', pos);
+    if (close != std::string_view::npos) pos = skip_spaces(line, close + 1);
+  }
   const size_t name_end = find_either(line, pos, ':', ' ');
   if (name_end < line.size() && line[name_end] == ':') {
     if (name_end == pos) return {"empty event name", pos};

@@ -22,15 +22,27 @@ json analyze(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("tracer formats.trace-cmd report -l and -R give every event the trace.dat holds") {
+TEST_CASE("tracer formats.trace-cmd report -l, -R, -t and --ts-diff give every event the trace.dat holds, typed") {
   const json dat = analyze("real_small_v7.dat");
-  for (const char* name : {"real_report_latency_small_v7.txt", "real_report_raw_small_v7.txt"}) {
+  for (const char* name : {"real_report_latency_small_v7.txt", "real_report_raw_small_v7.txt",
+                           "real_report_nanoseconds_small_v7.txt", "real_report_ts_diff_small_v7.txt"}) {
     CAPTURE(name);
     const json text = analyze(name);
     CHECK(text["input"]["skipped_lines"] == 0);
     CHECK(text["input"]["malformed_payloads"] == 0);
     CHECK(text["input"]["events"] == dat["input"]["events"]);
     CHECK(text["input"]["cpus"] == dat["input"]["cpus"]);
+    CHECK(text["coverage"] == dat["coverage"]);  // the same event types were read
+    CHECK(text["findings"].size() == dat["findings"].size());
+  }
+}
+
+TEST_CASE("tracer formats.report --cpu 0 leaves CPU1 out: IPIs sent to it are not judged, not warned about") {
+  const json r = analyze("real_report_cpu0_small_v7.txt");
+  CHECK(r["input"]["cpus"] == json::array({0}));
+  for (const auto& f : r["findings"]) {
+    CAPTURE(f["message"]);
+    CHECK(f["severity"] == "info");
   }
 }
 

@@ -125,6 +125,14 @@ TEST_CASE("text parser.trace-cmd report -l lines are read although the sched plu
   CHECK(e.irq_flags == Event::kIrqsOff);
 }
 
+TEST_CASE("text parser.trace-cmd report --ts-diff's delta before the event name is read past") {
+  OneLine r("cpus=2\n"
+            "          <idle>-0     [000]  9615.307381: (+76)    sched_switch:         swapper/0:0 [120] R ==> bash:26735 [120]\n");
+  REQUIRE(r.sink.events.size() == 1);
+  CHECK(r.sink.events[0].type == EventType::kSchedSwitch);
+  CHECK(r.sink.events[0].next.pid == 26735);
+}
+
 TEST_CASE("text parser.trace-cmd report -R's raw workqueue payloads keep the work item and its function's address") {
   OneLine r("cpus=2\n"
             "          <idle>-0     [000]  9615.346689: workqueue_queue_work:  work=0xffff888627c27de8 "
