@@ -10,6 +10,8 @@ Shapes:
   woken-never-run  COUNT distinct tasks woken and never switched in
   d-state       COUNT distinct tasks switched out in D state and never back
   comms         COUNT distinct task names, each running once
+  ipi           COUNT IPIs sent to CPU 1, never run there
+  contention    COUNT distinct tasks entering lock contention, never leaving it
 
 --measure writes the trace to a temporary file, runs
 `ftlens analyze FILE --report R.json` under /usr/bin/time and prints the
@@ -22,7 +24,7 @@ import tempfile
 
 GOAL_RSS_KIB = 64 * 1024
 GOAL_REPORT_BYTES = 5 * 1000 * 1000
-SHAPES = ("open-work", "woken-never-run", "d-state", "comms")
+SHAPES = ("open-work", "woken-never-run", "d-state", "comms", "ipi", "contention")
 
 
 def line(comm, pid, cpu, ns, text):
@@ -52,6 +54,10 @@ def write(shape, count, out):
             out.write(line(f"comm{i}", pid, cpu, ns,
                            f"sched_switch: prev_comm=comm{i} prev_pid={pid} prev_prio=120 prev_state=S"
                            f" ==> next_comm=swapper/{cpu} next_pid=0 next_prio=120"))
+        elif shape == "ipi":
+            out.write(line("sender", 10, 0, ns, "ipi_send_cpu: cpu=1 callsite=hostile_send+0x0/0x10 callback=0x0"))
+        elif shape == "contention":
+            out.write(line("waiter", pid, cpu, ns, f"contention_begin: {0x20000000 + i:016x} (flags=SPIN|MUTEX)"))
         ns += step
     # A last event far later, so that every open item is old at the end.
     out.write(line("swapper/0", 0, 0, ns + 60_000_000_000, "sched_wakeup: comm=last pid=1 prio=120 target_cpu=000"))

@@ -166,6 +166,6 @@ rm -rf "$scan_dir"
 # Hostile shapes: one per-item structure grown per line (bench/hostile_trace.py),
 # FTLENS_BENCH_HOSTILE_ITEMS (default 1000000) items each, against the
 # memory-bounded-by-configuration goals (64 MiB peak RSS, 5 MB report).
-for shape in open-work woken-never-run d-state comms; do
+for shape in open-work woken-never-run d-state comms ipi contention; do
   python3 "$here/hostile_trace.py" --measure "$shape" "${FTLENS_BENCH_HOSTILE_ITEMS:-1000000}" "$ftlens" || true
 done
