@@ -15,7 +15,7 @@ std::optional<std::string> set_option(std::vector<std::unique_ptr<Detector>>& de
                                       std::string_view key, std::string_view value) {
   for (auto& d : detectors) {
     if (d->id() != detector_id) continue;
-    for (const Option& option : d->options())
+    for (const Option& option : d->all_options())
       if (option.key == key) {
         if (Status set = option.set(value); !set.ok())
           return std::string(detector_id) + "." + std::string(key) + ": " + set.message();
@@ -55,7 +55,7 @@ std::string describe_detector_options() {
   auto detectors = make_all_detectors(DetectorContext{strings});
   std::string out;
   for (auto& d : detectors)
-    for (const Option& o : d->options())
+    for (const Option& o : d->all_options())
       out += "  " + std::string(d->id()) + "." + std::string(o.key) + " (default " + o.current() + "): " +
              std::string(o.description) + "\n";
   return out;

@@ -115,6 +115,7 @@ Pipeline::Recording Pipeline::close_recording() {
     }
     d.finish(model_);
     for (Finding& f : d.take_findings()) rec.findings.push_back(std::move(f));
+    dropped_ = add_stats(dropped_, d.stats());
   }
   sort_findings(rec.findings);
   mark_findings_near_data_gaps(rec.findings, model_.data_gaps(), model_.last_event());
@@ -125,6 +126,7 @@ void Pipeline::start_new_recording() {
   // The console events' reports so far were this recording's; a kernel
   // log's go to the last one (its times are the log's own).
   hand_over_kernel_reports(false);
+  dropped_.add(ModelStat::kernel_reports_dropped, console_reports_.dropped_reports());
   console_reports_ = KernelReportParser("trace console event");
   Recording closed = close_recording();
   if (perfetto_) perfetto_->draw_open_work(model_);
@@ -177,7 +179,7 @@ void Pipeline::finish_recordings(AnalysisResult& r) {
   for (const CpuTimeline& cpu : model_.cpus())
     if (cpu.seen) cpus.insert(cpu.cpu);
   r.cpus.assign(cpus.begin(), cpus.end());
-  r.model_stats = add_stats(closed_stats_, model_.stats());
+  r.model_stats = add_stats(add_stats(closed_stats_, model_.stats()), dropped_stats());
   r.first_ns = recordings_.front().span.first_ns;
   r.last_ns = recordings_.front().span.last_ns;
   for (const Recording& rec : recordings_) {
@@ -267,7 +269,7 @@ void Pipeline::finish(AnalysisResult& r) {
   model_.finish();
   r.first_ns = model_.first_event();
   r.last_ns = model_.last_event();
-  r.model_stats = model_.stats();
+  r.model_stats = model_.stats();  // the detectors' drops come at their finish
   r.recordings.push_back(RecordingSpan{model_.first_event(), model_.last_event(), model_.events()});
   for (const CpuTimeline& cpu : model_.cpus())
     if (cpu.seen) r.cpus.push_back(cpu.cpu);
@@ -301,7 +303,9 @@ void Pipeline::finish(AnalysisResult& r) {
     }
     d.finish(model_);
     for (Finding& f : d.take_findings()) r.findings.push_back(std::move(f));
+    dropped_ = add_stats(dropped_, d.stats());
   }
+  r.model_stats = add_stats(r.model_stats, dropped_stats());
   sort_findings(r.findings);
   number_findings(r.findings);
   correlate_findings(r.findings, log_only ? log_last_ : model_.last_event());

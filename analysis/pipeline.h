@@ -100,6 +100,15 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
   DetectorFactory remake_;
   std::vector<Recording> recordings_;  // closed ones, before the current
   ModelStats closed_stats_;            // their models' counts
+  // What the detectors judged so far and the closed recordings' console
+  // parsers dropped at their caps.
+  ModelStats dropped_;
+  // Those and what the current kernel report parsers dropped.
+  ModelStats dropped_stats() const {
+    ModelStats all = dropped_;
+    all.add(ModelStat::kernel_reports_dropped, console_reports_.dropped_reports() + log_reports_.dropped_reports());
+    return all;
+  }
   std::set<int32_t> closed_cpus_;      // and CPUs
   std::vector<ParseIssue> issues_;
   EventsHeld held_;            // the whole input

@@ -162,3 +162,10 @@ rm -rf "$scan_dir"
 # Micro-benchmarks: the line tokenizer and every payload grammar.
 "$root/build-bench/bench/parser_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true 2>/dev/null |
   grep median
+
+# Hostile shapes: one per-item structure grown per line (bench/hostile_trace.py),
+# FTLENS_BENCH_HOSTILE_ITEMS (default 1000000) items each, against the
+# memory-bounded-by-configuration goals (64 MiB peak RSS, 5 MB report).
+for shape in open-work woken-never-run d-state comms ipi contention; do
+  python3 "$here/hostile_trace.py" --measure "$shape" "${FTLENS_BENCH_HOSTILE_ITEMS:-1000000}" "$ftlens" || true
+done

@@ -9,6 +9,10 @@ namespace ftlens {
 namespace {
 
 constexpr size_t kMaxCorrelated = 4000;
+// Ids one finding lists in `related`: a group of a thousand findings on one
+// CPU would list a million, the report growing with the square of the
+// findings. Beyond, details.related_not_listed counts the rest.
+constexpr size_t kMaxRelatedListed = 32;
 // Findings on a CPU within this of each other's span count as overlapping
 // (a kernel report is printed a little after what it reports).
 constexpr TimeNs kSlack = 1'000'000'000;
@@ -94,7 +98,9 @@ void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end) {
     for (size_t i : members[rep]) {
       findings[i].group = name;
       for (size_t j : members[rep])
-        if (j != i) findings[i].related.push_back(findings[j].id);
+        if (j != i && findings[i].related.size() < kMaxRelatedListed) findings[i].related.push_back(findings[j].id);
+      if (const size_t others = members[rep].size() - 1; others > findings[i].related.size())
+        findings[i].details["related_not_listed"] = others - findings[i].related.size();
     }
   }
   for (size_t i = 0; i < n; ++i) {

@@ -2,6 +2,7 @@
 // the model's closed spans, never text, and reports Findings at the end.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -58,6 +59,9 @@ class Detector : public TimelineListener {
   virtual bool relays_reports() const { return false; }
   // The detector's thresholds, bound to its config struct.
   virtual std::vector<Option> options() = 0;
+  // Those and the options every detector has (max_findings): what
+  // --set and --config reach.
+  std::vector<Option> all_options();
   // The event types on_event needs (default: every event).
   virtual EventTypeMask wanted_events() const { return kAllEventTypes; }
   bool wants(EventType type) const { return (wanted_events() >> static_cast<unsigned>(type)) & 1U; }
@@ -81,20 +85,30 @@ class Detector : public TimelineListener {
   // After SystemModel::finish(): report what is still open at the trace end.
   virtual void finish(const SystemModel&) {}
 
-  // Moves out every finding reported so far.
-  std::vector<Finding> take_findings() { return std::move(findings_); }
+  // Findings one detector lists at most (max_findings): beyond, the worst
+  // are kept and the rest fold into one finding that counts them, so that
+  // the report's size is bounded by configuration, not by the input.
+  static constexpr uint64_t kDefaultMaxFindings = 1000;
+
+  // Moves out every finding reported so far: at most max_findings of them,
+  // plus the fold finding when more were reported.
+  std::vector<Finding> take_findings();
+  // What the detector had to drop (findings folded, items beyond its caps).
+  const ModelStats& stats() const { return stats_; }
 
  protected:
   // Records a finding under this detector's id and cause rank.
-  void report(Finding finding) {
-    finding.detector = std::string(id());
-    finding.cause_rank = cause_rank();
-    finding.is_report = relays_reports();
-    findings_.push_back(std::move(finding));
-  }
+  void report(Finding finding);
+  // Counts an item dropped at one of the detector's caps.
+  void count(ModelStat stat, uint64_t n = 1) { stats_.add(stat, n); }
 
  private:
-  std::vector<Finding> findings_;
+  std::vector<Finding> findings_;  // a heap, least bad on top, once full
+  uint64_t max_findings_ = kDefaultMaxFindings;
+  // The findings folded: how many of each severity, and their time range.
+  std::array<uint64_t, 3> folded_{};
+  TimeNs folded_first_ = 0, folded_last_ = 0;
+  ModelStats stats_;
 };
 
 // Every detector this build has, in report order (the list is in

@@ -41,7 +41,9 @@ class HungTaskDetector final : public Detector {
   void on_event(const Event& e, const SystemModel&) override {
     switch (e.type) {
       case EventType::kSchedSwitch:
-        if (e.prev_state == 'D' && e.task.pid > 0 && (sleepers_.size() < kMaxSleepers || sleepers_.contains(e.task.pid))) {
+        if (e.prev_state == 'D' && e.task.pid > 0 && sleepers_.size() >= kMaxSleepers && !sleepers_.contains(e.task.pid)) {
+          count(ModelStat::d_state_tasks_dropped);
+        } else if (e.prev_state == 'D' && e.task.pid > 0) {
           const LastEvent last = e.cpu >= 0 && static_cast<size_t>(e.cpu) < last_on_cpu_.size()
                                      ? last_on_cpu_[static_cast<size_t>(e.cpu)] : LastEvent{};
           sleepers_[e.task.pid] = Sleeper{e.task.comm, e.cpu, e.ts, last.pid == e.task.pid ? last.name : kNoStr};

@@ -32,6 +32,8 @@ struct IpiUnansweredConfig {
 };
 
 constexpr size_t kMaxOutstandingPerCpu = 4096;
+// And in all: a damaged target field names any CPU number.
+constexpr size_t kMaxOutstanding = 1 << 16;
 constexpr size_t kListedSenders = 16;
 
 class IpiUnansweredDetector final : public Detector {
@@ -111,10 +113,16 @@ class IpiUnansweredDetector final : public Detector {
 
   void send(const Event& e, int32_t target, bool is_csd) {
     if (target < 0) return;
+    if (waiting_ >= kMaxOutstanding) {
+      ++dropped_;
+      count(ModelStat::ipis_dropped);
+      return;
+    }
     auto& queue = is_csd ? outstanding_[target].csd : outstanding_[target].plain;
     if (queue.size() >= kMaxOutstandingPerCpu) {
       queue.pop_front();
       ++dropped_;
+      count(ModelStat::ipis_dropped);
       --waiting_;
     }
     ++waiting_;

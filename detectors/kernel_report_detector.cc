@@ -83,6 +83,7 @@ class KernelReportDetector final : public Detector {
     if (!config_.enabled) return;
     if (reports_.size() >= kMaxReports) {
       ++dropped_;
+      count(ModelStat::kernel_reports_dropped);
       return;
     }
     reports_.push_back(report);

@@ -44,6 +44,8 @@ class LockContentionDetector final : public Detector {
     if (e.type == EventType::kContentionBegin) {
       if (waits_.size() < kMaxWaiters || waits_.contains(e.pid))
         waits_[e.pid] = Wait{e.address, e.ts, e.cpu, e.comm, e.site};
+      else
+        count(ModelStat::contentions_dropped);
     } else if (e.type == EventType::kContentionEnd) {
       auto it = waits_.find(e.pid);
       if (it == waits_.end()) return;

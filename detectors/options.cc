@@ -45,6 +45,12 @@ Status Option::set(std::string_view value) const {
     if (value == "true" || value == "1" || value == "on") **flag = true;
     else if (value == "false" || value == "0" || value == "off") **flag = false;
     else return Status(ErrorCode::kBadArgument, "expected true or false, got '" + std::string(value) + "'");
+  } else if (auto* number = std::get_if<uint64_t*>(&target)) {
+    uint64_t parsed = 0;
+    auto first = value.begin();
+    if (!x3::parse(first, value.end(), x3::uint64, parsed) || first != value.end())
+      return Status(ErrorCode::kBadArgument, "expected a count such as 1000, got '" + std::string(value) + "'");
+    **number = parsed;
   } else if (auto* list = std::get_if<std::vector<std::string>*>(&target)) {
     (*list)->clear();
     size_t start = 0;
@@ -62,6 +68,7 @@ Status Option::set(std::string_view value) const {
 std::string Option::current() const {
   if (auto* ns = std::get_if<TimeNs*>(&target)) return format_duration(**ns);
   if (auto* flag = std::get_if<bool*>(&target)) return **flag ? "true" : "false";
+  if (auto* number = std::get_if<uint64_t*>(&target)) return std::to_string(**number);
   std::string out;
   for (const auto& item : **std::get_if<std::vector<std::string>*>(&target)) out += (out.empty() ? "" : ",") + item;
   return out;

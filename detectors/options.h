@@ -22,7 +22,7 @@ struct Option {
   std::string_view key;          // "error"
   std::string_view description;  // what it means, with its unit and where the default comes from
   // Where the value lives inside the detector's config struct.
-  std::variant<TimeNs*, bool*, std::vector<std::string>*> target;
+  std::variant<TimeNs*, bool*, std::vector<std::string>*, uint64_t*> target;
 
   // Sets the option from text; fails (kBadArgument) saying what was expected.
   Status set(std::string_view value) const;

@@ -104,7 +104,10 @@ class WqStallDetector final : public Detector {
   }
 
   void queue(const Event& e) {
-    if (pending_.size() >= kMaxPending && !pending_.contains(e.address)) return;
+    if (pending_.size() >= kMaxPending && !pending_.contains(e.address)) {
+      count(ModelStat::pending_work_dropped);
+      return;
+    }
     const int32_t key = pool_of_queue(e);
     auto [it, inserted] = pending_.try_emplace(e.address);
     if (!inserted) {

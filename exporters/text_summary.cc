@@ -93,6 +93,11 @@ void write_input_shape(const AnalysisResult& r, int digits, std::FILE* out) {
   if (const uint64_t back = r.model_stats.get(ModelStat::timestamps_backwards))
     std::fprintf(out, "  input: %llu event%s older than the event before %s on %s CPU (timestamps going backwards)\n",
                  ull(back), back == 1 ? "" : "s", back == 1 ? "it" : "them", back == 1 ? "its" : "their");
+  // The input went beyond a cap: what was not followed is said, not lost.
+  for (ModelStat stat : kCapStats)
+    if (const uint64_t n = r.model_stats.get(stat))
+      std::fprintf(out, "  limit: %llu %s: %s\n", ull(n), std::string(kModelStatInfo[static_cast<size_t>(stat)].name).c_str(),
+                   std::string(kModelStatInfo[static_cast<size_t>(stat)].description).c_str());
 }
 
 // "most (400) with a no-break space (U+00A0) at column 18: pasted from a

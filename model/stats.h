@@ -27,6 +27,13 @@ namespace ftlens {
   F(stacks_overwritten, "stack traces beyond the latest 4096 of the trace, not kept as evidence for findings") \
   F(stack_tasks_dropped, "tasks whose latest stack was not kept because 4096 tasks already had one")          \
   F(data_gaps_dropped, "stretches with lost events beyond the first 4096, counted but not kept for the findings") \
+  F(open_work_dropped, "workqueue_execute_start of a worker beyond the 65536 with work open at once: not followed") \
+  F(findings_folded, "findings beyond a detector's max_findings (default 1000): counted in its fold finding, not listed") \
+  F(d_state_tasks_dropped, "hung-task: tasks in D state beyond the 65536 followed at once: not followed")         \
+  F(contentions_dropped, "lock-contention: contention_begin of a task beyond the 65536 waiting at once: not followed") \
+  F(pending_work_dropped, "wq-stall: work queued beyond the 65536 pending at once: not followed")                 \
+  F(ipis_dropped, "ipi-unanswered: IPIs sent while 4096 waited for their CPU (the oldest was forgotten) or 65536 waited in all (the new one was not followed)") \
+  F(kernel_reports_dropped, "kernel reports beyond the 256 kept per source (kernel log, console events) or the 512 kernel-report reads: not read")                      \
   F(recordings_not_split, "events whose CPU went back by more than a second after 256 recordings already, read as part of the last one")
 
 enum class ModelStat : uint8_t {
@@ -40,6 +47,15 @@ struct ModelStats {
   std::array<uint64_t, static_cast<size_t>(ModelStat::kCount_)> values{};
   void add(ModelStat stat, uint64_t n = 1) { values[static_cast<size_t>(stat)] += n; }
   uint64_t get(ModelStat stat) const { return values[static_cast<size_t>(stat)]; }
+};
+
+// The counters that say an input went beyond a cap (docs/hostile-input.md):
+// the summary prints those that bit.
+inline constexpr std::array kCapStats = {
+    ModelStat::waiting_tasks_dropped, ModelStat::stacks_overwritten,    ModelStat::stack_tasks_dropped,
+    ModelStat::data_gaps_dropped,     ModelStat::recordings_not_split,  ModelStat::open_work_dropped,
+    ModelStat::findings_folded,       ModelStat::d_state_tasks_dropped, ModelStat::contentions_dropped,
+    ModelStat::pending_work_dropped,  ModelStat::ipis_dropped,          ModelStat::kernel_reports_dropped,
 };
 
 inline ModelStats add_stats(ModelStats a, const ModelStats& b) {

@@ -150,6 +150,10 @@ void SystemModel::exit_handler(CpuTimeline& cpu, const Event& e) {
 
 void SystemModel::apply_work(const Event& e) {
   if (e.type == EventType::kWorkStart) {
+    if (open_work_.size() >= kMaxOpenWork && !open_work_.contains(e.pid)) {
+      stats_.add(ModelStat::open_work_dropped);
+      return;
+    }
     auto [it, inserted] = open_work_.try_emplace(e.pid);
     if (!inserted) stats_.add(ModelStat::work_start_while_open);
     it->second = WorkItem{e.address, e.function, e.pid, e.comm, e.cpu, e.ts};

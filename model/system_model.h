@@ -34,6 +34,8 @@ class SystemModel {
  public:
   static constexpr int32_t kMaxCpus = 4096;
   static constexpr size_t kMaxWaitingTasks = 1 << 16;
+  // Workers with a work item open at once (a kernel has a few hundred).
+  static constexpr size_t kMaxOpenWork = 1 << 16;
 
   explicit SystemModel(TimelineListener* listener) : listener_(listener) {}
 

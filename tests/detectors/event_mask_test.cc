@@ -33,7 +33,7 @@ struct TwinRun final : EventSink, TimelineListener {
     // A hundredth of every threshold, so that healthy traces have findings.
     for (auto* detectors : {&told_all, &told_wanted})
       for (auto& d : *detectors)
-        for (const Option& o : d->options())
+        for (const Option& o : d->all_options())
           if (auto* ns = std::get_if<TimeNs*>(&o.target)) **ns /= 100;
   }
   void on_event(const Event& e) override {

@@ -22,7 +22,7 @@ struct DetectorRun final : TimelineListener {
     REQUIRE(detector);
   }
   void set(std::string_view key, std::string_view value) {
-    for (const Option& o : detector->options())
+    for (const Option& o : detector->all_options())
       if (o.key == key) {
         REQUIRE(o.set(value).ok());
         return;
