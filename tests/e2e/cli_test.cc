@@ -299,3 +299,39 @@ TEST_CASE("e2e.an option the input has no use for is an error, not silently igno
   CHECK(json_alone.exit_code == 2);
   CHECK(json_alone.err.find("--live") != std::string::npos);
 }
+
+TEST_CASE("e2e.the man page renders without warnings and has a section for every command and every option") {
+  const std::string page = std::string(FTLENS_SOURCE_DIR) + "/man/ftlens.1";
+  Run man = shell("MANWIDTH=100 man --warnings -l " + page);
+  REQUIRE(man.exit_code == 0);
+  CHECK(man.err.empty());
+  CHECK(man.out.find("ftlens - find what went wrong") != std::string::npos);
+  const std::string source = slurp(page);
+  for (const char* command : {"analyze", "export", "scan", "merge", "record", "help"}) {
+    CAPTURE(command);
+    CHECK(source.find(std::string(".SS ftlens ") + command) != std::string::npos);
+    // Every option the command's help lists is described on the page.
+    Run help = run_ftlens(std::string("help ") + command);
+    for (size_t at = help.out.find("\n  -"); at != std::string::npos; at = help.out.find("\n  -", at + 1)) {
+      const size_t start = help.out.find("--", at);
+      const std::string option = help.out.substr(start, help.out.find_first_of(" \n", start) - start);
+      if (option == "--help") continue;
+      CAPTURE(option);
+      std::string escaped;  // as roff writes it: \-\-report
+      for (char c : option) escaped += c == '-' ? std::string("\\-") : std::string(1, c);
+      CHECK(source.find(escaped) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("e2e.bash completes commands, a command's options and the detector options of --set") {
+  const std::string script = std::string(FTLENS_SOURCE_DIR) + "/completion/ftlens";
+  auto complete = [&](const std::string& words, int current) {
+    return shell("bash -c 'source " + script + " && COMP_WORDS=(" + words + ") && COMP_CWORD=" + std::to_string(current) +
+                 " && _ftlens && printf \"%s\\n\" \"${COMPREPLY[@]}\"'");
+  };
+  CHECK(complete(std::string(FTLENS_BINARY) + " an", 1).out == "analyze\n");
+  CHECK(complete(std::string(FTLENS_BINARY) + " export t.txt --cp", 3).out == "--cpus\n");
+  CHECK(complete(std::string(FTLENS_BINARY) + " analyze t.txt --set non-preempted.err", 4).out == "non-preempted.error=\n");
+  CHECK(complete(std::string(FTLENS_BINARY) + " scan d --fail-on n", 4).out == "new\n");
+}
