@@ -146,10 +146,13 @@ Command add_export_command(CLI::App& app) {
   command->add_flag("--flows", args->flows, "draw wakeups as arrows from waker to wakee (one event pair per wakeup)");
   command->add_flag("--no-handlers", args->no_handlers, "leave out hard-irq and softirq slices");
   command->add_flag("--by-task", args->by_task, "also one process per task group with a track per task (where it ran)");
-  command->add_option("--from", args->from, "start of the window, in trace seconds (as the trace prints them)");
-  command->add_option("--to", args->to, "end of the window, in trace seconds");
+  CLI::Option* from = command->add_option("--from", args->from, "start of the window, in trace seconds (as the trace prints them)");
+  CLI::Option* to = command->add_option("--to", args->to, "end of the window, in trace seconds");
   command->add_option("--cpus", args->cpus, "only these CPUs, e.g. 0,2-3");
-  command->add_option("--around", args->around, "a finding id (F3): export the window around it, on its CPUs");
+  // --around chooses the window itself; a --from/--to beside it would be overridden unseen.
+  command->add_option("--around", args->around, "a finding id (F3): export the window around it, on its CPUs")
+      ->excludes(from)
+      ->excludes(to);
   command->add_option("--instance", args->options.instance, "trace.dat: this buffer instance instead of the top buffer");
   add_detector_settings(command, &args->options.sets, &args->options.config_path);
   return {command, [args] { return run_export(*args); }};

@@ -20,8 +20,11 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("-V,--version", std::string("ftlens ") + kVersion);
   // A bad option is one line on stderr, like every other ftlens error.
-  app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return "ftlens: " + std::string(e.what()) + " (see ftlens help)\n";
+  // The help to see is that of the command given, when there is one.
+  app.failure_message([](const CLI::App* top, const CLI::Error& e) {
+    const auto given = top->get_subcommands();
+    return "ftlens: " + std::string(e.what()) + " (see ftlens help" + (given.empty() ? "" : " " + given[0]->get_name()) +
+           ")\n";
   });
   const std::vector<Command> commands = {add_analyze_command(app), add_export_command(app), add_scan_command(app),
                                          add_record_command(app), add_merge_command(app), add_help_command(app)};

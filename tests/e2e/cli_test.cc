@@ -295,6 +295,9 @@ TEST_CASE("e2e.an option the input has no use for is an error, not silently igno
   Run instance = run_ftlens("analyze " + kSeed000 + " --instance foo");
   CHECK(instance.exit_code == 2);
   CHECK(instance.err == "ftlens: --instance foo: " + kSeed000 + " is ftrace-text, and only a trace.dat has buffer instances\n");
+  Run around = run_ftlens("export " + kSeed000 + " -o " + scratch("around.json") + " --around F3 --from 180");
+  CHECK(around.exit_code == 2);
+  CHECK(around.err == "ftlens: --from excludes --around (see ftlens help export)\n");
   Run json_alone = run_ftlens("record --json --seconds 1");
   CHECK(json_alone.exit_code == 2);
   CHECK(json_alone.err.find("--live") != std::string::npos);
