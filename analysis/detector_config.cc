@@ -2,10 +2,13 @@
 
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <utility>
+#include <variant>
 
 #include "analysis/json_input.h"
 #include "detectors/detector.h"
 #include "parser/string_pool.h"
+#include "util/closest_name.h"
 
 namespace ftlens {
 
@@ -13,17 +16,22 @@ namespace {
 
 std::optional<std::string> set_option(std::vector<std::unique_ptr<Detector>>& detectors, std::string_view detector_id,
                                       std::string_view key, std::string_view value) {
+  std::vector<std::string> detector_ids;
   for (auto& d : detectors) {
+    detector_ids.emplace_back(d->id());
     if (d->id() != detector_id) continue;
-    for (const Option& option : d->all_options())
+    std::vector<std::string> keys;
+    for (const Option& option : d->all_options()) {
+      keys.emplace_back(option.key);
       if (option.key == key) {
         if (Status set = option.set(value); !set.ok())
           return std::string(detector_id) + "." + std::string(key) + ": " + set.message();
         return std::nullopt;
       }
-    return "detector " + std::string(detector_id) + " has no option '" + std::string(key) + "'";
+    }
+    return "detector " + std::string(detector_id) + " has no option '" + std::string(key) + "'." + did_you_mean(key, keys);
   }
-  return "no detector named '" + std::string(detector_id) + "'";
+  return "no detector named '" + std::string(detector_id) + "'." + did_you_mean(detector_id, detector_ids);
 }
 
 std::optional<std::string> apply_config_file(std::vector<std::unique_ptr<Detector>>& detectors, const std::string& path) {
@@ -48,6 +56,17 @@ std::optional<std::string> apply_config_file(std::vector<std::unique_ptr<Detecto
   return std::nullopt;
 }
 
+// A default as a user writes it in --set: "500ms", "20s", not "20.000000s".
+// The largest unit that keeps it exact.
+std::string as_written(const Option& option) {
+  const auto* ns = std::get_if<TimeNs*>(&option.target);
+  if (!ns) return option.current();
+  const TimeNs value = **ns;
+  for (auto [unit, scale] : {std::pair{"s", 1'000'000'000LL}, std::pair{"ms", 1'000'000LL}, std::pair{"us", 1'000LL}})
+    if (value % scale == 0) return std::to_string(value / scale) + unit;
+  return std::to_string(value) + "ns";
+}
+
 }  // namespace
 
 std::string describe_detector_options() {
@@ -56,7 +75,7 @@ std::string describe_detector_options() {
   std::string out;
   for (auto& d : detectors)
     for (const Option& o : d->all_options())
-      out += "  " + std::string(d->id()) + "." + std::string(o.key) + " (default " + o.current() + "): " +
+      out += "  " + std::string(d->id()) + "." + std::string(o.key) + " (default " + as_written(o) + "): " +
              std::string(o.description) + "\n";
   return out;
 }

@@ -24,6 +24,10 @@ int run_analyze(const AnalyzeArgs& args) {
     std::fprintf(stderr, "ftlens: %s\n", outcome.error.c_str());
     return kExitUnusable;
   }
+  if (auto unfit = option_not_for_input(args.options, outcome.result)) {
+    std::fprintf(stderr, "ftlens: %s\n", unfit->c_str());
+    return kExitUnusable;
+  }
   if (!args.report_path.empty()) {
     if (Status written = write_report(outcome.result, args.report_path); !written.ok()) {
       std::fprintf(stderr, "ftlens: %s\n", written.message().c_str());

@@ -21,6 +21,13 @@ bool write_text_file(const std::string& path, const std::string& text) {
 
 }  // namespace
 
+std::optional<std::string> option_not_for_input(const AnalyzeOptions& options, const AnalysisResult& result) {
+  if (!options.instance.empty() && result.format != "trace-dat")
+    return "--instance " + options.instance + ": " + result.path + " is " + result.format +
+           ", and only a trace.dat has buffer instances";
+  return std::nullopt;
+}
+
 void add_detector_settings(CLI::App* command, std::vector<std::string>* sets, std::string* config_path,
                            const std::string& config_help) {
   command->add_option("--set", *sets, "override one detector option, e.g. non-preempted.error=5s");

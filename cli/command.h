@@ -6,8 +6,11 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "analysis/analyze.h"
 
 namespace ftlens::cli {
 
@@ -24,11 +27,21 @@ Command add_export_command(CLI::App& app);
 Command add_scan_command(CLI::App& app);
 Command add_record_command(CLI::App& app);
 Command add_merge_command(CLI::App& app);
+Command add_help_command(CLI::App& app);  // after the others, which it describes
+
+// A subcommand that does not exist, or an option the subcommand does not
+// have, as the error to print (naming the closest one); none when the words
+// are all known. Run when CLI11 refuses a command line, to say what it meant.
+std::optional<std::string> misspelled_command_line(const CLI::App& app, int argc, char** argv);
 
 // The detector options of a subcommand: --set (into `sets`), then --config
 // (into `config_path`), which `config_help` describes.
 void add_detector_settings(CLI::App* command, std::vector<std::string>* sets, std::string* config_path,
                            const std::string& config_help = "JSON file of detector options");
+
+// An option given that the input turned out to have no use for (--instance
+// on a text trace), as the error to print; none when all applied.
+std::optional<std::string> option_not_for_input(const AnalyzeOptions& options, const AnalysisResult& result);
 
 // What scan and merge write and how they fail.
 struct ScanOutputs {

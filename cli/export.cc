@@ -1,5 +1,6 @@
 // ftlens export TRACE -o OUT: the full timeline as Chrome JSON for the
 // Perfetto UI, optionally a window of it (by time, CPUs, or a finding).
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <limits>
@@ -65,6 +66,21 @@ std::optional<TimeNs> parse_window_time(const std::string& text) {
   return ts->ns * 1'000'000'000;
 }
 
+// The window asked for, when the trace has nothing in it: CPUs it has no
+// events of, or times before its first or after its last event.
+std::optional<std::string> window_outside_trace(const TimelineOptions& window, const AnalysisResult& r) {
+  const int digits = r.fraction_digits < 0 ? 6 : r.fraction_digits;
+  const std::string span = format_timestamp(r.first_ns, digits) + " .. " + format_timestamp(r.last_ns, digits);
+  std::string has;
+  for (int32_t cpu : r.cpus) has += (has.empty() ? "" : ",") + std::to_string(cpu);
+  for (int32_t cpu : window.cpus)
+    if (std::find(r.cpus.begin(), r.cpus.end(), cpu) == r.cpus.end())
+      return "--cpus: " + r.path + " has no events on CPU " + std::to_string(cpu) + " (it has CPU " + has + ")";
+  if ((window.to && *window.to < r.first_ns) || (window.from && *window.from > r.last_ns))
+    return "--from/--to: the window holds none of " + r.path + ", which runs " + span;
+  return std::nullopt;
+}
+
 int run_export(const ExportArgs& args) {
   AnalyzeOptions options = args.options;
   options.perfetto_path = args.output;
@@ -103,9 +119,20 @@ int run_export(const ExportArgs& args) {
     std::fprintf(stderr, "ftlens: %s\n", outcome.error.c_str());
     return kExitUnusable;
   }
-  write_text_summary(outcome.result, stdout);
-  std::fprintf(stdout, "\nwrote %s (%.1f MB of Chrome JSON for the Perfetto UI)\n", args.output.c_str(),
-               static_cast<double>(outcome.perfetto_bytes) / 1e6);
+  if (auto unfit = option_not_for_input(options, outcome.result)) {
+    std::remove(args.output.c_str());
+    std::fprintf(stderr, "ftlens: %s\n", unfit->c_str());
+    return kExitUnusable;
+  }
+  if (auto unfit = window_outside_trace(options.timeline, outcome.result)) {
+    // Already written by the analysis; a timeline of nothing is not kept.
+    std::remove(args.output.c_str());
+    std::fprintf(stderr, "ftlens: %s\n", unfit->c_str());
+    return kExitUnusable;
+  }
+  if (!outcome.result.warning.empty()) std::fprintf(stderr, "ftlens: warning: %s\n", outcome.result.warning.c_str());
+  std::fprintf(stdout, "wrote %s (%.1f MB of Chrome JSON for the Perfetto UI): %s\n", args.output.c_str(),
+               static_cast<double>(outcome.perfetto_bytes) / 1e6, severity_counts(outcome.result).c_str());
   return kExitOk;
 }
 
@@ -119,10 +146,13 @@ Command add_export_command(CLI::App& app) {
   command->add_flag("--flows", args->flows, "draw wakeups as arrows from waker to wakee (one event pair per wakeup)");
   command->add_flag("--no-handlers", args->no_handlers, "leave out hard-irq and softirq slices");
   command->add_flag("--by-task", args->by_task, "also one process per task group with a track per task (where it ran)");
-  command->add_option("--from", args->from, "start of the window, in trace seconds (as the trace prints them)");
-  command->add_option("--to", args->to, "end of the window, in trace seconds");
+  CLI::Option* from = command->add_option("--from", args->from, "start of the window, in trace seconds (as the trace prints them)");
+  CLI::Option* to = command->add_option("--to", args->to, "end of the window, in trace seconds");
   command->add_option("--cpus", args->cpus, "only these CPUs, e.g. 0,2-3");
-  command->add_option("--around", args->around, "a finding id (F3): export the window around it, on its CPUs");
+  // --around chooses the window itself; a --from/--to beside it would be overridden unseen.
+  command->add_option("--around", args->around, "a finding id (F3): export the window around it, on its CPUs")
+      ->excludes(from)
+      ->excludes(to);
   command->add_option("--instance", args->options.instance, "trace.dat: this buffer instance instead of the top buffer");
   add_detector_settings(command, &args->options.sets, &args->options.config_path);
   return {command, [args] { return run_export(*args); }};

@@ -2,28 +2,41 @@
 // file in cli/ (command.h); main adds them, parses, and runs the one given.
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdio>
+#include <string>
 #include <vector>
 
 #include "cli/command.h"
 #include "exporters/output_file.h"
+#include "ftlens_version.h"  // generated: cli/version.h.in
 
 namespace {
 
 int run(int argc, char** argv) {
   using namespace ftlens::cli;
   CLI::App app{"ftlens: reads a Linux ftrace dump and reports what went wrong (stuck work, CPUs that stopped "
-               "scheduling, missed watchdog kicks)"};
+               "scheduling, missed watchdog kicks)",
+               "ftlens"};  // named, so that usage says "ftlens analyze", not the path it was run by
   app.require_subcommand(1);
-  app.set_version_flag("--version", "ftlens 0.1.0");
+  app.set_version_flag("-V,--version", std::string("ftlens ") + kVersion);
   // A bad option is one line on stderr, like every other ftlens error.
-  app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return "ftlens: " + std::string(e.what()) + " (see ftlens --help)\n";
+  // The help to see is that of the command given, when there is one.
+  app.failure_message([](const CLI::App* top, const CLI::Error& e) {
+    const auto given = top->get_subcommands();
+    return "ftlens: " + std::string(e.what()) + " (see ftlens help" + (given.empty() ? "" : " " + given[0]->get_name()) +
+           ")\n";
   });
   const std::vector<Command> commands = {add_analyze_command(app), add_export_command(app), add_scan_command(app),
-                                         add_record_command(app), add_merge_command(app)};
+                                         add_record_command(app), add_merge_command(app), add_help_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A typo is named with what it likely meant, not as CLI11's "not expected".
+    if (e.get_exit_code() != 0)
+      if (auto misspelled = misspelled_command_line(app, argc, argv)) {
+        std::fputs(misspelled->c_str(), stderr);
+        return kExitUnusable;
+      }
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUnusable;
   }

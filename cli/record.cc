@@ -169,23 +169,28 @@ Command add_record_command(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "record", "record the running kernel to a trace.dat with libtracefs (root); --live: detectors watch while it records");
   command->add_option("-o,--output", args->recording.output, "the trace.dat to write")->capture_default_str();
-  command->add_option("--seconds", args->seconds, "stop after this long (default: at Ctrl-C)")
-      ->check(kNotNan & CLI::Range(0.0, 365.0 * 24 * 3600));
+  // Ranges said in words: CLI11 would print the year as 3.1536e+07.
+  command->add_option("--seconds", args->seconds, "stop after this long, up to a year (default: at Ctrl-C)")
+      ->check((kNotNan & CLI::Range(0.0, 365.0 * 24 * 3600)).description(""))
+      ->type_name("SECONDS");
   command->add_option("--events", args->events,
                       "preset (default: every event a detector reads; light: sched, workqueue, irq) or a list "
                       "system:event,system:*")
       ->capture_default_str();
   // Up to 4 GiB per CPU: a larger number is a typo, not a ring buffer.
-  command->add_option("--buffer-kb", args->recording.buffer_kb, "ring buffer per CPU in KiB (default: as it is)")
-      ->check(CLI::Range(0, 4 << 20));
+  command->add_option("--buffer-kb", args->recording.buffer_kb, "ring buffer per CPU in KiB, up to 4 GiB (default: as it is)")
+      ->check(CLI::Range(0, 4 << 20).description(""))
+      ->type_name("KIB");
   command->add_option("--file-version", args->recording.file_version, "trace.dat version: 7 (compressed) or 6")
       ->check(CLI::IsMember({6, 7}))
       ->capture_default_str();
-  command->add_flag("--live", args->live, "run the detectors on the events as they arrive and print findings");
-  command->add_flag("--json", args->json, "with --live: one JSON object per finding per line");
-  command->add_option("--check-every", args->check_every, "with --live: seconds between checks")
-      ->check(kNotNan & CLI::Range(0.01, 3600.0))
-      ->capture_default_str();
+  CLI::Option* live = command->add_flag("--live", args->live, "run the detectors on the events as they arrive and print findings");
+  command->add_flag("--json", args->json, "with --live: one JSON object per finding per line")->needs(live);
+  command->add_option("--check-every", args->check_every, "with --live: seconds between checks (0.01 to 3600)")
+      ->check((kNotNan & CLI::Range(0.01, 3600.0)).description(""))
+      ->type_name("SECONDS")
+      ->capture_default_str()
+      ->needs(live);
   add_detector_settings(command, &args->sets, &args->config_path);
   return {command, [args] { return run_record(*args); }};
 }

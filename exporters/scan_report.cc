@@ -5,6 +5,7 @@
 #include <set>
 
 #include "exporters/json_report.h"
+#include "exporters/text_summary.h"
 #include "exporters/xml_escape.h"
 
 namespace ftlens {
@@ -215,17 +216,17 @@ void write_scan_summary(const Json& report, std::FILE* out) {
       const std::string sev = f["severity"];
       ++counts[sev == "error" ? 2 : sev == "warning" ? 1 : 0];
     }
-    std::fprintf(out, "%-7s %s: %d errors, %d warnings\n", counts[2] ? "ERROR" : counts[1] ? "WARN" : "ok", path.c_str(),
-                 counts[2], counts[1]);
+    std::fprintf(out, "%-7s %s: %s, %s\n", counts[2] ? "ERROR" : counts[1] ? "WARN" : "ok", path.c_str(),
+                 counted(static_cast<size_t>(counts[2]), "error").c_str(), counted(static_cast<size_t>(counts[1]), "warning").c_str());
   }
   const auto& s = report["scan"];
-  std::fprintf(out, "\n%d traces, %d analyzed, %d could not be read\n", s["traces"].get<int>(), s["analyzed"].get<int>(),
+  std::fprintf(out, "\n%s, %d analyzed, %d could not be read\n", counted(s["traces"].get<size_t>(), "trace").c_str(), s["analyzed"].get<int>(),
                s["failed"].get<int>());
   if (report.contains("skipped") && !report["skipped"].empty()) {
     // The report lists them all; a folder of 10k other files is not 10k lines here.
     constexpr size_t kListed = 20;
     const auto& skipped = report["skipped"];
-    std::fprintf(out, "%zu other files looked at and not analyzed:\n", skipped.size());
+    std::fprintf(out, "%s looked at and not analyzed:\n", counted(skipped.size(), "other file").c_str());
     for (size_t i = 0; i < skipped.size() && i < kListed; ++i)
       std::fprintf(out, "  skipped %s: %s\n", skipped[i]["path"].get<std::string>().c_str(),
                    skipped[i]["reason"].get<std::string>().c_str());

@@ -136,18 +136,26 @@ std::string not_judged_line(const std::vector<DetectorCoverage>& coverage) {
   return line;
 }
 
-void write_text_summary(const AnalysisResult& r, std::FILE* out) {
-  const int digits = r.fraction_digits < 0 ? 6 : r.fraction_digits;
+std::string counted(size_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
+std::string severity_counts(const AnalysisResult& r) {
   size_t counts[3] = {0, 0, 0};
   for (const Finding& f : r.findings) ++counts[static_cast<size_t>(f.severity)];
+  return counted(counts[2], "error") + ", " + counted(counts[1], "warning") + ", " + std::to_string(counts[0]) + " info";
+}
+
+void write_text_summary(const AnalysisResult& r, std::FILE* out) {
+  const int digits = r.fraction_digits < 0 ? 6 : r.fraction_digits;
 
   // What held the text, outermost last: "systrace (atrace-zlib, gzip)".
   std::string wrappers = r.container;
   if (!r.compression.empty()) wrappers += (wrappers.empty() ? "" : ", ") + r.compression;
   const std::string format = wrappers.empty() ? r.format : r.format + " (" + wrappers + ")";
   const std::string path = printable(r.path);
-  std::fprintf(out, "%s: %s, %llu events on %zu CPUs, %s .. %s (%s)\n", path.c_str(), format.c_str(),
-               static_cast<unsigned long long>(r.events), r.cpus.size(), format_timestamp(r.first_ns, digits).c_str(),
+  std::fprintf(out, "%s: %s, %s on %s, %s .. %s (%s)\n", path.c_str(), format.c_str(),
+               counted(r.events, "event").c_str(), counted(r.cpus.size(), "CPU").c_str(), format_timestamp(r.first_ns, digits).c_str(),
                format_timestamp(r.last_ns, digits).c_str(), format_duration(r.last_ns - r.first_ns).c_str());
   if (!r.warning.empty()) std::fprintf(out, "  warning: %s\n", printable(r.warning).c_str());
   write_input_shape(r, digits, out);
@@ -161,7 +169,7 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
       std::fprintf(out, "    %s:%llu:%zu: %s\n", path.c_str(), static_cast<unsigned long long>(issue.line),
                    issue.column + 1, issue.reason);
   }
-  std::fprintf(out, "%zu errors, %zu warnings, %zu info\n", counts[2], counts[1], counts[0]);
+  std::fprintf(out, "%s\n", severity_counts(r).c_str());
   if (const std::string not_judged = not_judged_line(r.coverage); !not_judged.empty())
     std::fprintf(out, "%s\n", not_judged.c_str());
 

@@ -83,6 +83,28 @@ Sizes sizes_of(pid_t pid) {
   return {pages * page, resident * page};
 }
 
+// The CPU time `pid` has used so far, in clock ticks (utime + stime of
+// /proc/PID/stat); 0 if it cannot be read.
+uint64_t cpu_ticks_of(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(pid));
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char text[512];
+  const ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  text[n] = '\0';
+  // The comm in parentheses may hold blanks and ')': the fields start after
+  // the last ')'. utime and stime are fields 14 and 15, the 12th and 13th
+  // after it.
+  const char* p = std::strrchr(text, ')');
+  if (!p) return 0;
+  unsigned long long utime = 0, stime = 0;
+  if (std::sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return 0;
+  return utime + stime;
+}
+
 // The result as bytes and back: numbers and length-prefixed strings in a
 // fixed order. Both ends are this binary.
 class ResultWriter {
@@ -390,13 +412,14 @@ TraceDatResult run_isolated(const std::string& path, const DatReadLimits& limits
 
   EventWireReader reader(pool, sink);
   using Clock = std::chrono::steady_clock;
-  // A child that sends nothing for this long is stuck without spending CPU
-  // time (its CPU limit would have ended it otherwise). Generous: on a
-  // loaded machine, or in a sanitizer build, opening a file's headers takes
-  // many times its CPU time in wall time (20 s was seen to end a healthy
-  // 1.4 MB file under ASan with the machine's two cores shared eight ways).
+  // A child that sends nothing and uses no CPU time for this long is stuck
+  // (one that spins is ended by its CPU limit). Progress is data or CPU
+  // time: on a loaded machine, in a sanitizer build, a healthy child may
+  // get a fraction of a core and send nothing for a minute (80 s of no data
+  // was seen on a 1.4 MB file under ASan, two cores shared eight ways).
   const auto idle_limit = std::chrono::seconds(limits.cpu_seconds > 0 ? 4 * limits.cpu_seconds + 60 : 24 * 3600);
   auto last_data = Clock::now();
+  uint64_t last_cpu_ticks = 0;
   auto last_watch = Clock::time_point{};
   bool killed_for_memory = false, killed_idle = false;
   uint64_t peak_rss = 0, received = 0;
@@ -422,6 +445,11 @@ TraceDatResult run_isolated(const std::string& path, const DatReadLimits& limits
     }
     if (ready <= 0) {
       if (now - last_data > idle_limit) {
+        if (const uint64_t ticks = cpu_ticks_of(child); ticks > last_cpu_ticks) {
+          last_cpu_ticks = ticks;  // working, only slowly
+          last_data = now;
+          continue;
+        }
         killed_idle = true;
         ::kill(child, SIGKILL);
         break;

@@ -222,3 +222,119 @@ TEST_CASE("e2e.the README shows what command 1 really prints") {
   REQUIRE(r.exit_code == 0);
   CHECK(r.out == shown);
 }
+
+TEST_CASE("e2e.ftlens help lists the commands and ftlens help COMMAND prints that command's options") {
+  Run all = run_ftlens("help");
+  CHECK(all.exit_code == 0);
+  for (const char* command : {"analyze", "export", "scan", "merge", "record", "help"}) CHECK(all.out.find(command) != std::string::npos);
+  Run analyze = run_ftlens("help analyze");
+  CHECK(analyze.exit_code == 0);
+  CHECK(analyze.out.find("ftlens analyze") != std::string::npos);
+  CHECK(analyze.out.find("--fail-on") != std::string::npos);
+  // Defaults as one would write them in --set.
+  CHECK(analyze.out.find("non-preempted.error (default 20s)") != std::string::npos);
+  CHECK(analyze.out.find("long-work.warning (default 500ms)") != std::string::npos);
+  CHECK(analyze.out.find("Usage: ftlens analyze [OPTIONS] TRACE") != std::string::npos);
+  CHECK(analyze.out == run_ftlens("analyze --help").out);
+  Run nosuch = run_ftlens("help analze");
+  CHECK(nosuch.exit_code == 2);
+  CHECK(nosuch.err == "ftlens: 'analze' is not a command. Did you mean 'analyze'? (see ftlens help)\n");
+}
+
+TEST_CASE("e2e.-V and --version print the project version, and where it was built from in a git checkout") {
+  Run v = run_ftlens("-V");
+  CHECK(v.exit_code == 0);
+  CHECK(v.out.rfind("ftlens " FTLENS_VERSION, 0) == 0);
+  CHECK(v.out == run_ftlens("--version").out);
+  if (fs::exists(std::string(FTLENS_SOURCE_DIR) + "/.git")) CHECK(v.out.find(" (git ") != std::string::npos);
+}
+
+TEST_CASE("e2e.a mistyped command, option or detector name is refused with the closest one") {
+  Run command = run_ftlens("analze " + kSeed000);
+  CHECK(command.exit_code == 2);
+  CHECK(command.err == "ftlens: 'analze' is not a command. Did you mean 'analyze'? (see ftlens help)\n");
+
+  Run option = run_ftlens("analyze " + kSeed000 + " --reprot out.json");
+  CHECK(option.exit_code == 2);
+  CHECK(option.err == "ftlens analyze: unknown option '--reprot'. Did you mean '--report'? (see ftlens help analyze)\n");
+  Run with_value = run_ftlens("export " + kSeed000 + " -o x.json --cpu=0");
+  CHECK(with_value.err.find("unknown option '--cpu'. Did you mean '--cpus'?") != std::string::npos);
+
+  Run detector = run_ftlens("analyze " + kSeed000 + " --set non-preemted.warning=1s");
+  CHECK(detector.exit_code == 2);
+  CHECK(detector.err == "ftlens: --set no detector named 'non-preemted'. Did you mean 'non-preempted'?\n");
+  Run key = run_ftlens("analyze " + kSeed000 + " --set non-preempted.warnin=1s");
+  CHECK(key.err.find("has no option 'warnin'. Did you mean 'warning'?") != std::string::npos);
+
+  Run far = run_ftlens("frobnicate");
+  CHECK(far.err == "ftlens: 'frobnicate' is not a command. (see ftlens help)\n");
+}
+
+TEST_CASE("e2e.export says in one line what it wrote, and refuses CPUs and windows the trace does not have") {
+  const std::string out = scratch("one_line.json");
+  Run r = run_ftlens("export " + kSeed000 + " -o " + out);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find('\n') == r.out.size() - 1);
+  CHECK(r.out.rfind("wrote " + out + " (", 0) == 0);
+  CHECK(r.out.find("): 3 errors, 1 warning, 0 info\n") != std::string::npos);
+
+  fs::remove(out);
+  Run cpu = run_ftlens("export " + kSeed000 + " -o " + out + " --cpus 9");
+  CHECK(cpu.exit_code == 2);
+  CHECK(cpu.err == "ftlens: --cpus: " + kSeed000 + " has no events on CPU 9 (it has CPU 0,1)\n");
+  CHECK_FALSE(fs::exists(out));
+
+  Run late = run_ftlens("export " + kSeed000 + " -o " + out + " --from 300 --to 400");
+  CHECK(late.exit_code == 2);
+  CHECK(late.err == "ftlens: --from/--to: the window holds none of " + kSeed000 + ", which runs 175.736523 .. 205.742790\n");
+  CHECK_FALSE(fs::exists(out));
+  CHECK(run_ftlens("export " + kSeed000 + " -o " + out + " --to 100").exit_code == 2);
+}
+
+TEST_CASE("e2e.an option the input has no use for is an error, not silently ignored") {
+  Run instance = run_ftlens("analyze " + kSeed000 + " --instance foo");
+  CHECK(instance.exit_code == 2);
+  CHECK(instance.err == "ftlens: --instance foo: " + kSeed000 + " is ftrace-text, and only a trace.dat has buffer instances\n");
+  Run around = run_ftlens("export " + kSeed000 + " -o " + scratch("around.json") + " --around F3 --from 180");
+  CHECK(around.exit_code == 2);
+  CHECK(around.err == "ftlens: --from excludes --around (see ftlens help export)\n");
+  Run json_alone = run_ftlens("record --json --seconds 1");
+  CHECK(json_alone.exit_code == 2);
+  CHECK(json_alone.err.find("--live") != std::string::npos);
+}
+
+TEST_CASE("e2e.the man page renders without warnings and has a section for every command and every option") {
+  const std::string page = std::string(FTLENS_SOURCE_DIR) + "/man/ftlens.1";
+  Run man = shell("MANWIDTH=100 man --warnings -l " + page);
+  REQUIRE(man.exit_code == 0);
+  CHECK(man.err.empty());
+  CHECK(man.out.find("ftlens - find what went wrong") != std::string::npos);
+  const std::string source = slurp(page);
+  for (const char* command : {"analyze", "export", "scan", "merge", "record", "help"}) {
+    CAPTURE(command);
+    CHECK(source.find(std::string(".SS ftlens ") + command) != std::string::npos);
+    // Every option the command's help lists is described on the page.
+    Run help = run_ftlens(std::string("help ") + command);
+    for (size_t at = help.out.find("\n  -"); at != std::string::npos; at = help.out.find("\n  -", at + 1)) {
+      const size_t start = help.out.find("--", at);
+      const std::string option = help.out.substr(start, help.out.find_first_of(" \n", start) - start);
+      if (option == "--help") continue;
+      CAPTURE(option);
+      std::string escaped;  // as roff writes it: \-\-report
+      for (char c : option) escaped += c == '-' ? std::string("\\-") : std::string(1, c);
+      CHECK(source.find(escaped) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("e2e.bash completes commands, a command's options and the detector options of --set") {
+  const std::string script = std::string(FTLENS_SOURCE_DIR) + "/completion/ftlens";
+  auto complete = [&](const std::string& words, int current) {
+    return shell("bash -c 'source " + script + " && COMP_WORDS=(" + words + ") && COMP_CWORD=" + std::to_string(current) +
+                 " && _ftlens && printf \"%s\\n\" \"${COMPREPLY[@]}\"'");
+  };
+  CHECK(complete(std::string(FTLENS_BINARY) + " an", 1).out == "analyze\n");
+  CHECK(complete(std::string(FTLENS_BINARY) + " export t.txt --cp", 3).out == "--cpus\n");
+  CHECK(complete(std::string(FTLENS_BINARY) + " analyze t.txt --set non-preempted.err", 4).out == "non-preempted.error=\n");
+  CHECK(complete(std::string(FTLENS_BINARY) + " scan d --fail-on n", 4).out == "new\n");
+}

@@ -97,7 +97,7 @@ TEST_CASE("summary.lists errors first with the trace's own timestamp format") {
   write_text_summary(stuck_result(), out);
   std::fclose(out);
   const std::string text = read_file(path);
-  CHECK(text.find("1 errors, 1 warnings, 0 info") != std::string::npos);
+  CHECK(text.find("1 error, 1 warning, 0 info") != std::string::npos);  // singular for one
   CHECK(text.find("at 1573.162047") != std::string::npos);
   CHECK(text.find("for 22.482721s (open at trace end)") != std::string::npos);
   CHECK(text.find("error   F1") < text.find("warning F2"));
@@ -179,4 +179,11 @@ TEST_CASE("perfetto.handler slices go on their context's track, flows pair waker
   CHECK(flows[0]["tid"] == 3);  // woken from an interrupt on CPU 0
   CHECK(flows[1]["pid"] == 101);
   CHECK(flows[0]["id"] == flows[1]["id"]);
+}
+
+TEST_CASE("a count of one is singular and any other count plural") {
+  CHECK(counted(0, "error") == "0 errors");
+  CHECK(counted(1, "error") == "1 error");
+  CHECK(counted(2, "warning") == "2 warnings");
+  CHECK(counted(1, "CPU") == "1 CPU");
 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `cpack -G DEB` from the build folder makes ftlens_VERSION_ARCH.deb holding
+# the binary, the man page and the bash completion, and Depends naming the
+# libraries the binary links, so that `apt install ./ftlens_*.deb` works.
+# Usage: deb_package_test.sh BUILD_DIR VERSION
+set -euo pipefail
+build=$1 version=$2
+command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null || { echo "no dpkg-deb/dpkg-shlibdeps: skipped"; exit 77; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+cpack --config "$build/CPackConfig.cmake" -G DEB -B "$out" >"$out/cpack.log" 2>&1 || { cat "$out/cpack.log"; exit 1; }
+deb="$out/ftlens_${version}_$(dpkg --print-architecture).deb"
+[ -f "$deb" ] || { echo "FAIL: no $deb"; ls "$out"; exit 1; }
+
+fail=0
+contents=$(dpkg-deb -c "$deb")
+for path in ./usr/bin/ftlens ./usr/share/man/man1/ftlens.1 ./usr/share/bash-completion/completions/ftlens; do
+  grep -q " $path\$" <<<"$contents" || { echo "FAIL: $path not in the package"; fail=1; }
+done
+depends=$(dpkg-deb -f "$deb" Depends)
+for library in libtracecmd1 libtraceevent1 libtracefs1 zlib1g libzstd1 libc6; do
+  grep -qE "(^|, )$library( |,|$)" <<<"$depends" || { echo "FAIL: Depends lacks $library: $depends"; fail=1; }
+done
+[ "$(dpkg-deb -f "$deb" Package)" = ftlens ] || { echo "FAIL: Package is not ftlens"; fail=1; }
+[ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || { echo "FAIL: Version is not $version"; fail=1; }
+exit $fail
