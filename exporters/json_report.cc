@@ -63,6 +63,9 @@ Json build_report(const AnalysisResult& r) {
   input["clock_sync_lines"] = r.text.clock_sync_lines;
   input["print_continuation_lines"] = r.text.print_continuation_lines;
   input["latency_reports"] = r.text.latency_reports;
+  input["instance_lines"] = r.text.instance_lines;
+  input["instances"] = r.text.instances;
+  input["instances_not_listed"] = r.text.instances_not_listed;
   input["pasted_blank_lines"] = r.text.pasted_blank_lines;
   Json blanks = Json::array();
   for (uint8_t kind = 1; kind != 0 && kind <= kTab; kind = static_cast<uint8_t>(kind << 1))

@@ -84,6 +84,14 @@ void write_input_shape(const AnalysisResult& r, int digits, std::FILE* out) {
   if (r.text.lost_markers)
     std::fprintf(out, "  input: %llu [LOST N EVENTS] marker%s: the ring buffer overflowed\n", ull(r.text.lost_markers),
                  r.text.lost_markers == 1 ? "" : "s");
+  if (r.text.instance_lines) {
+    std::string names;
+    for (const std::string& name : r.text.instances) names += (names.empty() ? "" : ", ") + name;
+    if (r.text.instances_not_listed) names += " and " + std::to_string(r.text.instances_not_listed) + " more";
+    std::fprintf(out, "  input: %llu line%s of buffer instance%s %s, read with the top instance's on the same CPUs\n",
+                 ull(r.text.instance_lines), r.text.instance_lines == 1 ? "" : "s",
+                 r.text.instances.size() + r.text.instances_not_listed == 1 ? "" : "s", printable(names).c_str());
+  }
   if (r.text.uninterpreted_payloads)
     std::fprintf(out, "  input: %llu event%s printed raw (the raw or hex trace_option): their CPU, task and time are read, their names and fields are not\n",
                  ull(r.text.uninterpreted_payloads), r.text.uninterpreted_payloads == 1 ? "" : "s");

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ftlens {
 
@@ -80,6 +81,13 @@ struct TextTraceInfo {
   // (`tracing_mark_write: a` then `b` on a line of its own): part of that
   // event's payload, not skipped.
   uint64_t print_continuation_lines = 0;
+  // trace-cmd report of a file with buffer instances: the lines that named
+  // their instance ("foo: <line>"), read with the top instance's, and the
+  // instances' names (the first kMaxInstancesListed; more are counted).
+  static constexpr size_t kMaxInstancesListed = 16;
+  uint64_t instance_lines = 0;
+  std::vector<std::string> instances;
+  uint64_t instances_not_listed = 0;
   int64_t unaccounted_lines() const {
     return static_cast<int64_t>(lines - header_lines - skipped_lines - events - marker_lines - log_lines -
                                 stack_frame_lines - print_continuation_lines);

@@ -57,6 +57,22 @@ bool is_report_header(std::string_view line) {
          line.find("is empty") != std::string_view::npos;
 }
 
+// trace-cmd report of a file with buffer instances puts the instance's name
+// before each of its lines, right-aligned, then ": " (blanks for the top
+// instance): "       foo: <idle>-0 [000] ...". The name, and the line after
+// it; false when the line has no such prefix. A comm or event never starts
+// a line with a word and ": ".
+bool split_report_instance(std::string_view line, std::string_view* name, std::string_view* rest) {
+  size_t first = 0;
+  while (first < line.size() && line[first] == ' ') ++first;
+  size_t end = first;
+  while (end < line.size() && line[end] != ' ' && line[end] != ':' && line[end] != '[') ++end;
+  if (end == first || end + 1 >= line.size() || line[end] != ':' || line[end + 1] != ' ') return false;
+  *name = line.substr(first, end - first);
+  *rest = line.substr(end + 2);
+  return true;
+}
+
 // The first byte that is not a space or tab (npos if none).
 size_t first_non_blank(std::string_view line) {
   const size_t first = skip_blanks(line, 0);
@@ -280,6 +296,18 @@ void FtraceTextParser::handle_line(std::string_view line) {
         ++info_.header_lines;  // "version = 7", "CPU 1 is empty"
         return;
       }
+      if (std::string_view name, rest; split_report_instance(line, &name, &rest)) {
+        // An instance's events are read with the top instance's: the same
+        // CPUs and clock, their own events (an exact duplicate is dropped
+        // by the model and counted).
+        note_instance(name);
+        line = rest;
+        first = first_non_blank(line);
+        if (first == std::string_view::npos) {
+          ++info_.header_lines;
+          return;
+        }
+      }
       break;
     default:
       if (line.starts_with("TRACE:")) {
@@ -433,6 +461,14 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
   if (event.type == EventType::kUninterpreted) ++info_.uninterpreted_payloads;
   note_stack_head(event);
   sink_.on_event(event);
+}
+
+void FtraceTextParser::note_instance(std::string_view name) {
+  ++info_.instance_lines;
+  for (const std::string& known : info_.instances)
+    if (known == name) return;
+  if (info_.instances.size() < TextTraceInfo::kMaxInstancesListed) info_.instances.emplace_back(name);
+  else ++info_.instances_not_listed;
 }
 
 void FtraceTextParser::note_text_write(const Event& event) {
@@ -748,6 +784,9 @@ LoneLine FtraceTextParser::parse_lone_line(std::string_view line, Event* event) 
   if (first == std::string_view::npos || line[first] == '#' || line.substr(first).starts_with("CPU:") ||
       line.substr(first).starts_with("=>") ||
       (mode_ == Mode::kReport ? is_report_header(line) : line.starts_with("TRACE:")))
+    return {LoneLine::kDefer, 0};
+  // An instance's line is counted as such: in order, by the counting parser.
+  if (std::string_view name, rest; mode_ == Mode::kReport && split_report_instance(line, &name, &rest))
     return {LoneLine::kDefer, 0};
   // A line that starts with a high byte and holds a Unicode blank or a tab
   // is read only in its plain copy by handle_line(): parsing it here would

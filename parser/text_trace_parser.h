@@ -160,6 +160,8 @@ class FtraceTextParser {
   // Whether the last event was text a program wrote (trace_marker): lines
   // after it that read as nothing are the rest of that text, up to a cap.
   void note_text_write(const Event& event);
+  // A line of trace-cmd report that named its buffer instance.
+  void note_instance(std::string_view name);
   static constexpr uint32_t kMaxTextWriteLines = 64;
   bool text_write_open_ = false;
   uint32_t text_write_lines_ = 0;

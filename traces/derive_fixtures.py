@@ -572,6 +572,26 @@ def irqsoff_cpu1(src_lines):
     return out
 
 
+def report_with_instance(src_lines):
+    """trace-cmd report of a file recorded with a buffer instance, which this
+    trace-cmd could not record here (`record -B` needs the function tracer):
+    the real report's sched events stay in the top instance, every other
+    event is put in an instance "irqs", and each line is prefixed as
+    trace-read.c's print_handle_file() does when a file has instances: the
+    instance's name right-aligned to the longest name, then ": ", or blanks
+    for the top instance. Read with the top's, the events are the report's."""
+    out = []
+    for line in src_lines:
+        m = re.match(r"^\s*\S.*?\[\d+\]\s+\d+\.\d+:\s+(\w+):", line)
+        if not m:
+            out.append(line)
+        elif m.group(1).startswith("sched_"):
+            out.append("%*s  " % (4, "") + line)
+        else:
+            out.append("%*s: " % (4, "irqs") + line)
+    return out
+
+
 FIXTURES = [
     # (output, source, transform)
     ("derived_seed000_stuck_work_cpu1.txt", "real_light30.txt", seed000_stuck_work),
@@ -587,6 +607,7 @@ FIXTURES = [
     ("derived_funcgraph_light30_retval.txt", "real_light30.txt", funcgraph_retval),
     ("derived_funcgraph_stuck_cpu1_22s.txt", "real_light30.txt", funcgraph_stuck_cpu1),
     ("derived_irqsoff_8ms_cpu1_from_latency_format.txt", "real_latency_format_sched.txt", irqsoff_cpu1),
+    ("derived_report_instance_irqs_small_v7.txt", "real_report_nanoseconds_small_v7.txt", report_with_instance),
 ]
 
 

@@ -37,6 +37,17 @@ TEST_CASE("tracer formats.trace-cmd report -l, -R, -t and --ts-diff give every e
   }
 }
 
+TEST_CASE("tracer formats.report of a file with a buffer instance: its lines are read with the top's, named") {
+  const json plain = analyze("real_report_nanoseconds_small_v7.txt");
+  const json r = analyze("derived_report_instance_irqs_small_v7.txt");
+  CHECK(r["input"]["skipped_lines"] == 0);
+  CHECK(r["input"]["instances"] == json::array({"irqs"}));
+  CHECK(r["input"]["instance_lines"] == 173);
+  CHECK(r["input"]["events"] == plain["input"]["events"]);
+  CHECK(r["coverage"] == plain["coverage"]);
+  CHECK(r["findings"].size() == plain["findings"].size());
+}
+
 TEST_CASE("tracer formats.report --cpu 0 leaves CPU1 out: IPIs sent to it are not judged, not warned about") {
   const json r = analyze("real_report_cpu0_small_v7.txt");
   CHECK(r["input"]["cpus"] == json::array({0}));

@@ -125,6 +125,21 @@ TEST_CASE("text parser.trace-cmd report -l lines are read although the sched plu
   CHECK(e.irq_flags == Event::kIrqsOff);
 }
 
+TEST_CASE("text parser.trace-cmd report's buffer instance prefix is read past and counted; a comm with ':' is no prefix") {
+  OneLine r("cpus=2\n"
+            "irqs:           <idle>-0     [000]  9615.307381: irq_handler_entry: irq=1 name=timer\n"
+            "                <idle>-0     [000]  9615.307382: sched_switch:         swapper/0:0 [120] R ==> bash:26735 [120]\n"
+            "      memfd:sealed-91 [001]  9615.307383: sched_waking: comm=a pid=1 prio=120 target_cpu=001\n");
+  CHECK(r.info.skipped_lines == 0);
+  CHECK(r.info.instance_lines == 1);
+  REQUIRE(r.info.instances.size() == 1);
+  CHECK(r.info.instances[0] == "irqs");
+  REQUIRE(r.sink.events.size() == 3);
+  CHECK(r.pool.view(r.sink.events[0].comm) == "<idle>");
+  CHECK(r.sink.events[0].type == EventType::kIrqEntry);
+  CHECK(r.pool.view(r.sink.events[2].comm) == "memfd:sealed");
+}
+
 TEST_CASE("text parser.trace-cmd report --ts-diff's delta before the event name is read past") {
   OneLine r("cpus=2\n"
             "          <idle>-0     [000]  9615.307381: (+76)    sched_switch:         swapper/0:0 [120] R ==> bash:26735 [120]\n");
