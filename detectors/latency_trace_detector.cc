@@ -3,6 +3,8 @@
 // wakeup, wakeup_rt, wakeup_dl: the highest-priority task's wait from its
 // wakeup to running), as its header states it. The trace below the header
 // is that section, so the finding spans the CPU's events from its start.
+#include <limits>
+
 #include "detectors/describe.h"
 #include "detectors/detector.h"
 #include "parser/string_pool.h"
@@ -72,7 +74,7 @@ class LatencyTraceDetector final : public Detector {
       }
       const CpuTimeline* cpu = model.cpu(e.cpu);
       f.start = cpu ? cpu->first_event : model.first_event();
-      f.end = f.start + latency;
+      f.end = latency > std::numeric_limits<TimeNs>::max() - f.start ? std::numeric_limits<TimeNs>::max() : f.start + latency;
       f.duration = latency;
       const std::string tracer(strings_.view(e.name));
       f.message = tracer + ": " + what_was_measured(tracer) + " for " + format_duration(latency) + " on CPU" +

@@ -47,7 +47,8 @@ LatencyHeaderLine read_latency_header_line(std::string_view line) {
   if (body.starts_with("latency: ")) {
     size_t end = 0;
     int64_t usecs = 0;
-    if (!leading_number(body.substr(9), &usecs, &end) || usecs < 0) return out;
+    // Beyond what nanoseconds hold in int64 (292 years) it is damage.
+    if (!leading_number(body.substr(9), &usecs, &end) || usecs < 0 || usecs > INT64_MAX / 1000) return out;
     const size_t cpu_at = body.find(", CPU#");
     int32_t cpu = -1;
     if (cpu_at == std::string_view::npos || !leading_number(body.substr(cpu_at + 6), &cpu, &end) || cpu < 0)

@@ -25,7 +25,8 @@ TEST_CASE("latency header.each line of the block gives its fact, and other heade
   CHECK(read_latency_header_line("#  => ended at:   _raw_spin_unlock_irqrestore").text == "_raw_spin_unlock_irqrestore");
 
   for (const char* other : {"# tracer: irqsoff", "#                  _------=> CPU#", "# latency: x us, CPU#1",
-                            "# latency: 5 us, no cpu", "#    | task: no-pid (uid:0)", "#  cmd     pid"})
+                            "# latency: 5 us, no cpu",
+                            "# latency: 9223372036854776 us, #1/1, CPU#0 | (M:preempt)", "#    | task: no-pid (uid:0)", "#  cmd     pid"})
     CHECK(read_latency_header_line(other).kind == LatencyHeaderLine::kNone);
 }
 
