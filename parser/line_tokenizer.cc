@@ -344,14 +344,19 @@ TokenizeError tokenize_raw_or_hex(std::string_view line, FtraceLine* out) {
 // verbose latency-format, read from its "[hex-usecs] " column outwards:
 // the comm before it may hold blanks.
 TokenizeError tokenize_verbose_latency(std::string_view line, FtraceLine* out) {
-  size_t open = 0;
+  // The column comes after "%16s %7d %3d %d %08x %08lx ": within the first
+  // 96 bytes. Looked for there only, so that a long line of " [" costs no
+  // more than a short one.
+  const std::string_view head = line.substr(0, 96), near = line.substr(0, 96 + 20);
+  size_t open = 0, close = 0;
   for (size_t from = 0;; from = open + 1) {
-    open = line.find(" [", from);
+    open = head.find(" [", from);
     if (open == std::string_view::npos) return {"no [time] column", 0};
-    const size_t close = line.find("] ", open + 2);
-    if (close != std::string_view::npos && close - open >= 10 && all_hex(line.substr(open + 2, close - open - 2))) break;
+    close = near.find("] ", open + 2);  // 8 to 16 hex digits
+    if (close != std::string_view::npos && close - open >= 10 && close - open <= 18 &&
+        all_hex(line.substr(open + 2, close - open - 2)))
+      break;
   }
-  const size_t close = line.find("] ", open + 2);
   uint64_t usecs = 0;
   if (!parse_base(line.substr(open + 2, close - open - 2), 16, &usecs) || usecs > static_cast<uint64_t>(INT64_MAX / 1000))
     return {"[time] column out of range", open + 2};
