@@ -57,7 +57,8 @@ struct MeasuredRun {
 };
 
 // `ftlens ARGS` under /usr/bin/time: its own peak RSS, not the test's.
-MeasuredRun run_measured(const std::string& args) {
+// Unused in a sanitizer build, where the measuring tests are left out.
+[[maybe_unused]] MeasuredRun run_measured(const std::string& args) {
   const std::string rss = scratch("rss.txt");
   MeasuredRun m;
   m.run = shell("/usr/bin/time -f %M -o " + rss + " " + std::string(FTLENS_BINARY) + " " + args);
