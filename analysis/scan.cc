@@ -224,6 +224,14 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
   const int cap = max_scan_jobs();
   int jobs = options.jobs > 0 ? std::min(options.jobs, cap) : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   jobs = static_cast<int>(std::min<size_t>(static_cast<size_t>(jobs), std::max<size_t>(traces.size(), 1)));
+#if defined(__SANITIZE_ADDRESS__)
+  // GCC 12's AddressSanitizer takes no lock of its allocator around fork():
+  // a trace.dat reader child forked while another worker allocates can wait
+  // forever on the lock that worker held (seen in CI: the child stuck in
+  // asan's Mutex::Lock). A sanitizer build scans one trace at a time; the
+  // release build's glibc malloc is fork-safe.
+  jobs = 1;
+#endif
   // Traces side by side already keep the cores busy; one alone gets them.
   if (jobs > 1) analyze_options.text_threads = 1;
   std::vector<std::thread> pool;
