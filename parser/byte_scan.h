@@ -157,4 +157,12 @@ inline size_t skip_blanks(std::string_view s, size_t from) {
   return from;
 }
 
+// `s` without the spaces and tabs around it, nor a '\r' at its end (a line
+// of a file written on Windows).
+inline std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace ftlens

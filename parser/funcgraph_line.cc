@@ -16,12 +16,6 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 bool parse_small_int(std::string_view s, int32_t* out) {
   if (s.empty() || s.size() > 9) return false;
   int32_t v = 0;
@@ -35,7 +29,7 @@ bool parse_small_int(std::string_view s, int32_t* out) {
 
 // "bash-1977" -> comm "bash", pid 1977.
 bool split_task(std::string_view task, std::string_view* comm, int32_t* pid) {
-  task = trim(task);
+  task = trim_blanks(task);
   const size_t dash = task.rfind('-');
   if (dash == std::string_view::npos || dash == 0) return false;
   if (!parse_small_int(task.substr(dash + 1), pid)) return false;
@@ -54,11 +48,11 @@ bool is_mark(char c) {
 void split_retval(std::string_view inner, std::string_view* function, std::string_view* retval) {
   const size_t eq = inner.find('=');
   if (eq == std::string_view::npos) {
-    *function = trim(inner);
+    *function = trim_blanks(inner);
     return;
   }
-  *function = trim(inner.substr(0, eq));
-  *retval = trim(inner.substr(eq + 1));
+  *function = trim_blanks(inner.substr(0, eq));
+  *retval = trim_blanks(inner.substr(eq + 1));
 }
 
 // The text of "/* text */" (without the markers); a comment cut by the end
@@ -66,7 +60,7 @@ void split_retval(std::string_view inner, std::string_view* function, std::strin
 std::string_view comment_text(std::string_view comment) {
   comment.remove_prefix(2);
   if (comment.ends_with("*/")) comment.remove_suffix(2);
-  return trim(comment);
+  return trim_blanks(comment);
 }
 
 // After "secs.micros" and blanks, the '|' that ends the abstime column.
@@ -98,9 +92,9 @@ size_t after_cpu(std::string_view line, size_t i, int32_t* cpu) {
 }  // namespace
 
 bool parse_funcgraph_duration(std::string_view text, int64_t* ns) {
-  text = trim(text);
+  text = trim_blanks(text);
   if (!text.ends_with("us")) return false;
-  text = trim(text.substr(0, text.size() - 2));
+  text = trim_blanks(text.substr(0, text.size() - 2));
   const size_t dot = text.find('.');
   const std::string_view whole = text.substr(0, dot);
   const std::string_view frac = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
@@ -145,11 +139,11 @@ FuncgraphError tokenize_funcgraph_call(std::string_view text, FuncgraphLine* out
       return {};
     }
   }
-  std::string_view duration = trim(column);
+  std::string_view duration = trim_blanks(column);
   if (!duration.empty()) {
     if (is_mark(duration[0])) {
       out->mark = duration[0];
-      duration = trim(duration.substr(1));
+      duration = trim_blanks(duration.substr(1));
     }
     if (!parse_funcgraph_duration(duration, &out->duration_ns))
       return {"duration is not microseconds ('1.382 us')", static_cast<size_t>(duration.data() - text.data())};
@@ -159,7 +153,7 @@ FuncgraphError tokenize_funcgraph_call(std::string_view text, FuncgraphLine* out
   const size_t first = skip_blanks(text, call_at);
   const size_t indent = first - call_at;
   out->depth = indent >= 2 ? static_cast<uint32_t>((indent - 2) / 2) : 0;
-  const std::string_view call = trim(text.substr(call_at));
+  const std::string_view call = trim_blanks(text.substr(call_at));
   const size_t column_at = first;
   if (call.empty()) return {"function_graph line with no call after '|'", column_at};
 
@@ -170,7 +164,7 @@ FuncgraphError tokenize_funcgraph_call(std::string_view text, FuncgraphLine* out
   }
   if (call[0] == '}') {
     out->kind = FuncgraphLine::kReturn;
-    const std::string_view tail = trim(call.substr(1));
+    const std::string_view tail = trim_blanks(call.substr(1));
     if (tail.starts_with("/*")) split_retval(comment_text(tail), &out->function, &out->retval);
     else if (!tail.empty()) return {"text after '}' is not a comment", column_at + 1};
     return {};
@@ -188,7 +182,7 @@ FuncgraphError tokenize_funcgraph_call(std::string_view text, FuncgraphLine* out
     if (open == std::string_view::npos || open < paren) return {"call ends in '*/' with no '/*'", column_at};
     std::string_view ignored;
     split_retval(comment_text(body.substr(open)), &ignored, &out->retval);
-    body = trim(body.substr(0, open));
+    body = trim_blanks(body.substr(0, open));
   }
   if (!body.ends_with(';')) return {"call is neither 'name() {' nor 'name();'", column_at};
   out->kind = FuncgraphLine::kLeaf;
@@ -225,7 +219,7 @@ FuncgraphError tokenize_funcgraph_line(std::string_view line, FuncgraphLine* out
   // is funcgraph-proc's task.
   // A duration ends in "us" and an arrow holds '='; a task is "comm-pid"
   // (whose pid ends in a digit). The call parser reads the duration itself.
-  const std::string_view first = trim(rest.substr(0, bar));
+  const std::string_view first = trim_blanks(rest.substr(0, bar));
   const bool is_duration =
       first.empty() || first.ends_with("us") || find_byte(first, 0, '=') != first.size();
   std::string_view call = rest;

@@ -1,17 +1,13 @@
 #include "parser/latency_header.h"
 
+#include "parser/byte_scan.h"
+
 #include <charconv>
 #include <cstdint>
 
 namespace ftlens {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 // The decimal number `s` starts with (blanks before it skipped), and how
 // far it went; false when there is none.
@@ -28,7 +24,7 @@ bool leading_number(std::string_view s, Int* out, size_t* end) {
 // "__lock_task_sighand+0x2c/0x80" -> "__lock_task_sighand": the sym-offset
 // option prints offsets; the name is what the reader looks for.
 std::string_view symbol(std::string_view s) {
-  s = trim(s);
+  s = trim_blanks(s);
   return s.substr(0, s.find_first_of("+ "));
 }
 
@@ -37,7 +33,7 @@ std::string_view symbol(std::string_view s) {
 LatencyHeaderLine read_latency_header_line(std::string_view line) {
   LatencyHeaderLine out;
   if (!line.starts_with('#')) return out;
-  const std::string_view body = trim(line.substr(1));
+  const std::string_view body = trim_blanks(line.substr(1));
   if (const size_t at = body.find(" latency trace v"); at != std::string_view::npos && at > 0 &&
                                                       body.find(' ') == at) {
     out.kind = LatencyHeaderLine::kTitle;

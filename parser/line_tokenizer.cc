@@ -23,12 +23,6 @@ namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 // Pids and CPU numbers, twice per line: a plain digit loop is several times
 // cheaper than from_chars here.
 bool parse_int(std::string_view s, int32_t* out) {
@@ -114,10 +108,10 @@ TokenizeError split_general_head(std::string_view line, size_t first, FtraceLine
   if (!head.empty() && head.back() == ')') {
     size_t open = head.rfind('(');
     if (open == std::string_view::npos) return {"unbalanced ')' in tgid column", first + head.size() - 1};
-    std::string_view tgid = trim(head.substr(open + 1, head.size() - open - 2));
+    std::string_view tgid = trim_blanks(head.substr(open + 1, head.size() - open - 2));
     if (!tgid.empty() && tgid.front() != '-' && !parse_int(tgid, &out->tgid))
       return {"tgid column is not a number", first + open + 1};
-    head = trim(head.substr(0, open));
+    head = trim_blanks(head.substr(0, open));
   }
   if (TokenizeError err = split_comm_pid(line, head, "expected comm-pid before [cpu]", out)) return err;
   if (!parse_int(line.substr(bracket + 1, *close - bracket - 1), &out->cpu)) return {"cpu is not a number", bracket + 1};
@@ -264,7 +258,7 @@ TokenizeError tokenize_latency_line(std::string_view line, FtraceLine* out, bool
     if (!parse_int(cpu_flags.substr(0, digits), &out->cpu)) return {"cpu is not a number", tok_start};
     out->irq_flags = cpu_flags.substr(digits);
 
-    std::string_view head = trim(line.substr(0, tok_start));
+    std::string_view head = trim_blanks(line.substr(0, tok_start));
     if (TokenizeError err = split_comm_pid(line, head, "expected comm-pid before the cpu", out)) return err;
     out->tgid = -1;
     out->timestamp = line.substr(ts_start, ts_end - ts_start);
@@ -336,7 +330,7 @@ TokenizeError tokenize_raw_or_hex(std::string_view line, FtraceLine* out) {
   out->timestamp_ns = ns;
   out->timestamp_digits = 9;
   out->event_name = "uninterpreted";
-  out->payload = trim(line.substr(rest));
+  out->payload = trim_blanks(line.substr(rest));
   out->uninterpreted = true;
   return {};
 }
@@ -376,7 +370,7 @@ TokenizeError tokenize_verbose_latency(std::string_view line, FtraceLine* out) {
   if (!parse_int(cols[0], &out->pid) || !parse_int(cols[1], &out->cpu) || !parse_base(cols[2], 10, &flag_bits) ||
       !all_hex(cols[3]) || !all_hex(cols[4]) || out->pid < 0 || out->cpu < 0)
     return {"expected pid, cpu, flags, preempt count and index before the [time] column", 0};
-  out->comm = trim(line.substr(0, end));
+  out->comm = trim_blanks(line.substr(0, end));
   out->tgid = -1;
   out->irq_flags = {};
   out->kernel_flag_bits = static_cast<int32_t>(flag_bits & 0xff);
@@ -403,14 +397,14 @@ bool strip_printk_prefix(std::string_view* line, std::string_view* stamp_out) {
   if (s.empty() || s[0] != '[') return false;
   size_t close = s.find(']');
   if (close == std::string_view::npos || close > 24) return false;
-  std::string_view stamp = trim(s.substr(1, close - 1));
+  std::string_view stamp = trim_blanks(s.substr(1, close - 1));
   if (stamp.empty() || !is_digit(stamp[0]) || stamp.find('.') == std::string_view::npos) return false;
   if (stamp_out) *stamp_out = stamp;
   s.remove_prefix(close + 1);
   if (!s.empty() && s[0] == ' ') s.remove_prefix(1);
   // Newer kernels add a caller id: "[    T1] " or "[  C3] ".
   if (s.size() > 2 && s[0] == '[' && (s.find(']') < 10)) {
-    std::string_view id = trim(s.substr(1, s.find(']') - 1));
+    std::string_view id = trim_blanks(s.substr(1, s.find(']') - 1));
     if (!id.empty() && (id[0] == 'T' || id[0] == 'C')) {
       s.remove_prefix(s.find(']') + 1);
       if (!s.empty() && s[0] == ' ') s.remove_prefix(1);

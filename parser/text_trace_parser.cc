@@ -79,12 +79,6 @@ size_t first_non_blank(std::string_view line) {
   return first == line.size() ? std::string_view::npos : first;
 }
 
-std::string_view trim_view(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
 bool is_high(char c) { return static_cast<unsigned char>(c) >= 0x80; }
 
 // Columns the tokenizer took although a pasted line's Unicode space or tab
@@ -221,7 +215,7 @@ bool FtraceTextParser::handle_marker(std::string_view line) {
     std::string_view cpu = line.substr(4, lost - 4);
     std::string_view count = line.substr(lost + 7);
     if (!parse_whole(cpu, &marker.cpu)) return false;
-    if (trim_view(count) == "EVENTS]") {
+    if (trim_blanks(count) == "EVENTS]") {
       // The kernel prints this when its lost count is unknown: a hole of
       // unknown size, as number 0 (the model opens a gap all the same).
       marker.number = 0;
@@ -394,7 +388,7 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
       parse_whole(n, &info_.declared_cpus);
     }
     if (line.starts_with("# tracer: ")) {
-      info_.tracer = std::string(trim_view(line.substr(10)));
+      info_.tracer = std::string(trim_blanks(line.substr(10)));
       if (info_.tracer == "function_graph") info_.function_graph = true;
       latency_max_ = Event{};  // a new recording's header
       latency_pending_ = false;
@@ -527,7 +521,7 @@ void FtraceTextParser::hand_on_latency_max() {
 void FtraceTextParser::handle_stack_frame(std::string_view frame) {
   ++info_.stack_frame_lines;
   if (!stack_open_) return;  // the model counts frames with no stack line; nothing to attach to here
-  frame = trim_view(frame);
+  frame = trim_blanks(frame);
   // trace-cmd report adds the address: "=> do_exit (ffffffff8108a5b4)".
   if (size_t paren = frame.find(" ("); paren != std::string_view::npos && !frame.starts_with("<")) frame = frame.substr(0, paren);
   Event e;
@@ -621,7 +615,7 @@ void FtraceTextParser::handle_funcgraph_line(std::string_view line) {
                          fg.comment.substr(0, colon).find_first_of(" (=") == std::string_view::npos;
       if (named) {
         name = fg.comment.substr(0, colon);
-        payload = trim_view(fg.comment.substr(colon + 2));
+        payload = trim_blanks(fg.comment.substr(colon + 2));
         e.name = intern_event_name(name, &e.type);
       } else {
         e.name = print_name_;
