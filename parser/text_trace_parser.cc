@@ -816,6 +816,9 @@ void FtraceTextParser::take_lone_event(const Event& event, LoneLine how) {
     ++info_.malformed_payloads;
     report(how.column, kBadPayload);
   }
+  // A written-text event deferred before this one (a print holding a tab)
+  // is ended by this event, as in handle_trace_line().
+  note_text_write(event);
   ++info_.events;
   if (event.type == EventType::kUninterpreted) ++info_.uninterpreted_payloads;
   note_stack_head(event);

@@ -270,3 +270,22 @@ TEST_CASE("chunks.pasted lines, and lines whose first byte is high but no blank,
   check_same(plain, chunked);
   CHECK(plain.info.events == 1 + 3 * 3000);
 }
+
+TEST_CASE("chunks.an event parsed on the other thread ends a print that holds a tab, as one thread ends it") {
+  // The print is left to the counting parser (its tab), the events after it
+  // are not; a line that no parse reads, after them, is a skipped line and
+  // not a line of the print's text on either path.
+  std::string body;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string t = std::to_string(100 + i);
+    body += "  sh-1 [001] ..... " + t + ".000001: tracing_mark_write: B|1|step\tone\n";
+    body += "  sh-1 [001] d..2. " + t + ".000002: sched_waking: comm=p pid=9 prio=120 target_cpu=001\n";
+    body += "  sh-1 [001] ..... " + t + ".00000x: damaged line\n";
+  }
+  Parsed plain, chunked;
+  parse_plainly(kHead + body, plain);
+  parse_in_chunks(kHead, body, 2, chunked, 700);
+  check_same(plain, chunked);
+  CHECK(plain.info.skipped_lines == 2000);
+  CHECK(plain.info.print_continuation_lines == 0);
+}
