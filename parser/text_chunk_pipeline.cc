@@ -128,18 +128,27 @@ void parse_chunk(Chunk& chunk, ParseContext& context) {
 StrId to_trace(const std::vector<StrId>& map, StrId id) { return id < map.size() ? map[id] : kNoStr; }
 
 // In input order, on the calling thread: what `chunk` holds goes to the
-// counting parser as if it had parsed the lines itself.
-void hand_over(Chunk& chunk, ParseContext& context, FtraceTextParser& counting, StringPool& pool) {
+// counting parser as if it had parsed the lines itself. A deferred line
+// after which lines are no longer independent (`# tracer: function_graph`
+// in the middle of a trace) ends that: the rest of the chunk is fed to the
+// counting parser as text, and false returned.
+bool hand_over(Chunk& chunk, ParseContext& context, FtraceTextParser& counting, StringPool& pool) {
   size_t deferred = 0, bad = 0, named = 0, targets = 0;
   auto deferred_lines_before = [&](size_t event) {
     for (; deferred < chunk.deferred.size() && chunk.deferred[deferred].before_event == event; ++deferred) {
       const Chunk::Deferred& d = chunk.deferred[deferred];
       counting.take_deferred_line(std::string_view(chunk.bytes.data() + d.offset, d.length));
+      if (!counting.lines_independent()) {
+        const size_t rest = std::min<size_t>(chunk.size, size_t{d.offset} + d.length + 1);
+        counting.feed(std::string_view(chunk.bytes.data() + rest, chunk.size - rest));
+        return false;
+      }
     }
+    return true;
   };
   std::vector<StrId>& map = context.to_trace_pool;
   for (size_t i = 0; i < chunk.events.size(); ++i) {
-    deferred_lines_before(i);
+    if (!deferred_lines_before(i)) return false;
     if (named < chunk.named.size() && chunk.named[named].event == i) {
       // In the order the parsing thread met them, which is the order the
       // counting parser would have: the trace's ids come out the same.
@@ -160,7 +169,7 @@ void hand_over(Chunk& chunk, ParseContext& context, FtraceTextParser& counting, 
       how = {LoneLine::kBadPayload, chunk.bad_payloads[bad++].column};
     counting.take_lone_event(e, how);
   }
-  deferred_lines_before(chunk.events.size());
+  return deferred_lines_before(chunk.events.size());
 }
 
 ssize_t feed_plainly(ByteSource& source, FtraceTextParser& counting, size_t chunk_bytes) {
@@ -188,8 +197,13 @@ class ChunkRing {
       Chunk& head = slot(handed_);
       if (handed_ < read_ && head.parsed) {
         lock.unlock();
-        hand_over(head, *contexts[head.parsed_by], counting, pool);
+        const bool text_only = text_only_;
+        if (text_only) counting.feed(std::string_view(head.bytes.data(), head.size));
+        const bool independent = text_only || hand_over(head, *contexts[head.parsed_by], counting, pool);
         lock.lock();
+        // What is read from now on is the counting parser's alone: the
+        // chunks already read go to it as text, no more are read here.
+        if (!independent) text_only_ = true;
         ++handed_;
         changed();  // a slot is free
       } else if (Chunk* chunk = read_next(lock)) {
@@ -235,11 +249,12 @@ class ChunkRing {
     if (changes_.load(std::memory_order_relaxed) == seen) wake_.wait(lock);
   }
   bool long_line() const { return long_line_; }
+  bool text_only() const { return text_only_; }
   std::string& partial() { return partial_; }
 
  private:
   Chunk& slot(uint64_t seq) { return chunks_[seq % kChunksInFlight]; }
-  bool reading_done() const { return status_ <= 0 || long_line_; }
+  bool reading_done() const { return status_ <= 0 || long_line_ || text_only_; }
 
   // Under the lock: the next chunk of whole lines, or null when there is no
   // free slot, nothing more to read or the other thread is reading. The read
@@ -301,6 +316,7 @@ class ChunkRing {
   const size_t chunk_bytes_;
   ssize_t status_ = 1;
   bool long_line_ = false;
+  bool text_only_ = false;  // lines stopped being independent: the plain loop reads the rest
   bool reading_ = false;  // a thread is reading the next chunk (it alone uses partial_)
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -328,7 +344,7 @@ ssize_t feed_text_in_chunks(ByteSource& source, FtraceTextParser& counting, Stri
   }
   ring.run_handing_over(*contexts[0], contexts, counting, pool);
   for (std::thread& t : helpers) t.join();
-  if (!ring.long_line()) return ring.status();
+  if (!ring.long_line() && !(ring.text_only() && ring.status() > 0)) return ring.status();
   counting.feed(ring.partial());
   return feed_plainly(source, counting, chunk_bytes);
 }

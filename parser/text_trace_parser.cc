@@ -389,7 +389,10 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
     }
     if (line.starts_with("# tracer: ")) {
       info_.tracer = std::string(trim_blanks(line.substr(10)));
-      if (info_.tracer == "function_graph") info_.function_graph = true;
+      // Several recordings in one file (`cat`): the lines read as the last
+      // header's tracer prints them.
+      funcgraph_lines_ = info_.tracer == "function_graph";
+      if (funcgraph_lines_) info_.function_graph = true;
       latency_max_ = Event{};  // a new recording's header
       latency_pending_ = false;
     }
@@ -399,7 +402,7 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
   if (latency_pending_) hand_on_latency_max();
   if ((line[first] == 'C' || line[first] == '#') && handle_marker(line.substr(first))) return;
   if (line[first] == '=' && first + 1 < line.size() && line[first + 1] == '>') return handle_stack_frame(line.substr(first + 2));
-  if (info_.function_graph) return handle_funcgraph_line(line);
+  if (funcgraph_lines_) return handle_funcgraph_line(line);
 
   Event event;
   FtraceLine cols;
@@ -423,7 +426,7 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
     // A function_graph trace without its header (cut, or in a dump) shows
     // itself by its first line.
     if (info_.events == 0 && looks_like_funcgraph_line(line)) {
-      info_.function_graph = true;
+      info_.function_graph = funcgraph_lines_ = true;
       return handle_funcgraph_line(line);
     }
     skip_line(line, verdict.column, verdict.reason);
@@ -758,7 +761,7 @@ bool FtraceTextParser::lines_independent() const {
   // function_graph lines lean on the lines before them (the task, the
   // times of open calls): one parser reads them in order.
   return (mode_ == Mode::kKernel || mode_ == Mode::kReport) && info_.fraction_digits >= 0 && !in_long_line_ &&
-         !info_.function_graph;
+         !funcgraph_lines_;
 }
 
 std::string FtraceTextParser::take_partial_line() {

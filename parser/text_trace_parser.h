@@ -138,6 +138,9 @@ class FtraceTextParser {
   bool stack_open_ = false;
   uint32_t stack_frames_ = 0;
 
+  // The lines since the last `# tracer:` header (or a headerless first
+  // line) are function_graph's.
+  bool funcgraph_lines_ = false;
   // function_graph: what each CPU's lines do not repeat.
   struct FuncgraphCpu {
     int32_t pid = -1;

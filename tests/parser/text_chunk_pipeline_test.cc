@@ -289,3 +289,30 @@ TEST_CASE("chunks.an event parsed on the other thread ends a print that holds a 
   CHECK(plain.info.skipped_lines == 2000);
   CHECK(plain.info.print_continuation_lines == 0);
 }
+
+TEST_CASE("chunks.a function_graph header in the middle of a trace leaves the rest to one parser, read as one thread reads it") {
+  // Two recordings in one file, the second of the function_graph tracer: its
+  // lines are not independent (the task and the open calls come from the
+  // lines before), so they must not be parsed as event lines on the other
+  // thread.
+  std::string body;
+  for (int i = 0; i < 1500; ++i)
+    body += "  sh-1 [001] d..2. " + std::to_string(100 + i) + ".000002: sched_waking: comm=p pid=9 prio=120 target_cpu=001\n";
+  body += "# tracer: function_graph\n#\n# CPU  DURATION                  FUNCTION CALLS\n# |     |   |                     |   |   |   |\n";
+  for (int i = 0; i < 1500; ++i) {
+    body += " 1)               |  do_work" + std::to_string(i % 7) + "() {\n";
+    body += " 1)   0.500 us    |    leaf();\n";
+    body += " 1)   1.500 us    |  }\n";
+    // What a function_graph parse cannot read: it must be skipped on both paths.
+    if (i % 100 == 0) body += "  sh-1 [001] d..2. 200.000002: sched_waking: comm=p pid=9 prio=120 target_cpu=001\n";
+  }
+  for (const size_t chunk_bytes : {size_t{700}, size_t{4096}, kTextChunkBytes}) {
+    Parsed plain, chunked;
+    parse_plainly(kHead + body, plain);
+    parse_in_chunks(kHead, body, 2, chunked, chunk_bytes);
+    check_same(plain, chunked);
+    CHECK(chunked.status == 0);
+    CHECK(plain.info.function_graph);
+    CHECK(plain.info.skipped_lines == 15);
+  }
+}

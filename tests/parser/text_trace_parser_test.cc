@@ -492,3 +492,22 @@ TEST_CASE("parser.trace-cmd report's funcgraph_entry and funcgraph_exit read as 
   CHECK(sink.events[2].type == EventType::kFuncReturn);
   CHECK(sink.events[2].number == 12400);
 }
+
+TEST_CASE("text parser.a nop recording after a function_graph one in the same file is read as event lines again") {
+  const std::string text =
+      "# tracer: function_graph\n#\n"
+      " 1)   0.500 us    |  leaf();\n"
+      "# tracer: nop\n#\n"
+      "  sh-1 [001] d..2. 200.000002: sched_waking: comm=p pid=9 prio=120 target_cpu=001\n";
+  StringPool pool;
+  Collect sink;
+  FtraceTextParser parser(pool, sink);
+  parser.feed(text);
+  parser.finish();
+  CHECK(parser.info().skipped_lines == 0);
+  CHECK(parser.info().function_graph);
+  CHECK(parser.info().tracer == "nop");
+  REQUIRE(!sink.events.empty());
+  CHECK(sink.events.back().type == EventType::kSchedWaking);
+  CHECK(parser.lines_independent());
+}
