@@ -202,14 +202,9 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
         one.perfetto_path = (fs::path(options.perfetto_dir) /
                              (std::to_string(i + 1) + "-" + fs::path(traces[i]).filename().string() + ".perfetto.json")).string();
       }
-      AnalyzeOutcome outcome = analyze(one);
       ScanEntry& entry = entries[i];
-      entry.path = traces[i];
-      entry.ok = outcome.ok;
-      entry.error = outcome.error;
-      entry.result = std::move(outcome.result);
-      if (outcome.ok) entry.perfetto = one.perfetto_path;
-      bytes += entry.result.bytes;
+      entry = options.in_process ? analyze_scan_entry(one, fingerprint) : analyze_scan_entry_in_child(one, fingerprint);
+      bytes += entry.bytes;
       const size_t finished = ++done;
       if (options.progress) {
         std::lock_guard lock(progress_mutex);
@@ -301,13 +296,13 @@ ScanOutcome scan_to_report(const ScanOptions& options, const std::optional<Shard
   if (!workers.refused.empty())
     out.notice = "scan: the system refused a thread (" + workers.refused + "): " + std::to_string(workers.started) +
                  " of " + std::to_string(workers.asked) + " workers analyzed the traces";
-  std::vector<ScannedTrace> scanned;
-  for (const auto& e : entries) scanned.push_back({e.path, e.ok, e.error, e.ok ? &e.result : nullptr, e.perfetto});
+  nlohmann::ordered_json trace_entries = nlohmann::ordered_json::array();
+  for (const ScanEntry& e : entries) trace_entries.push_back(e.entry);
   nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
   // Every shard walks the whole tree: each part lists every skipped file,
   // and the merge keeps one copy.
   for (const SkippedFile& s : found_traces.skipped) skipped.push_back({{"path", s.path}, {"reason", s.reason}});
-  out.report = build_scan_report(scanned, std::move(skipped), fingerprint, baseline);
+  out.report = assemble_scan_report(std::move(trace_entries), std::move(skipped), baseline);
   if (shard)
     out.report["shard"] = {{"index", shard->index}, {"count", shard->count}, {"found", found}, {"positions", std::move(positions)}};
   return out;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analysis/analyze.h"
+#include "analysis/scan_worker.h"
 #include "analysis/shard.h"
 
 namespace ftlens {
@@ -18,15 +19,13 @@ struct ScanOptions {
   AnalyzeOptions analyze;          // detector options shared by every trace
   bool progress = false;           // progress line on stderr
   std::string perfetto_dir;        // write each trace's Perfetto JSON here ("" none)
+  // Each trace is analyzed in a process of its own, so that a crash on one
+  // (ftlens's or a library's) is that trace's failed entry. In this process
+  // instead: for debugging ftlens itself; the first crash ends the scan.
+  bool in_process = false;
 };
 
-struct ScanEntry {
-  std::string path;
-  bool ok = false;
-  std::string error;
-  AnalysisResult result;
-  std::string perfetto;  // the trace's Perfetto JSON, when written
-};
+using ScanEntry = ScanWorkerResult;  // the trace's report entry and its size
 
 // What a scan looked at and did not analyze, and why: "not a trace: binary
 // data", "too small: 2 events", "unreadable: Permission denied".

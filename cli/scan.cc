@@ -77,6 +77,9 @@ Command add_scan_command(CLI::App& app) {
   command->add_option("--html", outputs.html, "write a static HTML summary here (sortable tables)");
   command->add_option("--perfetto-dir", options.perfetto_dir, "write each trace's Perfetto JSON here; the HTML links to them");
   command->add_option("--baseline", outputs.baseline, "a previous scan report: say what is new, fixed, still present");
+  command->add_flag("--in-process", options.in_process,
+                    "analyze the traces in this process, not one child process each (for debugging ftlens: the first "
+                    "crash ends the scan)");
   add_scan_fail_on(command, &outputs.fail_on);
   add_detector_settings(command, &options.analyze.sets, &options.analyze.config_path);
   command->add_option("--shard", args->shard,

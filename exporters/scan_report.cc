@@ -155,13 +155,6 @@ Json assemble_scan_report(Json entries, Json skipped, const nlohmann::json* base
   return report;
 }
 
-Json build_scan_report(const std::vector<ScannedTrace>& traces, Json skipped,
-                       const std::function<std::string(const Finding&)>& fingerprint, const nlohmann::json* baseline) {
-  Json entries = Json::array();
-  for (const ScannedTrace& t : traces) entries.push_back(scan_entry(t, fingerprint));
-  return assemble_scan_report(std::move(entries), std::move(skipped), baseline);
-}
-
 std::string build_junit(const Json& report, Severity fail_at) {
   size_t failures = 0, errors = 0;
   std::string cases;

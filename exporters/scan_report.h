@@ -33,10 +33,6 @@ nlohmann::ordered_json scan_entry(const ScannedTrace& trace, const std::function
 // `ftlens merge` builds the same report from the entries of shard reports.
 nlohmann::ordered_json assemble_scan_report(nlohmann::ordered_json entries, nlohmann::ordered_json skipped,
                                             const nlohmann::json* baseline);
-// Both steps at once.
-nlohmann::ordered_json build_scan_report(const std::vector<ScannedTrace>& traces, nlohmann::ordered_json skipped,
-                                         const std::function<std::string(const Finding&)>& fingerprint,
-                                         const nlohmann::json* baseline);
 // Ok when `skipped` is a list of {"path": string, "reason": string}, as a
 // scan report's "skipped" is; else kBadInput saying what is wrong.
 Status check_skipped_list(const nlohmann::json& skipped);

@@ -23,6 +23,7 @@
 
 #include "parser/event_wire.h"
 #include "parser/string_pool.h"
+#include "util/fd_io.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define FTLENS_ISOLATED_ASAN 1
@@ -182,17 +183,7 @@ bool decode(std::string_view bytes, TraceDatResult* r) {
   return in.ok();
 }
 
-bool write_all(const char* data, size_t size, void* context) {
-  const int fd = *static_cast<int*>(context);
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
+bool write_all(const char* data, size_t size, void* context) { return write_fully(*static_cast<int*>(context), data, size); }
 
 struct ChildPhase {
   SharedState* shared;

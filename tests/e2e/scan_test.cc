@@ -118,6 +118,49 @@ TEST_CASE("scan.a trace.dat that crashes libtraceevent is one failed entry; the 
   }
 }
 
+TEST_CASE("scan.a crash of ftlens's own code on one trace is that trace's failed entry, saying so; the scan goes on") {
+  // Each trace is analyzed in a process of its own. No input crashes
+  // ftlens on purpose, so the test makes the worker for one file die of
+  // SIGSEGV (FTLENS_SCAN_TEST_CRASH, read by the worker only).
+  const std::string dir = scratch("night_with_our_crash");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(kTraces + "/real_small_v7.dat", dir + "/a_before.dat");
+  fs::copy_file(kTraces + "/derived_seed000_stuck_work_cpu1.txt", dir + "/b_crashes.txt");
+  fs::copy_file(kTraces + "/real_light30.txt", dir + "/c_after.txt");
+  const std::string report = scratch("scan_our_crash.json"), junit = scratch("scan_our_crash.xml");
+  for (const char* jobs : {"1", "2"}) {
+    Run r = run_ftlens(std::string("scan ") + dir + " -j " + jobs + " --report " + report + " --junit " + junit, "",
+                       "FTLENS_SCAN_TEST_CRASH=b_crashes.txt");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("FAILED  " + dir + "/b_crashes.txt: ftlens crashed (SIGSEGV) on this file: a bug, please report it") !=
+          std::string::npos);
+    json j = read_json(report);
+    CHECK(j["scan"]["traces"] == 3);
+    CHECK(j["scan"]["failed"] == 1);
+    CHECK((*trace_entry(j, "b_crashes.txt"))["ok"] == false);
+    CHECK((*trace_entry(j, "a_before.dat"))["input"]["events"] == 285);
+    CHECK((*trace_entry(j, "c_after.txt"))["ok"] == true);
+    CHECK(slurp(junit).find("ftlens crashed (SIGSEGV) on this file") != std::string::npos);
+  }
+  // Analyzed in the scan's own process, the same file is analyzed (the
+  // crash is the worker's only) and the report is the same but for it.
+  Run r = run_ftlens("scan " + dir + " --in-process --report " + scratch("scan_in_process.json"), "",
+                     "FTLENS_SCAN_TEST_CRASH=b_crashes.txt");
+  REQUIRE(r.exit_code == 0);
+  json in_process = read_json(scratch("scan_in_process.json"));
+  CHECK(in_process["scan"]["failed"] == 0);
+  CHECK(*trace_entry(in_process, "c_after.txt") == *trace_entry(read_json(report), "c_after.txt"));
+}
+
+TEST_CASE("scan.a trace analyzed in a worker process gives the entry it gives in the scan's own process") {
+  const std::string dir = make_archive("night_isolated_vs_not");
+  REQUIRE(run_ftlens("scan " + dir + " --report " + scratch("scan_children.json")).exit_code == 0);
+  REQUIRE(run_ftlens("scan " + dir + " --in-process --report " + scratch("scan_same_process.json")).exit_code == 0);
+  CHECK(read_json(scratch("scan_children.json")) == read_json(scratch("scan_same_process.json")));
+}
+
 TEST_CASE("scan.hostile trace.dat files are failed entries naming why, and the good traces around them are analyzed") {
   // One whose CPU count would make libtracecmd spin, one whose event formats
   // crash libtraceevent, one whose page size loses events (read, with a
