@@ -15,9 +15,10 @@
 #include "analysis/json_input.h"
 #include "exporters/scan_report.h"
 #include "parser/container_source.h"
-#include "parser/ftrace_line.h"
-#include "parser/kernel_log_reader.h"
 #include "parser/line_tokenizer.h"
+#include "parser/kernel_log_reader.h"
+#include "parser/string_pool.h"
+#include "parser/text_trace_parser.h"
 #include "parser/trace_reader.h"
 
 namespace ftlens {
@@ -31,15 +32,21 @@ constexpr size_t kSniffBytes = 64 * 1024;
 // the first 64 KiB (a banner, a pasted blob), up to the parser's own 1 MiB
 // line limit and then some.
 constexpr size_t kSniffLinesBytes = 4 * 1024 * 1024;
-// Prose can hold a line that happens to tokenize (a README quoting a trace);
-// a trace has them one after another.
+// Prose can hold a line that parses as an event (a README quoting a trace);
+// a trace has several.
 constexpr int kTraceLines = 3;
+
+// The sniffer's parse keeps nothing: it only counts.
+struct NoEvents final : EventSink {
+  void on_event(const Event&) override {}
+  void on_malformed(const ParseIssue&) override {}
+};
 
 std::string count_of(int n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
 
 // Why the file at `path` is not analyzed, or nullopt when its content looks
-// like a trace (a line that tokenizes, a trace.dat, a gzip/zstd wrapper, a
-// dmesg dump or systrace page).
+// like a trace (text in which the parser finds events, a trace.dat, a
+// gzip/zstd wrapper, a kernel log, a dmesg dump or systrace page).
 std::optional<std::string> why_not_a_trace(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return "unreadable: " + std::string(std::strerror(errno));
@@ -86,13 +93,18 @@ std::optional<std::string> why_not_a_trace(const fs::path& path) {
     }
     if (records >= kTraceLines) return std::nullopt;
   }
-  int trace_lines = 0;
-  size_t start = 0;
-  while (true) {
+  // The parser itself says whether the text holds events, in every form it
+  // reads (raw, hex, verbose, function_graph, report text...): a copy of
+  // its logic here would fall behind it.
+  StringPool strings;
+  NoEvents sink;
+  FtraceTextParser parser(strings, sink);
+  size_t start = 0, fed = 0;
+  while (parser.info().events < static_cast<uint64_t>(kTraceLines)) {
     size_t end = head.find('\n', start);
     if (end == std::string::npos) {
       // The rest of the line, or more lines, are further in the file.
-      if (head.size() >= kSniffLinesBytes || !in) break;
+      if (fed >= kSniffLinesBytes || !in) break;
       head.erase(0, start);
       start = 0;
       const size_t had = head.size();
@@ -102,16 +114,16 @@ std::optional<std::string> why_not_a_trace(const fs::path& path) {
       if (head.size() == had) break;  // a cut last line proves nothing
       continue;
     }
-    std::string_view line(head.data() + start, end - start);
+    std::string_view line(head.data() + start, end - start + 1);
     // A console log with an ftrace dump.
-    if (std::string_view text = line; strip_printk_prefix(&text) && text.starts_with("Dumping ftrace buffer:")) return std::nullopt;
-    FtraceLine cols;
-    bool usecs = false;
-    if (!line.starts_with("#") && (!tokenize_ftrace_line(line, &cols) || !tokenize_latency_line(line, &cols, &usecs)))
-      ++trace_lines;
-    if (trace_lines >= kTraceLines) return std::nullopt;
+    if (std::string_view text = line.substr(0, line.size() - 1); strip_printk_prefix(&text) && text.starts_with("Dumping ftrace buffer:"))
+      return std::nullopt;
+    parser.feed(line);
+    fed += line.size();
     start = end + 1;
   }
+  const int trace_lines = static_cast<int>(std::min<uint64_t>(parser.info().events, kTraceLines));
+  if (trace_lines >= kTraceLines) return std::nullopt;
   if (trace_lines > 0) return "too small: " + count_of(trace_lines, "event");
   if (records > 0) return "too small: " + count_of(records, "kernel log record");
   return "not a trace: text without trace lines";

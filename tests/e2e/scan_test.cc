@@ -462,6 +462,34 @@ TEST_CASE("scan.every file looked at and not analyzed is listed with its reason,
   CHECK(slurp(scratch("skipped_merged.json")) == slurp(report));
 }
 
+TEST_CASE("scan.finds every tracer's text by content: function_graph, raw, hex and verbose latency format, as analyze reads them") {
+  // The sniffer used to look for the default line format only and listed
+  // these as "not a trace: text without trace lines".
+  const std::string dir = scratch("night_tracer_forms");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::vector<std::string> forms = {"derived_funcgraph_light30_default.txt", "derived_funcgraph_light30_proc_abstime_tail.txt",
+                                          "derived_funcgraph_light30_retval.txt", "real_option_raw_sched.txt",
+                                          "real_option_hex_sched.txt", "real_latency_format_verbose_sched.txt"};
+  for (const std::string& f : forms) fs::copy_file(kTraces + "/" + f, dir + "/" + f);
+  fs::copy_file(kTraces + "/../README.md", dir + "/README.md");
+  const std::string report = scratch("tracer_forms.json");
+  Run r = run_ftlens("scan " + dir + " --report " + report);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = read_json(report);
+  CHECK(j["traces"].size() == forms.size());
+  for (const std::string& f : forms) {
+    INFO(f);
+    const json* entry = trace_entry(j, f);
+    REQUIRE(entry);
+    CHECK((*entry)["input"]["events"] == read_json_of_analyze(kTraces + "/" + f)["input"]["events"]);
+  }
+  // Prose that quotes a trace line or two is still not a trace.
+  REQUIRE(j["skipped"].size() == 1);
+  CHECK(j["skipped"][0]["path"] == dir + "/README.md");
+}
+
 TEST_CASE("scan.the sniffer looks past a first line longer than 64 KiB, as analyze does") {
   const std::string dir = scratch("night_long_first_line");
   fs::remove_all(dir);
