@@ -66,6 +66,7 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
   r.path = options.trace;
   static_cast<TraceInput&>(r) = std::move(read);
   pipeline.finish(r);
+  r.model_stats.add(ModelStat::names_not_kept, strings.not_kept());
   attach_stacks(r.findings, pipeline.model(), strings);
   if (r.declared_cpus > 0 && !r.cpus.empty() && r.cpus.back() >= r.declared_cpus) {
     std::string beyond;

@@ -34,7 +34,8 @@ namespace ftlens {
   F(pending_work_dropped, "wq-stall: work queued beyond the 65536 pending at once: not followed")                 \
   F(ipis_dropped, "ipi-unanswered: IPIs sent while 4096 waited for their CPU (the oldest was forgotten) or 65536 waited in all (the new one was not followed)") \
   F(kernel_reports_dropped, "kernel reports beyond the 256 kept per source (kernel log, console events) or the 512 kernel-report reads: not read")                      \
-  F(recordings_not_split, "events whose CPU went back by more than a second after 256 recordings already, read as part of the last one")
+  F(recordings_not_split, "events whose CPU went back by more than a second after 256 recordings already, read as part of the last one") \
+  F(names_not_kept, "lookups of names (comms, event names, symbols) beyond the 1048576 distinct ones kept: they read as '(name not kept)'")
 
 enum class ModelStat : uint8_t {
 #define FTLENS_STAT_ENUM(name, desc) name,
@@ -56,6 +57,7 @@ inline constexpr std::array kCapStats = {
     ModelStat::data_gaps_dropped,     ModelStat::recordings_not_split,  ModelStat::open_work_dropped,
     ModelStat::findings_folded,       ModelStat::d_state_tasks_dropped, ModelStat::contentions_dropped,
     ModelStat::pending_work_dropped,  ModelStat::ipis_dropped,          ModelStat::kernel_reports_dropped,
+    ModelStat::names_not_kept,
 };
 
 inline ModelStats add_stats(ModelStats a, const ModelStats& b) {

@@ -1,5 +1,6 @@
 #include "string_pool.h"
 
+#include <algorithm>  // clamp
 #include <cstdlib>  // calloc, free
 #include <cstring>  // memcpy
 #include <new>      // bad_alloc
@@ -10,8 +11,10 @@ namespace {
 constexpr size_t kChunkBytes = 64 * 1024;
 }
 
-StringPool::StringPool()
-    : segments_(static_cast<Entry**>(std::calloc(kMaxSegments, sizeof(Entry*)))), table_(1024) {
+StringPool::StringPool(size_t max_strings)
+    : segments_(static_cast<Entry**>(std::calloc(kMaxSegments, sizeof(Entry*)))),
+      table_(1024),
+      max_strings_(std::clamp<size_t>(max_strings, 2, kMaxSegments * kSegmentSize - 1)) {
   if (!segments_) throw std::bad_alloc();
   segments_[0] = new Entry[kSegmentSize];
   segments_[0][0] = Entry{"", 0};
@@ -49,7 +52,23 @@ StrId StringPool::intern_new(std::string_view text) {
   for (; table_[i].id != kNoStr; i = (i + 1) & mask)
     if (table_[i].hash == hash && view(table_[i].id) == text) return table_[i].id;
 
-  if (size_ == kMaxSegments * kSegmentSize) return kNoStr;
+  if (size_ >= max_strings_) return not_kept_id();
+  return store(text, i, hash);
+}
+
+// Beyond the cap: one id for them all, stored the first time (one entry
+// past the cap), never in the table (a real string of the same text keeps
+// its own id).
+StrId StringPool::not_kept_id() {
+  ++not_kept_;
+  if (not_kept_id_ != kNoStr) return not_kept_id_;
+  not_kept_id_ = store(kNotKeptText, table_.size(), 0);
+  return not_kept_id_;
+}
+
+// Copies `text` into the chunks and gives it the next id; `slot` is its
+// free table slot (for `hash`), or table_.size() for none.
+StrId StringPool::store(std::string_view text, size_t slot, uint32_t hash) {
   if (chunks_.empty() || chunk_used_ + text.size() > chunk_size_) {
     chunk_size_ = std::max(kChunkBytes, text.size());
     chunks_.push_back(std::make_unique_for_overwrite<char[]>(chunk_size_));
@@ -64,7 +83,8 @@ StrId StringPool::intern_new(std::string_view text) {
   if (!segment) segment = new Entry[kSegmentSize];
   segment[id & (kSegmentSize - 1)] = Entry{dst, text.size()};
   ++size_;
-  table_[i] = Slot{hash, id};
+  if (slot == table_.size()) return id;
+  table_[slot] = Slot{hash, id};
   if (size_ * 2 > table_.size()) grow_table();
   return id;
 }

@@ -18,7 +18,14 @@ namespace ftlens {
 
 class StringPool {
  public:
-  StringPool();
+  // Distinct strings kept by default: far more than a real trace names
+  // (comms, event names, kernel symbols: tens of thousands), few enough that
+  // a trace naming millions stays within the memory goal.
+  static constexpr size_t kDefaultMaxStrings = size_t{1} << 20;
+  // What every string beyond the cap reads as.
+  static constexpr std::string_view kNotKeptText = "(name not kept)";
+
+  explicit StringPool(size_t max_strings = kDefaultMaxStrings);
   ~StringPool();
   StringPool(const StringPool&) = delete;
   StringPool& operator=(const StringPool&) = delete;
@@ -37,12 +44,15 @@ class StringPool {
     return {e.data, e.size};
   }
   size_t size() const { return size_; }
+  // Lookups of strings the pool had no room for (each read as kNotKeptText;
+  // a string repeated at once is counted once).
+  uint64_t not_kept() const { return not_kept_; }
+  bool is_not_kept(StrId id) const { return id == not_kept_id_ && id != kNoStr; }
 
  private:
   static constexpr unsigned kSegmentBits = 12;
   static constexpr size_t kSegmentSize = size_t{1} << kSegmentBits;
-  // 2^26 ids; a trace with more distinct strings than that is hostile, and
-  // its further strings all read as empty rather than grow without bound.
+  // 2^26 ids at most, whatever the cap asked.
   static constexpr size_t kMaxSegments = 16384;
 
   // Trivial, so that a new segment is not written before it is used: every
@@ -107,6 +117,8 @@ class StringPool {
   }
 
   StrId intern_new(std::string_view text);
+  StrId store(std::string_view text, size_t slot, uint32_t hash);
+  StrId not_kept_id();
   static uint32_t hash_of(std::string_view text);
   void grow_table();
 
@@ -123,6 +135,9 @@ class StringPool {
   // Open addressing, linear probing, at most half full.
   std::vector<Slot> table_;
   std::array<Recent, kRecentSlots> recent_{};
+  size_t max_strings_;
+  uint64_t not_kept_ = 0;
+  StrId not_kept_id_ = kNoStr;
 };
 
 }  // namespace ftlens

@@ -189,17 +189,27 @@ void FtraceTextParser::report(size_t column, const char* reason) {
   sink_.on_malformed(ParseIssue{info_.lines, column, reason});
 }
 
+namespace {
+
+EventType type_of_event_name(std::string_view name) {
+  // trace-cmd report prints function_graph records as these two events;
+  // which of entry and leaf it is, the payload says.
+  if (name == "funcgraph_entry") return EventType::kFuncEntry;
+  if (name == "funcgraph_exit") return EventType::kFuncReturn;
+  return event_type_from_name(name);
+}
+
+}  // namespace
+
 StrId FtraceTextParser::intern_event_name(std::string_view name, EventType* type) {
   const StrId id = pool_.intern(name);
-  NameSlot& slot = name_cache_[id % name_cache_.size()];
-  if (slot.id != id) {
-    EventType found = event_type_from_name(name);
-    // trace-cmd report prints function_graph records as these two events;
-    // which of entry and leaf it is, the payload says.
-    if (name == "funcgraph_entry") found = EventType::kFuncEntry;
-    else if (name == "funcgraph_exit") found = EventType::kFuncReturn;
-    slot = NameSlot{id, found};
+  // Names beyond the pool's cap share one id: their type is their own.
+  if (pool_.is_not_kept(id)) {
+    *type = type_of_event_name(name);
+    return id;
   }
+  NameSlot& slot = name_cache_[id % name_cache_.size()];
+  if (slot.id != id) slot = NameSlot{id, type_of_event_name(name)};
   *type = slot.type;
   return id;
 }
@@ -794,6 +804,10 @@ LoneLine FtraceTextParser::parse_lone_line(std::string_view line, Event* event) 
   // costs a byte test per byte and defers nothing on them.
   for (const char c : line)
     if (is_high(c) || c == '\t') return {LoneLine::kDefer, 0};
+  // This parser's pool only maps names to the trace's: past this many, the
+  // counting parser names them itself, so that a trace of millions of
+  // distinct names costs one pool, not one per thread.
+  if (pool_.size() >= kMaxLoneParseStrings) return {LoneLine::kDefer, 0};
   FtraceLine cols;
   int fraction_digits = 0;
   const LineVerdict verdict = parse_event_line(line, event, &cols, &fraction_digits);

@@ -33,6 +33,9 @@ struct LoneLine {
 class FtraceTextParser {
  public:
   static constexpr size_t kMaxLineBytes = 1 << 20;
+  // The strings a parsing thread's own pool names before it leaves every
+  // further line to the counting parser (parse_lone_line).
+  static constexpr size_t kMaxLoneParseStrings = 1 << 16;
 
   FtraceTextParser(StringPool& pool, EventSink& sink);
 

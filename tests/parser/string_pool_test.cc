@@ -49,3 +49,20 @@ TEST_CASE("string pool.texts with zero bytes and long texts are kept whole") {
   CHECK(pool.view(pool.intern(long_text)) == long_text);
   CHECK(pool.intern(long_text) == pool.intern(std::string(300, 'x')));
 }
+
+TEST_CASE("string pool.beyond its cap every new text reads as the placeholder, is counted, and the kept texts keep their ids") {
+  StringPool pool(100);
+  std::vector<StrId> kept;
+  for (int i = 1; i < 100; ++i) kept.push_back(pool.intern("comm" + std::to_string(i)));
+  CHECK(pool.size() == 100);
+  CHECK(pool.not_kept() == 0);
+  const StrId beyond = pool.intern("comm-beyond-1");
+  CHECK(pool.view(beyond) == StringPool::kNotKeptText);
+  CHECK(pool.is_not_kept(beyond));
+  CHECK(pool.intern("comm-beyond-2") == beyond);
+  CHECK(pool.not_kept() == 2);
+  CHECK(pool.size() == 101);  // the placeholder alone is stored past the cap
+  for (int i = 1; i < 100; ++i) CHECK(pool.intern("comm" + std::to_string(i)) == kept[static_cast<size_t>(i - 1)]);
+  CHECK(!pool.is_not_kept(kept.front()));
+  CHECK(!pool.is_not_kept(ftlens::kNoStr));
+}
