@@ -56,6 +56,9 @@ def write(shape, count, out):
                            f" ==> next_comm=swapper/{cpu} next_pid=0 next_prio=120"))
         elif shape == "ipi":
             out.write(line("sender", 10, 0, ns, "ipi_send_cpu: cpu=1 callsite=hostile_send+0x0/0x10 callback=0x0"))
+            # CPU 1 runs (its IPIs are judged), never the IPIs.
+            if i % 100 == 0:
+                out.write(line("busy", 20, 1, ns, "sched_waking: comm=x pid=5 prio=120 target_cpu=001"))
         elif shape == "contention":
             out.write(line("waiter", pid, cpu, ns, f"contention_begin: {0x20000000 + i:016x} (flags=SPIN|MUTEX)"))
         ns += step

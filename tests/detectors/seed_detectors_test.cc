@@ -2,6 +2,8 @@
 // exactly the behaviour at stake.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include <string>
 
 #include "run_detectors.h"
@@ -200,5 +202,26 @@ TEST_CASE("lock-contention.a waiter that never gets the lock is reported with th
   CHECK(found[0].severity == Severity::kError);
   CHECK(found[0].details["lock"] == "0x63352138");
   CHECK(found[0].details["other_waiters_total"] == 1);
+}
+
+TEST_CASE("lock-contention.a task whose contention_end was lost and that waits on another lock is counted with that lock's waiters only") {
+  DetectorRun run("lock-contention");
+  auto& found = run.run("  a-1 [000] ...1. 1.000000: contention_begin: 00000000000000aa (flags=SPIN)\n"
+                        "  b-2 [001] ...1. 1.100000: contention_begin: 00000000000000aa (flags=SPIN)\n"
+                        "  c-3 [001] ...1. 1.150000: contention_begin: 00000000000000aa (flags=SPIN)\n"
+                        "  b-2 [001] ...1. 1.200000: contention_begin: 00000000000000bb (flags=SPIN)\n"
+                        "  d-4 [000] ...1. 1.300000: contention_begin: 00000000000000bb (flags=SPIN)\n"
+                        "  a-1 [000] ...1. 3.000000: contention_end: 00000000000000aa (ret=0)\n"
+                        "  c-3 [001] ...1. 3.100000: contention_end: 00000000000000aa (ret=0)\n"
+                        "  d-4 [000] ...1. 4.000000: contention_end: 00000000000000bb (ret=0)\n"
+                        "  b-2 [001] ...1. 5.000000: contention_end: 00000000000000bb (ret=0)\n");
+  REQUIRE(found.size() == 4);
+  std::map<int32_t, std::pair<std::string, int>> lock_and_others;
+  for (const ftlens::Finding& f : found)
+    lock_and_others[*f.pid] = {f.details["lock"].get<std::string>(), f.details["other_waiters_total"].get<int>()};
+  CHECK(lock_and_others[1] == std::pair<std::string, int>{"0xaa", 1});  // c; b had moved on to 0xbb
+  CHECK(lock_and_others[3] == std::pair<std::string, int>{"0xaa", 0});
+  CHECK(lock_and_others[4] == std::pair<std::string, int>{"0xbb", 1});  // b
+  CHECK(lock_and_others[2] == std::pair<std::string, int>{"0xbb", 0});
 }
 
