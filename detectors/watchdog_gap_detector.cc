@@ -6,6 +6,7 @@
 // not locked up. The kick-bit view per watchdog period mirrors what vendor
 // watchdogs print (cpus_kick_bit / kick_bit in seed 000).
 #include <algorithm>
+#include <map>
 
 #include "detectors/describe.h"
 #include "detectors/detector.h"
@@ -27,7 +28,10 @@ struct WatchdogGapConfig {
   TimeNs error = 20'000'000'000;
 };
 
-constexpr size_t kMaxPeriods = 1 << 20;
+// Periods in which some CPU kicked, kept for the kick-bit view (one entry
+// per period with a kick, not one per period: a trace that jumps ahead by
+// days costs nothing).
+constexpr size_t kMaxKickedPeriods = 1 << 16;
 constexpr size_t kListedPeriods = 12;
 
 class WatchdogGapDetector final : public Detector {
@@ -138,10 +142,16 @@ class WatchdogGapDetector final : public Detector {
 
   void mark_period(int32_t cpu, TimeNs ts) {
     if (config_.period <= 0 || ts < origin_) return;
-    auto index = static_cast<size_t>((ts - origin_) / config_.period);
-    if (index >= kMaxPeriods) return;
-    if (index >= periods_.size()) periods_.resize(index + 1);
-    periods_[index].set(cpu);
+    const auto index = static_cast<uint64_t>((ts - origin_) / config_.period);
+    auto it = kicked_periods_.find(index);
+    if (it == kicked_periods_.end()) {
+      if (kicked_periods_.size() >= kMaxKickedPeriods) {
+        count(ModelStat::watchdog_periods_dropped);
+        return;
+      }
+      it = kicked_periods_.emplace(index, CpuMask{}).first;
+    }
+    it->second.set(cpu);
   }
 
   void check_gap(int32_t cpu, TimeNs from, TimeNs to, TimeNs busy, bool closed, const SystemModel& model,
@@ -175,10 +185,11 @@ class WatchdogGapDetector final : public Detector {
       if (c.seen) expected.set(c.cpu);
     nlohmann::ordered_json view = nlohmann::ordered_json::array();
     if (config_.period > 0 && from >= origin_) {
-      auto first = static_cast<size_t>((from - origin_) / config_.period);
-      auto last = static_cast<size_t>((to - origin_) / config_.period);
-      for (size_t i = first; i <= last && view.size() < kListedPeriods; ++i) {
-        CpuMask kicked = i < periods_.size() ? periods_[i] : CpuMask{};
+      const auto first = static_cast<uint64_t>((from - origin_) / config_.period);
+      const auto last = static_cast<uint64_t>((to - origin_) / config_.period);
+      for (uint64_t i = first; i <= last && view.size() < kListedPeriods; ++i) {
+        const auto it = kicked_periods_.find(i);
+        const CpuMask kicked = it != kicked_periods_.end() ? it->second : CpuMask{};
         view.push_back({{"start_ns", origin_ + static_cast<TimeNs>(i) * config_.period},
                         {"expected_kick_bits", hex_cpumask(expected)},
                         {"kick_bits", hex_cpumask(kicked)}});
@@ -194,7 +205,7 @@ class WatchdogGapDetector final : public Detector {
   std::vector<std::string> comm_globs_, event_names_;
   std::vector<uint8_t> kick_kinds_;  // by StrId; 0: not matched yet
   std::vector<PerCpu> cpus_;
-  std::vector<CpuMask> periods_;
+  std::map<uint64_t, CpuMask> kicked_periods_;  // by period since origin_
   bool started_ = false, any_kick_ = false;
   TimeNs origin_ = 0;
 };

@@ -35,6 +35,7 @@ namespace ftlens {
   F(ipis_dropped, "ipi-unanswered: IPIs sent while 4096 waited for their CPU (the oldest was forgotten) or 65536 waited in all (the new one was not followed)") \
   F(kernel_reports_dropped, "kernel reports beyond the 256 kept per source (kernel log, console events) or the 512 kernel-report reads: not read")                      \
   F(recordings_not_split, "events whose CPU went back by more than a second after 256 recordings already, read as part of the last one") \
+  F(watchdog_periods_dropped, "watchdog-gap: kicks in watchdog periods beyond the 65536 periods with a kick kept for the kick-bit view: not shown there") \
   F(names_not_kept, "lookups of names (comms, event names, symbols) beyond the 1048576 distinct ones kept: they read as '(name not kept)'")
 
 enum class ModelStat : uint8_t {
@@ -57,7 +58,7 @@ inline constexpr std::array kCapStats = {
     ModelStat::data_gaps_dropped,     ModelStat::recordings_not_split,  ModelStat::open_work_dropped,
     ModelStat::findings_folded,       ModelStat::d_state_tasks_dropped, ModelStat::contentions_dropped,
     ModelStat::pending_work_dropped,  ModelStat::ipis_dropped,          ModelStat::kernel_reports_dropped,
-    ModelStat::names_not_kept,
+    ModelStat::names_not_kept,        ModelStat::watchdog_periods_dropped,
 };
 
 inline ModelStats add_stats(ModelStats a, const ModelStats& b) {

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <string>
 
 #include "run_detectors.h"
@@ -70,4 +71,19 @@ TEST_CASE("watchdog-gap.a trace with no recognisable kick says so instead of fla
   REQUIRE(found.size() == 1);
   CHECK(found[0].severity == Severity::kInfo);
   CHECK_FALSE(found[0].cpu.has_value());
+}
+
+TEST_CASE("watchdog-gap.kicks in more watchdog periods than the kick-bit view keeps are counted, a jump of days among them") {
+  DetectorRun run("watchdog-gap");
+  run.set("period", "1us");
+  std::string t;
+  char line[160];
+  for (int i = 0; i < 70000; ++i) {
+    std::snprintf(line, sizeof line, "  migration/0-18 [000] d..2. 1.%06d: x: y\n", i);
+    t += line;
+  }
+  // Days later: one more period (kept as one entry, not millions of empty ones).
+  t += "  migration/0-18 [000] d..2. 400000.000000: x: y\n";
+  run.run(t);
+  CHECK(run.detector->stats().get(ftlens::ModelStat::watchdog_periods_dropped) == 70001 - 65536);
 }
