@@ -74,9 +74,10 @@ void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end) {
     // A group is findings that explain each other; an error the trace
     // shows alone is its own root cause (a fragment that shows one stuck
     // work item and nothing else the trace could judge). A lone warning or
-    // info is no group, nor a lone kernel report: it says what it is.
+    // info is no group, nor a lone kernel report, nor the count of findings
+    // beyond max_findings: it says what it is.
     const bool lone_cause = members[rep].size() == 1 && findings[rep].severity == Severity::kError &&
-                            !findings[rep].is_report;
+                            !findings[rep].is_report && !findings[rep].is_fold;
     if (members[rep].size() < 2 && !lone_cause) continue;
     size_t root = *std::min_element(members[rep].begin(), members[rep].end(), [&](size_t x, size_t y) {
       if (findings[x].cause_rank != findings[y].cause_rank) return findings[x].cause_rank < findings[y].cause_rank;

@@ -63,6 +63,7 @@ std::vector<Finding> Detector::take_findings() {
   fold.detector = std::string(id());
   fold.cause_rank = cause_rank();
   fold.is_report = relays_reports();
+  fold.is_fold = true;
   const auto of = [&](Severity s) { return folded_[static_cast<size_t>(s)]; };
   fold.severity = of(Severity::kError) ? Severity::kError : of(Severity::kWarning) ? Severity::kWarning : Severity::kInfo;
   fold.start = folded_first_;

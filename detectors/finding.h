@@ -21,6 +21,7 @@ struct Finding {
   std::string detector;  // CONTRACT.md detector id
   int cause_rank = 0;    // the detector's (Detector::cause_rank), set when it reports
   bool is_report = false;  // the detector's Detector::relays_reports(), set when it reports
+  bool is_fold = false;    // counts the findings beyond max_findings (details.folded); about no CPU or task
   Severity severity = Severity::kInfo;
   std::optional<int32_t> cpu;
   // Other CPUs the finding is about, which correlation links it through (an

@@ -65,6 +65,16 @@ TEST_CASE("correlate.an error the trace shows alone is its own root cause; a lon
   CHECK_FALSE(f[2].root_cause);
 }
 
+TEST_CASE("correlate.the finding that counts findings beyond max_findings is no root cause of its own") {
+  Finding fold = make("F1", "unterminated-work", 0, 100, 900);
+  fold.cpu.reset();
+  fold.is_fold = true;
+  std::vector<Finding> f = {fold};
+  correlate_findings(f, 10'000'000'000);
+  CHECK(f[0].group.empty());
+  CHECK_FALSE(f[0].root_cause);
+}
+
 TEST_CASE("correlate.an unanswered IPI joins its target's and its senders' findings; info never groups") {
   Finding ipi = make("F2", "ipi-unanswered", 0, 500, std::nullopt);
   ipi.related_cpus = {1};  // its sender
