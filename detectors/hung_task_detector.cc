@@ -19,9 +19,9 @@ struct HungTaskConfig {
   TimeNs warning = 10'000'000'000;
   // kernel.hung_task_timeout_secs.
   TimeNs error = 120'000'000'000;
+  // Tasks in D state followed at once (a map entry each, ~64 bytes).
+  uint64_t max_tasks = 1 << 16;
 };
-
-constexpr size_t kMaxSleepers = 1 << 16;
 
 class HungTaskDetector final : public Detector {
  public:
@@ -35,13 +35,15 @@ class HungTaskDetector final : public Detector {
   std::vector<EventTypeMask> needed_events() const override { return {event_types({EventType::kSchedSwitch})}; }
   std::vector<Option> options() override {
     return {{"warning", "time in D state without a wakeup -> warning", &config_.warning},
-            {"error", "... -> error (kernel hung_task_timeout_secs, 120 s)", &config_.error}};
+            {"error", "... -> error (kernel hung_task_timeout_secs, 120 s)", &config_.error},
+            {"max_tasks", "tasks in D state followed at once (a count); beyond, new ones are counted in "
+                          "stats.d_state_tasks_dropped", &config_.max_tasks}};
   }
 
   void on_event(const Event& e, const SystemModel&) override {
     switch (e.type) {
       case EventType::kSchedSwitch:
-        if (e.prev_state == 'D' && e.task.pid > 0 && sleepers_.size() >= kMaxSleepers && !sleepers_.contains(e.task.pid)) {
+        if (e.prev_state == 'D' && e.task.pid > 0 && sleepers_.size() >= config_.max_tasks && !sleepers_.contains(e.task.pid)) {
           count(ModelStat::d_state_tasks_dropped);
         } else if (e.prev_state == 'D' && e.task.pid > 0) {
           const LastEvent last = e.cpu >= 0 && static_cast<size_t>(e.cpu) < last_on_cpu_.size()

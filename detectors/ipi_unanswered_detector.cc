@@ -29,11 +29,12 @@ struct IpiUnansweredConfig {
   TimeNs warning = 100'000'000;
   // The kernel's CSD lock watchdog complains after csd_lock_timeout (5 s).
   TimeNs error = 5'000'000'000;
+  // IPIs waiting for one target CPU; beyond, the oldest is forgotten.
+  uint64_t max_waiting_per_cpu = 4096;
+  // And in all: a damaged target field names any CPU number.
+  uint64_t max_waiting = 1 << 16;
 };
 
-constexpr size_t kMaxOutstandingPerCpu = 4096;
-// And in all: a damaged target field names any CPU number.
-constexpr size_t kMaxOutstanding = 1 << 16;
 constexpr size_t kListedSenders = 16;
 
 class IpiUnansweredDetector final : public Detector {
@@ -50,7 +51,11 @@ class IpiUnansweredDetector final : public Detector {
   }
   std::vector<Option> options() override {
     return {{"warning", "an IPI or csd not run by its target CPU within this -> warning", &config_.warning},
-            {"error", "... -> error (kernel csd_lock_timeout, 5 s)", &config_.error}};
+            {"error", "... -> error (kernel csd_lock_timeout, 5 s)", &config_.error},
+            {"max_waiting_per_cpu", "IPIs waiting for one CPU followed (a count); beyond, the oldest is forgotten "
+                                    "and counted in stats.ipis_dropped", &config_.max_waiting_per_cpu},
+            {"max_waiting", "IPIs waiting in all followed (a count); beyond, new ones are counted in stats.ipis_dropped",
+             &config_.max_waiting}};
   }
 
   void on_event(const Event& e, const SystemModel&) override {
@@ -113,13 +118,13 @@ class IpiUnansweredDetector final : public Detector {
 
   void send(const Event& e, int32_t target, bool is_csd) {
     if (target < 0) return;
-    if (waiting_ >= kMaxOutstanding) {
+    if (waiting_ >= config_.max_waiting) {
       ++dropped_;
       count(ModelStat::ipis_dropped);
       return;
     }
     auto& queue = is_csd ? outstanding_[target].csd : outstanding_[target].plain;
-    if (queue.size() >= kMaxOutstandingPerCpu) {
+    if (queue.size() >= config_.max_waiting_per_cpu) {
       queue.pop_front();
       ++dropped_;
       count(ModelStat::ipis_dropped);

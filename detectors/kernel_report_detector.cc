@@ -19,13 +19,13 @@ namespace {
 
 struct KernelReportConfig {
   bool enabled = true;
+  // Reports kept (each with its call trace): twice what one source keeps.
+  uint64_t max_reports = 2 * KernelReportParser::kMaxReports;
 };
 
 // Call-trace frames a finding's message names (details hold them all).
 constexpr size_t kMessageFrames = 3;
 constexpr TimeNs kHardLockupThreshold = 10'000'000'000;
-
-constexpr size_t kMaxReports = 2 * KernelReportParser::kMaxReports;
 
 std::string cpu_list(const std::vector<int32_t>& cpus) {
   std::string out;
@@ -76,12 +76,14 @@ class KernelReportDetector final : public Detector {
   std::vector<EventTypeMask> needed_events() const override { return {event_types({EventType::kConsole})}; }
   std::vector<Option> options() override {
     return {{"enabled", "report the kernel's lockup/stall/oops reports found in console events or a kernel log",
-             &config_.enabled}};
+             &config_.enabled},
+            {"max_reports", "kernel reports kept (a count); beyond, counted in stats.kernel_reports_dropped",
+             &config_.max_reports}};
   }
 
   void on_kernel_report(const KernelReport& report) override {
     if (!config_.enabled) return;
-    if (reports_.size() >= kMaxReports) {
+    if (reports_.size() >= config_.max_reports) {
       ++dropped_;
       count(ModelStat::kernel_reports_dropped);
       return;

@@ -18,9 +18,10 @@ struct LockContentionConfig {
   TimeNs warning = 1'000'000'000;
   // ... this long: a spinning waiter would trip the soft-lockup watchdog.
   TimeNs error = 20'000'000'000;
+  // Tasks waiting on a lock followed at once (two map entries each).
+  uint64_t max_waiters = 1 << 16;
 };
 
-constexpr size_t kMaxWaiters = 1 << 16;
 constexpr size_t kListed = 16;
 
 class LockContentionDetector final : public Detector {
@@ -38,12 +39,14 @@ class LockContentionDetector final : public Detector {
   std::vector<EventTypeMask> needed_events() const override { return {event_types({EventType::kContentionBegin})}; }
   std::vector<Option> options() override {
     return {{"warning", "contention_begin to contention_end (or trace end) on one task -> warning", &config_.warning},
-            {"error", "... -> error", &config_.error}};
+            {"error", "... -> error", &config_.error},
+            {"max_waiters", "tasks waiting on a lock followed at once (a count); beyond, new waits are counted in "
+                            "stats.contentions_dropped", &config_.max_waiters}};
   }
 
   void on_event(const Event& e, const SystemModel&) override {
     if (e.type == EventType::kContentionBegin) {
-      if (waits_.size() < kMaxWaiters || waits_.contains(e.pid))
+      if (waits_.size() < config_.max_waiters || waits_.contains(e.pid))
         start_wait(e.pid, Wait{e.address, e.ts, e.cpu, e.comm, e.site});
       else
         count(ModelStat::contentions_dropped);

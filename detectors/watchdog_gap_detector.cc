@@ -26,12 +26,12 @@ struct WatchdogGapConfig {
   TimeNs warning = 8'000'000'000;
   // Soft-lockup threshold: 2 x watchdog_thresh.
   TimeNs error = 20'000'000'000;
+  // Periods in which some CPU kicked, kept for the kick-bit view (one entry
+  // per period with a kick, not one per period: a trace that jumps ahead by
+  // days costs nothing).
+  uint64_t max_kicked_periods = 1 << 16;
 };
 
-// Periods in which some CPU kicked, kept for the kick-bit view (one entry
-// per period with a kick, not one per period: a trace that jumps ahead by
-// days costs nothing).
-constexpr size_t kMaxKickedPeriods = 1 << 16;
 constexpr size_t kListedPeriods = 12;
 
 class WatchdogGapDetector final : public Detector {
@@ -49,7 +49,9 @@ class WatchdogGapDetector final : public Detector {
     return {{"kicks", "comma-separated kick patterns: comm:GLOB (task runs on the CPU) or event:NAME", &config_.kicks},
             {"period", "watchdog period for the kick-bit view (kernel: watchdog_thresh * 2 / 5)", &config_.period},
             {"warning", "busy time without a kick -> warning", &config_.warning},
-            {"error", "busy time without a kick -> error (soft lockup: 2 x watchdog_thresh)", &config_.error}};
+            {"error", "busy time without a kick -> error (soft lockup: 2 x watchdog_thresh)", &config_.error},
+            {"max_kicked_periods", "watchdog periods with a kick kept for the kick-bit view (a count); beyond, "
+                                   "counted in stats.watchdog_periods_dropped", &config_.max_kicked_periods}};
   }
 
   void on_event(const Event& e, const SystemModel& model) override {
@@ -145,7 +147,7 @@ class WatchdogGapDetector final : public Detector {
     const auto index = static_cast<uint64_t>((ts - origin_) / config_.period);
     auto it = kicked_periods_.find(index);
     if (it == kicked_periods_.end()) {
-      if (kicked_periods_.size() >= kMaxKickedPeriods) {
+      if (kicked_periods_.size() >= config_.max_kicked_periods) {
         count(ModelStat::watchdog_periods_dropped);
         return;
       }

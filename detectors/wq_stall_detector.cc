@@ -28,6 +28,8 @@ struct WqStallConfig {
   TimeNs warning = 10'000'000'000;
   // workqueue.watchdog_thresh: 30 s on current kernels (60 s on older ones).
   TimeNs error = 30'000'000'000;
+  // Work items queued and not yet started, followed at once.
+  uint64_t max_pending = 1 << 16;
 };
 
 // Pool keys: 2 * cpu for a CPU's normal pool, 2 * cpu + 1 for its highpri
@@ -43,7 +45,6 @@ int32_t pool_of_worker(std::string_view comm, int32_t cpu) {
   if (comm.starts_with("kworker/u")) return kUnboundPool;
   return pool_key(cpu, comm.ends_with("H"));
 }
-constexpr size_t kMaxPending = 1 << 16;
 constexpr TimeNs kCheckEvery = 50'000'000;  // trace time between pool checks
 
 class WqStallDetector final : public Detector {
@@ -60,7 +61,9 @@ class WqStallDetector final : public Detector {
   }
   std::vector<Option> options() override {
     return {{"warning", "pool with pending work and no work started for this long -> warning", &config_.warning},
-            {"error", "... this long -> error (kernel workqueue.watchdog_thresh, 30 s)", &config_.error}};
+            {"error", "... this long -> error (kernel workqueue.watchdog_thresh, 30 s)", &config_.error},
+            {"max_pending", "work items queued and not started followed at once (a count); beyond, new ones are "
+                            "counted in stats.pending_work_dropped", &config_.max_pending}};
   }
 
   void on_event(const Event& e, const SystemModel&) override {
@@ -104,7 +107,7 @@ class WqStallDetector final : public Detector {
   }
 
   void queue(const Event& e) {
-    if (pending_.size() >= kMaxPending && !pending_.contains(e.address)) {
+    if (pending_.size() >= config_.max_pending && !pending_.contains(e.address)) {
       count(ModelStat::pending_work_dropped);
       return;
     }
