@@ -18,7 +18,8 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
   AnalyzeOutcome outcome;
   StringPool strings;
   auto detectors = make_all_detectors(DetectorContext{strings});
-  if (auto err = configure_detectors(detectors, options.config_path, options.sets)) {
+  ModelLimits limits;
+  if (auto err = configure_detectors(detectors, options.config_path, options.sets, &limits)) {
     outcome.error = *err;
     return outcome;
   }
@@ -39,6 +40,7 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
     return fresh;
   };
   Pipeline pipeline(detectors, perfetto.get(), std::move(remake));
+  pipeline.set_model_limits(limits);
   ReadResult read = read_trace(options.trace, ReadOptions{options.instance, options.text_threads, &pipeline}, strings, pipeline);
   if (!read.status.ok()) {
     outcome.error = read.status.message();

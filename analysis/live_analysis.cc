@@ -14,11 +14,13 @@ std::unique_ptr<LiveAnalysis> LiveAnalysis::create(const std::string& config_pat
                                                    std::string* error) {
   std::unique_ptr<LiveAnalysis> live(new LiveAnalysis());
   live->detectors_ = make_all_detectors(DetectorContext{live->strings_});
-  if (auto err = configure_detectors(live->detectors_, config_path, sets)) {
+  ModelLimits limits;
+  if (auto err = configure_detectors(live->detectors_, config_path, sets, &limits)) {
     *error = *err;
     return nullptr;
   }
   live->pipeline_ = std::make_unique<Pipeline>(live->detectors_, nullptr);
+  live->pipeline_->set_model_limits(limits);
   return live;
 }
 

@@ -137,7 +137,7 @@ void Pipeline::start_new_recording() {
   recording_held_ = EventsHeld{};
   detectors_ = remake_();
   route_to_detectors();
-  model_ = SystemModel(this);
+  model_ = SystemModel(this, model_limits_);
 }
 
 void sort_findings(std::vector<Finding>& findings) {

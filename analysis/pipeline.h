@@ -50,6 +50,12 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
     route_to_detectors();
   }
 
+  // Before the first event: what the model follows at most.
+  void set_model_limits(const ModelLimits& limits) {
+    model_limits_ = limits;
+    model_ = SystemModel(this, limits);
+  }
+
   void on_event(const Event& event) override;
   void on_malformed(const ParseIssue& issue) override;
   void on_log_line(uint64_t line, TimeNs at, std::string_view text) override;
@@ -91,6 +97,7 @@ class Pipeline final : public EventSink, public TimelineListener, public LogReco
   void finish_recordings(AnalysisResult& result);
 
   SystemModel model_;
+  ModelLimits model_limits_;
   std::vector<std::unique_ptr<Detector>>& detectors_;
   // Per event type, the detectors that want it, in report order.
   std::array<std::vector<Detector*>, static_cast<size_t>(EventType::kCount_)> by_type_;

@@ -150,7 +150,7 @@ void SystemModel::exit_handler(CpuTimeline& cpu, const Event& e) {
 
 void SystemModel::apply_work(const Event& e) {
   if (e.type == EventType::kWorkStart) {
-    if (open_work_.size() >= kMaxOpenWork && !open_work_.contains(e.pid)) {
+    if (open_work_.size() >= limits_.max_open_work && !open_work_.contains(e.pid)) {
       stats_.add(ModelStat::open_work_dropped);
       return;
     }
@@ -176,7 +176,7 @@ bool SystemModel::waker_in_irq(const Event& e) const {
 
 void SystemModel::apply_wakeup(const Event& e) {
   if (e.task.pid <= 0 || e.target_cpu < 0) return;
-  if (waiting_.size() >= kMaxWaitingTasks && !waiting_.contains(e.task.pid)) {
+  if (waiting_.size() >= limits_.max_waiting_tasks && !waiting_.contains(e.task.pid)) {
     stats_.add(ModelStat::waiting_tasks_dropped);
     return;
   }
@@ -214,7 +214,7 @@ bool SystemModel::is_duplicate(CpuTimeline& cpu, const Event& e) {
 }
 
 void SystemModel::close_gap(CpuTimeline& cpu, TimeNs to) {
-  if (data_gaps_.size() < kMaxDataGaps) data_gaps_.push_back(DataGap{cpu.cpu, cpu.gap_from, to, cpu.pending_lost, cpu.gap_cut});
+  if (data_gaps_.size() < limits_.max_data_gaps) data_gaps_.push_back(DataGap{cpu.cpu, cpu.gap_from, to, cpu.pending_lost, cpu.gap_cut});
   else stats_.add(ModelStat::data_gaps_dropped);
   cpu.gap_open = false;
   cpu.gap_cut = false;
@@ -429,7 +429,7 @@ void SystemModel::keep_task_stack(const StackTrace& stack) {
   auto it = task_stacks_.find(stack.pid);
   if (it != task_stacks_.end()) {
     it->second = stack;
-  } else if (task_stacks_.size() < kMaxStackTasks) {
+  } else if (task_stacks_.size() < limits_.max_stack_tasks) {
     task_stacks_.emplace(stack.pid, stack);
   } else {
     stats_.add(ModelStat::stack_tasks_dropped);

@@ -30,17 +30,28 @@ class TimelineListener {
   virtual void on_wakeup_served(const WaitingTask&, int32_t /*cpu*/, TimeNs /*at*/, const SystemModel&) {}
 };
 
+// What the model follows at most of what the input names, one entry per
+// item (--set model.KEY=N, analysis/detector_config.h); beyond, counted in
+// its stats.
+struct ModelLimits {
+  // Woken tasks waiting to run (waiting_tasks_dropped).
+  uint64_t max_waiting_tasks = 1 << 16;
+  // Workers with a work item open at once; a kernel has a few hundred
+  // (open_work_dropped).
+  uint64_t max_open_work = 1 << 16;
+  // Stretches of lost events kept for the findings (data_gaps_dropped).
+  uint64_t max_data_gaps = 4096;
+  // Tasks whose latest stack trace is kept (stack_tasks_dropped).
+  uint64_t max_stack_tasks = 4096;
+};
+
 class SystemModel {
  public:
   static constexpr int32_t kMaxCpus = 4096;
-  static constexpr size_t kMaxWaitingTasks = 1 << 16;
-  // Workers with a work item open at once (a kernel has a few hundred).
-  static constexpr size_t kMaxOpenWork = 1 << 16;
 
-  explicit SystemModel(TimelineListener* listener) : listener_(listener) {}
+  explicit SystemModel(TimelineListener* listener, const ModelLimits& limits = {}) : listener_(listener), limits_(limits) {}
+  const ModelLimits& limits() const { return limits_; }
 
-  static constexpr size_t kMaxDataGaps = 4096;
-  static constexpr size_t kMaxStackTasks = 4096;
   // Stacks kept for the findings, the latest of the whole trace.
   static constexpr size_t kKeptStacks = 4096;
 
@@ -122,6 +133,7 @@ class SystemModel {
   void cut_every_cpu();
 
   TimelineListener* listener_;
+  ModelLimits limits_;
   std::vector<CpuTimeline> cpus_;
   // cpus_[i].current.pid, packed: switch_to() looks for the task it puts on a
   // CPU among the others' (a scan of 4 bytes per CPU, not of CpuTimelines).
@@ -130,7 +142,7 @@ class SystemModel {
   std::unordered_map<int32_t, WaitingTask> waiting_;   // by woken pid
   ModelStats stats_;
   std::vector<DataGap> data_gaps_;
-  std::unordered_map<int32_t, StackTrace> task_stacks_;  // by pid, capped at kMaxStackTasks
+  std::unordered_map<int32_t, StackTrace> task_stacks_;  // by pid, capped at limits_.max_stack_tasks
   std::vector<StackTrace> stacks_;  // ring: stack number n at n % kKeptStacks
   uint64_t stacks_seen_ = 0;
   TimeNs first_event_ = 0;

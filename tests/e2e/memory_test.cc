@@ -164,3 +164,26 @@ TEST_CASE("memory.max_findings takes a count and refuses anything else in one li
   CHECK(run.exit_code == 2);
   CHECK(run.err.find("expected a count") != std::string::npos);
 }
+
+TEST_CASE("memory.the model's and the detectors' caps are set like any option, and what they leave out is counted") {
+  const std::string trace = write_trace("capped_open_work.txt", 300, false), report = scratch("capped.json");
+  const Run run = run_ftlens("analyze " + trace + " --report " + report + " --set model.max_open_work=100");
+  REQUIRE(run.exit_code == 0);
+  const json r = read_json(report);
+  CHECK(r["stats"]["open_work_dropped"] == 200);
+  CHECK(findings_of(r, "unterminated-work") == 100);
+  CHECK(run.out.find("limit: 200 open_work_dropped") != std::string::npos);
+
+  const std::string woken = write_trace("capped_woken.txt", 300, true);
+  const Run fewer = run_ftlens("analyze " + woken + " --report " + report + " --set model.max_waiting_tasks=50");
+  REQUIRE(fewer.exit_code == 0);
+  CHECK(read_json(report)["stats"]["waiting_tasks_dropped"] == 301 - 50);
+
+  const Run typo = run_ftlens("analyze " + trace + " --set model.max_open_wrk=1");
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.err.find("the model has no option 'max_open_wrk'") != std::string::npos);
+  CHECK(typo.err.find("max_open_work") != std::string::npos);  // did you mean
+  const Run words = run_ftlens("analyze " + trace + " --set hung-task.max_tasks=many");
+  CHECK(words.exit_code == 2);
+  CHECK(words.err.find("hung-task.max_tasks: ") != std::string::npos);
+}
