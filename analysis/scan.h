@@ -73,6 +73,7 @@ struct ScanOutcome {
   std::string error;                 // one line; empty when `report` is the scan's
   std::string notice;                // one line for stderr: fewer workers than asked ("" when none)
   nlohmann::ordered_json report;
+  std::vector<int64_t> analysis_ns;  // by trace entry, for the JUnit
 };
 ScanOutcome scan_to_report(const ScanOptions& options, const std::optional<Shard>& shard, const nlohmann::json* baseline);
 

@@ -17,6 +17,7 @@ namespace ftlens {
 struct ScanWorkerResult {
   nlohmann::ordered_json entry;  // as exporters/scan_report.h scan_entry() writes it
   uint64_t bytes = 0;            // input bytes read, for the progress line
+  int64_t analysis_ns = 0;       // wall time of its analysis (JUnit's time; not in the report, which stays the same run to run)
 };
 
 using FindingFingerprint = std::function<std::string(const Finding&)>;

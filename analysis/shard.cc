@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 #include "analysis/json_input.h"
 #include "exporters/scan_report.h"
@@ -46,6 +47,7 @@ MergedEntries merge_shard_entries(const std::vector<std::string>& part_paths) {
   // (position in the whole scan, entry); `filled` by position. Sized by the
   // entries the parts hold, never by a count a part claims.
   std::vector<std::pair<int64_t, nlohmann::ordered_json>> slots;
+  std::vector<int64_t> times;  // by slot
   std::vector<bool> filled;
   for (const std::string& path : part_paths) {
     auto read = read_json_file<nlohmann::ordered_json>(path, kScanReportInput);
@@ -85,7 +87,13 @@ MergedEntries merge_shard_entries(const std::vector<std::string>& part_paths) {
       out.error = path + ": " + wrong.message();
       return out;
     }
+    const auto& part_times = shard.contains("analysis_ns") ? shard["analysis_ns"] : nlohmann::ordered_json();
+    const bool timed = part_times.is_array() && part_times.size() == traces.size();
     if (count == 0) {
+      if (part.contains("scan") && part["scan"].is_object() && part["scan"].contains("roots") &&
+          part["scan"]["roots"].is_array())
+        for (const auto& root : part["scan"]["roots"])
+          if (root.is_string()) out.roots.push_back(root);
       out.skipped = std::move(skipped);
       count = *n;
       found = *total;
@@ -122,6 +130,7 @@ MergedEntries merge_shard_entries(const std::vector<std::string>& part_paths) {
       }
       filled[static_cast<size_t>(*at)] = true;
       slots.emplace_back(*at, std::move(traces[i]));
+      times.push_back(timed ? json_integer_in(part_times[i], 0, INT64_MAX).value_or(0) : 0);
     }
   }
   if (count == 0) {
@@ -146,8 +155,13 @@ MergedEntries merge_shard_entries(const std::vector<std::string>& part_paths) {
       return out;
     }
   }
-  std::sort(slots.begin(), slots.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& slot : slots) out.entries.push_back(std::move(slot.second));
+  std::vector<size_t> order(slots.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return slots[a].first < slots[b].first; });
+  for (size_t i : order) {
+    out.entries.push_back(std::move(slots[i].second));
+    out.analysis_ns.push_back(times[i]);
+  }
   return out;
 }
 

@@ -38,6 +38,8 @@ struct MergedEntries {
   nlohmann::ordered_json entries = nlohmann::ordered_json::array();
   // The files the scan did not analyze: every part lists all of them.
   nlohmann::ordered_json skipped = nlohmann::ordered_json::array();
+  nlohmann::ordered_json roots = nlohmann::ordered_json::array();  // the scan's, as the first part lists them
+  std::vector<int64_t> analysis_ns;  // by entry, from the parts' shard.analysis_ns (0 where a part has none)
   std::string error;
 };
 MergedEntries merge_shard_entries(const std::vector<std::string>& part_paths);

@@ -45,13 +45,14 @@ bool fail_on_new_has_baseline(const ScanOutputs& outputs) {
   return false;
 }
 
-int deliver_scan_report(const nlohmann::ordered_json& report, const ScanOutputs& outputs, bool empty_is_ok) {
+int deliver_scan_report(const nlohmann::ordered_json& report, const ScanOutputs& outputs, bool empty_is_ok,
+                        const std::vector<int64_t>& analysis_ns) {
   if (!outputs.report.empty() &&
       !write_text_file(outputs.report, report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n"))
     return kExitUnusable;
   const auto fail_at =
       severity_from_name(outputs.fail_on == "new" ? "warning" : outputs.fail_on.empty() ? "error" : outputs.fail_on);
-  if (!outputs.junit.empty() && !write_text_file(outputs.junit, build_junit(report, *fail_at))) return kExitUnusable;
+  if (!outputs.junit.empty() && !write_text_file(outputs.junit, build_junit(report, *fail_at, analysis_ns))) return kExitUnusable;
   if (!outputs.html.empty()) {
     // Links relative to the page, so the folder can be moved or served.
     auto page = report;

@@ -53,6 +53,8 @@ void add_scan_fail_on(CLI::App* command, std::string* fail_on);
 bool fail_on_new_has_baseline(const ScanOutputs& outputs);
 // What scan and merge do with a finished report: write it and its JUnit and
 // HTML forms, print the summary, and choose the exit code.
-int deliver_scan_report(const nlohmann::ordered_json& report, const ScanOutputs& outputs, bool empty_is_ok);
+// `analysis_ns`: each trace's analysis time, for the JUnit.
+int deliver_scan_report(const nlohmann::ordered_json& report, const ScanOutputs& outputs, bool empty_is_ok,
+                        const std::vector<int64_t>& analysis_ns);
 
 }  // namespace ftlens::cli

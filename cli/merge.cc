@@ -30,8 +30,8 @@ int run_merge(const MergeArgs& args) {
     return kExitUnusable;
   }
   auto report = assemble_scan_report(std::move(merged.entries), std::move(merged.skipped),
-                                     args.outputs.baseline.empty() ? nullptr : &*baseline.report);
-  return deliver_scan_report(report, args.outputs, false);
+                                     args.outputs.baseline.empty() ? nullptr : &*baseline.report, std::move(merged.roots));
+  return deliver_scan_report(report, args.outputs, false, merged.analysis_ns);
 }
 
 }  // namespace

@@ -59,7 +59,7 @@ int run_scan(const ScanArgs& args) {
     return kExitUnusable;
   }
   // A shard may hold no trace at all; the merge needs its (empty) part.
-  return deliver_scan_report(outcome.report, args.outputs, shard.has_value());
+  return deliver_scan_report(outcome.report, args.outputs, shard.has_value(), outcome.analysis_ns);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "exporters/scan_report.h"
 
+#include <algorithm>
 #include <array>
 #include <map>
 #include <set>
@@ -7,6 +8,7 @@
 #include "exporters/json_report.h"
 #include "exporters/text_summary.h"
 #include "exporters/xml_escape.h"
+#include "parser/timestamp.h"
 
 namespace ftlens {
 
@@ -101,7 +103,7 @@ Status check_skipped_list(const nlohmann::json& skipped) {
   return skipped.is_array() ? ok_status() : Status(ErrorCode::kBadInput, "\"skipped\" is not an array");
 }
 
-Json assemble_scan_report(Json entries, Json skipped, const nlohmann::json* baseline) {
+Json assemble_scan_report(Json entries, Json skipped, const nlohmann::json* baseline, Json roots) {
   Json report;
   report["schema"] = 1;
   report["tool"] = {{"name", "ftlens"}, {"version", FTLENS_VERSION}};
@@ -113,12 +115,25 @@ Json assemble_scan_report(Json entries, Json skipped, const nlohmann::json* base
     for (const auto& t : (*baseline)["traces"])
       for (const auto& f : t.value("findings", nlohmann::json::array()))
         if (f.contains("fingerprint")) before[t.value("path", "")].insert(f["fingerprint"].get<std::string>());
+  // An unreadable trace is a finding of its own in the comparison: one that
+  // became unreadable since the baseline (or is new and unreadable) is new.
+  std::set<std::string> unreadable_before, traces_before;
+  if (baseline && baseline->contains("traces"))
+    for (const auto& t : (*baseline)["traces"]) {
+      if (t.contains("ok") && t["ok"].is_boolean() && !t["ok"].get<bool>()) unreadable_before.insert(t.value("path", ""));
+      traces_before.insert(t.value("path", ""));
+    }
   Json fresh = Json::array(), fixed = Json::array(), still = Json::array();
-  std::set<std::string> scanned;
+  std::set<std::string> scanned, unreadable_now;
 
   for (const Json& entry : entries) {
     if (!entry["ok"].get<bool>()) {
       ++failed;
+      const std::string path = entry["path"];
+      unreadable_now.insert(path);
+      if (!baseline) continue;
+      Json ref = {{"path", path}, {"id", nullptr}, {"fingerprint", kUnreadableFingerprint}, {"severity", "error"}};
+      (unreadable_before.contains(path) ? still : fresh).push_back(std::move(ref));
       continue;
     }
     const std::string path = entry["path"];
@@ -139,15 +154,27 @@ Json assemble_scan_report(Json entries, Json skipped, const nlohmann::json* base
     }
   }
   if (baseline) {
+    // A trace of the baseline that tonight does not even look like one (it
+    // was overwritten with binary data, say) could not be read either.
+    for (const Json& file : skipped) {
+      const std::string path = file["path"];
+      if (!traces_before.contains(path) || unreadable_before.contains(path)) continue;
+      unreadable_now.insert(path);
+      fresh.push_back({{"path", path}, {"id", nullptr}, {"fingerprint", kUnreadableFingerprint}, {"severity", "error"}});
+    }
     // Whatever the baseline had and tonight's scan of the same trace does not.
     for (const auto& [path, prints] : before)
       for (const std::string& print : prints)
         fixed.push_back({{"path", path}, {"fingerprint", print}, {"trace_scanned", scanned.contains(path)}});
+    for (const std::string& path : unreadable_before)
+      if (!unreadable_now.contains(path))
+        fixed.push_back({{"path", path}, {"fingerprint", kUnreadableFingerprint}, {"trace_scanned", scanned.contains(path)}});
   }
   Json by_detector = Json::object();
   for (const auto& [detector, n] : totals) by_detector[detector] = {{"error", n[2]}, {"warning", n[1]}, {"info", n[0]}};
   report["scan"] = {{"traces", entries.size()}, {"analyzed", entries.size() - failed}, {"failed", failed},
                     {"skipped", skipped.size()}};
+  if (roots.is_array() && !roots.empty()) report["scan"]["roots"] = std::move(roots);
   report["totals"] = std::move(by_detector);
   if (baseline) report["comparison"] = {{"new", std::move(fresh)}, {"fixed", std::move(fixed)}, {"still_present", std::move(still)}};
   report["traces"] = std::move(entries);
@@ -155,46 +182,166 @@ Json assemble_scan_report(Json entries, Json skipped, const nlohmann::json* base
   return report;
 }
 
-std::string build_junit(const Json& report, Severity fail_at) {
-  size_t failures = 0, errors = 0;
-  std::string cases;
-  for (const Json& t : report["traces"]) {
-    cases += "  <testcase classname=\"ftlens.scan\" name=\"";
-    append_xml_escaped(cases, t["path"].get<std::string>());
-    cases += "\">\n";
-    if (!t["ok"].get<bool>()) {
-      ++errors;
-      cases += "    <error message=\"";
-      append_xml_escaped(cases, t["error"].get<std::string>());
-      cases += "\"/>\n";
-    } else {
-      bool failed = false;
-      for (const Json& f : t["findings"]) {
-        const std::string severity = f["severity"];
-        if (severity_from_name(severity).value_or(Severity::kInfo) < fail_at) continue;
-        failed = true;
-        cases += "    <failure type=\"" + f["detector"].get<std::string>() + "\" message=\"";
-        append_xml_escaped(cases, f["id"].get<std::string>() + " " + severity + ": " + f["message"].get<std::string>());
-        cases += "\"/>\n";
-      }
-      failures += failed;
+namespace {
+
+// Seconds as JUnit's xs:decimal, to the millisecond.
+std::string junit_seconds(int64_t ns) {
+  const int64_t ms = std::max<int64_t>(ns, 0) / 1'000'000;
+  std::string frac = std::to_string(1000 + ms % 1000).substr(1);
+  return std::to_string(ms / 1000) + "." + frac;
+}
+
+std::string finding_where(const Json& f) {
+  return f["cpu"].is_number_integer() ? "CPU" + std::to_string(f["cpu"].get<int64_t>()) : std::string("-");
+}
+
+std::string finding_when(const Json& f) { return format_timestamp(f["start_ns"].get<int64_t>(), 6); }
+
+// The failure of a trace: the root cause of its worst group (the most
+// severe root cause, then the earliest), or its worst finding when no group
+// holds one at `fail_at` or above; null when nothing reaches `fail_at`.
+const Json* failure_of(const Json& findings, Severity fail_at) {
+  const Json* worst_root = nullptr;
+  const Json* worst = nullptr;
+  auto severity = [](const Json& f) { return severity_from_name(f["severity"].get<std::string>()).value_or(Severity::kInfo); };
+  bool failing = false;
+  for (const Json& f : findings) {
+    if (severity(f) >= fail_at) failing = true;
+    if (!worst || severity(f) > severity(*worst)) worst = &f;
+    if (f.value("root_cause", false) && (!worst_root || severity(f) > severity(*worst_root))) worst_root = &f;
+  }
+  if (!failing) return nullptr;
+  return worst_root && severity(*worst_root) >= fail_at ? worst_root : worst;
+}
+
+// What the summary prints of a trace's findings: the groups with their root
+// causes first, then every finding, the worst first.
+std::string findings_text(const Json& findings) {
+  std::string out;
+  // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on
+  // "literal" + string chains here.
+  auto add = [&out](std::initializer_list<std::string_view> pieces) {
+    for (std::string_view p : pieces) out.append(p);
+  };
+  auto text = [](const Json& f, const char* key) -> const std::string& { return f[key].get_ref<const std::string&>(); };
+  for (const Json& root : findings) {
+    if (!root.value("root_cause", false)) continue;
+    const std::string& group = text(root, "group");
+    add({group, ": root cause ", text(root, "id"), " ", text(root, "detector"), " on ", finding_where(root), " at ",
+         finding_when(root), "\n    ", text(root, "message"), "\n"});
+    bool alone = true;
+    for (const Json& f : findings) {
+      if (&f == &root || !f["group"].is_string() || f["group"] != group) continue;
+      add({alone ? "    with: " : " ", text(f, "id"), " ", text(f, "detector"), f["cpu"].is_number_integer() ? " " : "",
+           f["cpu"].is_number_integer() ? finding_where(f) : "", ";"});
+      alone = false;
     }
-    cases += "  </testcase>\n";
+    add({alone ? "    alone: nothing else the trace could judge goes with it\n" : "\n"});
+  }
+  for (const char* severity : {"error", "warning", "info"})
+    for (const Json& f : findings) {
+      if (f["severity"] != severity) continue;
+      add({"\n", severity, " ", text(f, "id"), " ", text(f, "detector"), "  ", finding_where(f), "  at ", finding_when(f),
+           "  for ", format_duration(f["duration_ns"].get<int64_t>()), f["end_ns"].is_null() ? " (open at trace end)" : "",
+           "\n        ", text(f, "message"), "\n"});
+      if (f["group"].is_string() && !f.value("root_cause", false)) add({"        (part of ", text(f, "group"), ")\n"});
+    }
+  return out;
+}
+
+struct JunitSuite {
+  std::string name, cases;
+  size_t tests = 0, failures = 0, errors = 0, skipped = 0;
+  int64_t ns = 0;
+};
+
+// The scan root a path was found under (the longest that holds it), or
+// "ftlens scan" when the report does not list its roots.
+size_t suite_of(const std::string& path, const std::vector<std::string>& roots) {
+  size_t best = roots.size(), best_length = 0;
+  for (size_t i = 0; i < roots.size(); ++i) {
+    std::string root = roots[i];
+    while (root.size() > 1 && root.back() == '/') root.pop_back();
+    const bool holds = path == root || (path.starts_with(root) && path.size() > root.size() && path[root.size()] == '/');
+    if (holds && root.size() >= best_length) {
+      best = i;
+      best_length = root.size();
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+std::string build_junit(const Json& report, Severity fail_at, const std::vector<int64_t>& analysis_ns) {
+  std::vector<std::string> roots;
+  if (report.contains("scan") && report["scan"].contains("roots"))
+    for (const Json& r : report["scan"]["roots"])
+      if (r.is_string()) roots.push_back(r.get<std::string>());
+  std::vector<JunitSuite> suites(roots.size() + 1);
+  for (size_t i = 0; i < roots.size(); ++i) suites[i].name = roots[i];
+  suites.back().name = "ftlens scan";
+  auto open_case = [](JunitSuite& suite, const std::string& path, int64_t ns) {
+    ++suite.tests;
+    suite.ns += ns;
+    suite.cases += "    <testcase classname=\"ftlens.scan\" name=\"";
+    append_xml_escaped(suite.cases, path);
+    suite.cases += "\" time=\"" + junit_seconds(ns) + "\">\n";
+  };
+  const Json& traces = report["traces"];
+  for (size_t i = 0; i < traces.size(); ++i) {
+    const Json& t = traces[i];
+    const std::string path = t["path"].get<std::string>();
+    JunitSuite& suite = suites[suite_of(path, roots)];
+    open_case(suite, path, i < analysis_ns.size() ? analysis_ns[i] : 0);
+    if (!t["ok"].get<bool>()) {
+      ++suite.errors;
+      suite.cases += "      <error type=\"unreadable\" message=\"";
+      append_xml_escaped(suite.cases, t["error"].get<std::string>());
+      suite.cases += "\"/>\n";
+    } else if (const Json* failure = failure_of(t["findings"], fail_at)) {
+      ++suite.failures;
+      suite.cases += "      <failure type=\"" + (*failure)["detector"].get<std::string>() + "\" message=\"";
+      append_xml_escaped(suite.cases, (*failure)["id"].get<std::string>() + " " + (*failure)["severity"].get<std::string>() +
+                                          " " + (*failure)["detector"].get<std::string>() + " on " + finding_where(*failure) +
+                                          ": " + (*failure)["message"].get<std::string>());
+      suite.cases += "\">";
+      append_xml_escaped(suite.cases, findings_text(t["findings"]));
+      suite.cases += "</failure>\n";
+    }
+    suite.cases += "    </testcase>\n";
   }
   // Reports from before "skipped" (merged parts of an older ftlens) have none.
   const Json none = Json::array();
   const Json& skipped = report.contains("skipped") ? report["skipped"] : none;
   for (const Json& s : skipped) {
-    cases += "  <testcase classname=\"ftlens.scan\" name=\"";
-    append_xml_escaped(cases, s["path"].get<std::string>());
-    cases += "\">\n    <skipped message=\"";
-    append_xml_escaped(cases, s["reason"].get<std::string>());
-    cases += "\"/>\n  </testcase>\n";
+    const std::string path = s["path"].get<std::string>();
+    JunitSuite& suite = suites[suite_of(path, roots)];
+    open_case(suite, path, 0);
+    ++suite.skipped;
+    suite.cases += "      <skipped message=\"";
+    append_xml_escaped(suite.cases, s["reason"].get<std::string>());
+    suite.cases += "\"/>\n    </testcase>\n";
   }
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"ftlens scan\" tests=\"" +
-         std::to_string(report["traces"].size() + skipped.size()) + "\" failures=\"" + std::to_string(failures) +
-         "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" + std::to_string(skipped.size()) + "\">\n" + cases +
-         "</testsuite>\n";
+  JunitSuite all;
+  std::string body;
+  for (const JunitSuite& suite : suites) {
+    if (suite.tests == 0 && !(&suite == &suites.back() && all.tests == 0 && roots.empty())) continue;
+    all.tests += suite.tests;
+    all.failures += suite.failures;
+    all.errors += suite.errors;
+    all.skipped += suite.skipped;
+    all.ns += suite.ns;
+    body += "  <testsuite name=\"";
+    append_xml_escaped(body, suite.name);
+    body += "\" tests=\"" + std::to_string(suite.tests) + "\" failures=\"" + std::to_string(suite.failures) +
+            "\" errors=\"" + std::to_string(suite.errors) + "\" skipped=\"" + std::to_string(suite.skipped) +
+            "\" time=\"" + junit_seconds(suite.ns) + "\">\n" + suite.cases + "  </testsuite>\n";
+  }
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ftlens scan\" tests=\"" +
+         std::to_string(all.tests) + "\" failures=\"" + std::to_string(all.failures) + "\" errors=\"" +
+         std::to_string(all.errors) + "\" skipped=\"" + std::to_string(all.skipped) + "\" time=\"" +
+         junit_seconds(all.ns) + "\">\n" + body + "</testsuites>\n";
 }
 
 void write_scan_summary(const Json& report, std::FILE* out) {
@@ -229,9 +376,14 @@ void write_scan_summary(const Json& report, std::FILE* out) {
     const auto& c = report["comparison"];
     std::fprintf(out, "against the baseline: %zu new, %zu fixed, %zu still present\n", c["new"].size(), c["fixed"].size(),
                  c["still_present"].size());
-    for (const auto& f : c["new"])
+    for (const auto& f : c["new"]) {
+      if (f["id"].is_null()) {  // the trace itself: it could not be read
+        std::fprintf(out, "  new: %s could not be read\n", f["path"].get<std::string>().c_str());
+        continue;
+      }
       std::fprintf(out, "  new: %s %s (%s)\n", f["path"].get<std::string>().c_str(), f["id"].get<std::string>().c_str(),
                    f["fingerprint"].get<std::string>().c_str());
+    }
   }
 }
 

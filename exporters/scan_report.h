@@ -31,8 +31,14 @@ nlohmann::ordered_json scan_entry(const ScannedTrace& trace, const std::function
 // totals per detector and, with a previous scan report as `baseline`, what is
 // new, fixed or still present. Everything is computed from the entries, so
 // `ftlens merge` builds the same report from the entries of shard reports.
+// `roots` (the directories and files scanned, as given) go in scan.roots.
+// A trace that could not be read is compared as a finding of fingerprint
+// kUnreadableFingerprint: new when the baseline could read it or had no such
+// trace.
+inline constexpr const char* kUnreadableFingerprint = "unreadable";
 nlohmann::ordered_json assemble_scan_report(nlohmann::ordered_json entries, nlohmann::ordered_json skipped,
-                                            const nlohmann::json* baseline);
+                                            const nlohmann::json* baseline,
+                                            nlohmann::ordered_json roots = nlohmann::ordered_json::array());
 // Ok when `skipped` is a list of {"path": string, "reason": string}, as a
 // scan report's "skipped" is; else kBadInput saying what is wrong.
 Status check_skipped_list(const nlohmann::json& skipped);
@@ -42,10 +48,14 @@ Status check_skipped_list(const nlohmann::json& skipped);
 // For entries read back from shard reports by ftlens merge: a damaged or
 // hand-edited part is a clear error, not a crash.
 Status check_trace_entry(const nlohmann::json& entry);
-// JUnit from a scan report: one testcase per trace, a <failure> per finding
-// at or above `fail_at`, an <error> for a trace that could not be read, and
-// one testcase with <skipped> per file the scan did not analyze.
-std::string build_junit(const nlohmann::ordered_json& report, Severity fail_at);
+// JUnit as CI servers read it: <testsuites> holding a <testsuite> per scan
+// root (scan.roots) with a <testcase> per trace, timed by `analysis_ns` (by
+// trace entry; 0 where it has none). A trace with a finding at or above
+// `fail_at` has one <failure>: its message is the root cause of its worst
+// group, its body every group and finding as the summary prints them. An
+// <error> for a trace that could not be read, a <skipped> testcase for each
+// file the scan did not analyze.
+std::string build_junit(const nlohmann::ordered_json& report, Severity fail_at, const std::vector<int64_t>& analysis_ns = {});
 void write_scan_summary(const nlohmann::ordered_json& report, std::FILE* out);
 // A self-contained HTML page: a sortable table per trace and per finding,
 // each trace linking to its Perfetto JSON when the report has one.

@@ -79,12 +79,16 @@ TEST_CASE("scan.a directory: traces found by content, analyzed in parallel, a ba
   CHECK(j["totals"]["unterminated-work"]["error"] == 1);
 
   const std::string xml = slurp(junit);
-  // The README is a testcase too, skipped with its reason.
-  CHECK(xml.find("<testsuite name=\"ftlens scan\" tests=\"6\" failures=\"2\" errors=\"1\" skipped=\"1\">") !=
+  // The README is a testcase too, skipped with its reason; one testsuite for the one root.
+  CHECK(xml.find("<testsuites name=\"ftlens scan\" tests=\"6\" failures=\"2\" errors=\"1\" skipped=\"1\" time=\"") !=
+        std::string::npos);
+  CHECK(xml.find("<testsuite name=\"" + dir + "\" tests=\"6\" failures=\"2\" errors=\"1\" skipped=\"1\" time=\"") !=
         std::string::npos);
   CHECK(xml.find("<skipped message=\"not a trace: text without trace lines\"/>") != std::string::npos);
-  CHECK(xml.find("<failure type=\"unterminated-work\"") != std::string::npos);
-  CHECK(xml.find("<error message=\"") != std::string::npos);
+  // Seed 000: one failure, the root cause of its group, not the first symptom.
+  CHECK(xml.find("<failure type=\"unterminated-work\" message=\"F3 error unterminated-work on CPU1: addrconf_dad_work") !=
+        std::string::npos);
+  CHECK(xml.find("<error type=\"unreadable\" message=\"") != std::string::npos);
 
   // The same verdict from one worker.
   REQUIRE(run_ftlens("scan " + dir + " -j 1 --report " + scratch("scan1.json")).exit_code == 0);
@@ -194,6 +198,38 @@ TEST_CASE("scan.hostile trace.dat files are failed entries naming why, and the g
   CHECK((*trace_entry(j, "e_good.dat"))["input"]["events"] == 285);
 }
 
+TEST_CASE("scan.JUnit is what CI servers read: a suite per root, timed cases, one failure per trace naming its root cause") {
+  const std::string dir = make_archive("night_junit");
+  const std::string other = scratch("night_junit_other");
+  fs::remove_all(other);
+  fs::create_directories(other);
+  fs::copy_file(kTraces + "/derived_seed002_unanswered_ipi_cpu0.txt", other + "/seed002.txt");
+  const std::string junit = scratch("roots.xml");
+  Run r = run_ftlens("scan " + dir + " " + other + "/ --junit " + junit);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  REQUIRE_MESSAGE(shell("command -v xmllint").exit_code == 0, "xmllint is installed by .ci/test-deps");
+  Run valid = shell("xmllint --noout --schema " + std::string(FTLENS_SOURCE_DIR) + "/tests/e2e/data/junit.xsd " + junit);
+  INFO(valid.err);
+  CHECK(valid.exit_code == 0);
+  const std::string xml = slurp(junit);
+  CHECK(xml.find("<testsuites name=\"ftlens scan\" tests=\"7\" failures=\"3\" errors=\"1\" skipped=\"1\" time=\"") !=
+        std::string::npos);
+  CHECK(xml.find("<testsuite name=\"" + dir + "\" tests=\"6\" failures=\"2\"") != std::string::npos);
+  CHECK(xml.find("<testsuite name=\"" + other + "/\" tests=\"1\" failures=\"1\" errors=\"0\" skipped=\"0\"") !=
+        std::string::npos);
+  // One <failure> per failing trace: seed 000 has four findings at error or
+  // warning, its failure is their root cause and its body lists them all.
+  const size_t seed = xml.find("name=\"" + dir + "/a/seed000.txt\"");
+  REQUIRE(seed != std::string::npos);
+  const std::string seed_case = xml.substr(seed, xml.find("</testcase>", seed) - seed);
+  CHECK(seed_case.find("<failure", seed_case.find("<failure") + 1) == std::string::npos);
+  CHECK(seed_case.find("message=\"F3 error unterminated-work on CPU1: addrconf_dad_work") != std::string::npos);
+  CHECK(seed_case.find("G1: root cause F3 unterminated-work on CPU1 at 180.736523") != std::string::npos);
+  for (const char* id : {"error F1 watchdog-gap", "error F2 non-preempted", "error F3 unterminated-work", "warning F4 wq-stall"})
+    CHECK(seed_case.find(id) != std::string::npos);
+}
+
 TEST_CASE("scan.against last night's baseline: new, fixed and still-present findings; --fail-on new") {
   const std::string dir = make_archive("night2");
   const std::string base = scratch("base.json");
@@ -207,10 +243,25 @@ TEST_CASE("scan.against last night's baseline: new, fixed and still-present find
   CHECK(r.exit_code == 1);
   json c = read_json(tonight)["comparison"];
   CHECK(c["new"].size() == 4);  // seed001's findings
-  CHECK(c["still_present"].size() == 4);  // seed000's
+  CHECK(c["still_present"].size() == 5);  // seed000's, and cut.dat still unreadable
   CHECK(c["fixed"].size() == 2);  // the console log's two kernel reports, no longer scanned
   CHECK(c["fixed"][0]["trace_scanned"] == false);
-  CHECK(r.out.find("4 new, 2 fixed, 4 still present") != std::string::npos);
+  CHECK(r.out.find("4 new, 2 fixed, 5 still present") != std::string::npos);
+
+  // A trace that could be read last night and cannot tonight is new.
+  REQUIRE(run_ftlens("scan " + dir + " --report " + base).exit_code == 0);
+  {
+    std::ofstream damaged(dir + "/a/seed001.txt", std::ios::trunc);
+    damaged << std::string("\x7f" "ELF\0\1binary now", 15);
+  }
+  Run worse = run_ftlens("scan " + dir + " --baseline " + base + " --fail-on new --report " + tonight);
+  INFO(worse.out);
+  CHECK(worse.exit_code == 1);
+  const json now = read_json(tonight)["comparison"];
+  bool unreadable_is_new = false;
+  for (const json& f : now["new"]) unreadable_is_new |= f["path"] == dir + "/a/seed001.txt" && f["fingerprint"] == "unreadable";
+  CHECK(unreadable_is_new);
+  CHECK(worse.out.find("new: " + dir + "/a/seed001.txt could not be read") != std::string::npos);
 
   CHECK(run_ftlens("scan " + dir + " --fail-on new").exit_code == 2);  // needs a baseline
   CHECK(run_ftlens("scan " + scratch("no-such-dir")).exit_code == 2);
@@ -264,7 +315,14 @@ TEST_CASE("scan.shards: N parts merged are byte for byte the report of one scan,
   Run merged = run_ftlens("merge" + parts + " -o " + scratch("merged.json") + " --junit " + scratch("merged.xml"));
   REQUIRE(merged.exit_code == 0);
   CHECK(slurp(scratch("merged.json")) == slurp(scratch("whole.json")));
-  CHECK(slurp(scratch("merged.xml")) == slurp(scratch("whole.xml")));
+  // The JUnit too, but for the analysis times each run measures.
+  const auto untimed = [](std::string xml) {
+    for (size_t at = xml.find(" time=\""); at != std::string::npos; at = xml.find(" time=\"", at + 1))
+      xml.erase(at, xml.find('"', at + 7) + 1 - at);
+    return xml;
+  };
+  CHECK(untimed(slurp(scratch("merged.xml"))) == untimed(slurp(scratch("whole.xml"))));
+  CHECK(slurp(scratch("merged.xml")).find("time=\"0.000\">\n      <failure") == std::string::npos);  // the parts' times
 
   // The baseline is compared by the merge, over the whole scan.
   Run with_baseline = run_ftlens("merge" + parts + " -o " + scratch("merged2.json") + " --baseline " + scratch("whole.json") +
@@ -445,8 +503,9 @@ TEST_CASE("scan.every file looked at and not analyzed is listed with its reason,
     CHECK(j["skipped"][i]["reason"] == expected[i].second);
   }
   const std::string xml = slurp(junit);
-  CHECK(xml.find("tests=\"7\" failures=\"1\" errors=\"0\" skipped=\"6\">") != std::string::npos);
-  CHECK(xml.find("name=\"" + dir + "/two.txt\">\n    <skipped message=\"too small: 2 events\"/>") != std::string::npos);
+  CHECK(xml.find("tests=\"7\" failures=\"1\" errors=\"0\" skipped=\"6\" time=\"") != std::string::npos);
+  CHECK(xml.find("name=\"" + dir + "/two.txt\" time=\"0.000\">\n      <skipped message=\"too small: 2 events\"/>") !=
+        std::string::npos);
   CHECK(r.out.find("6 other files looked at and not analyzed:\n  skipped " + dir + "/blob.bin: not a trace: binary data\n") !=
         std::string::npos);
 
