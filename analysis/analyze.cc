@@ -41,7 +41,12 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
   };
   Pipeline pipeline(detectors, perfetto.get(), std::move(remake));
   pipeline.set_model_limits(limits);
-  ReadResult read = read_trace(options.trace, ReadOptions{options.instance, options.text_threads, &pipeline}, strings, pipeline);
+  ReadOptions read_options;
+  read_options.instance = options.instance;
+  read_options.text_threads = options.text_threads;
+  read_options.log_records = &pipeline;
+  read_options.on_bytes_read = options.on_bytes_read;
+  ReadResult read = read_trace(options.trace, read_options, strings, pipeline);
   if (!read.status.ok()) {
     outcome.error = read.status.message();
     return outcome;
@@ -57,7 +62,9 @@ AnalyzeOutcome analyze(const AnalyzeOptions& options) {
       Pipeline& pipeline;
     } logs(pipeline);
     StringPool dmesg_strings;
-    ReadResult dmesg = read_trace(options.dmesg_path, ReadOptions{{}, 0, &pipeline}, dmesg_strings, logs);
+    ReadOptions dmesg_options;
+    dmesg_options.log_records = &pipeline;
+    ReadResult dmesg = read_trace(options.dmesg_path, dmesg_options, dmesg_strings, logs);
     if (dmesg.format != "dmesg" && dmesg.format != "kernel-log") {
       outcome.error = options.dmesg_path + ": not a kernel log (no \"[ seconds]\" printk prefixes)";
       if (!dmesg.status.ok() && dmesg.format.empty()) outcome.error = dmesg.status.message();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@ struct AnalyzeOptions {
   std::string instance;             // trace.dat buffer instance; "" for the top buffer
   std::string dmesg_path;           // a kernel log to search for lockup reports
   unsigned text_threads = 0;        // ReadOptions::text_threads
+  std::function<void(uint64_t)> on_bytes_read;  // ReadOptions::on_bytes_read (a progress line)
 };
 
 struct AnalyzeOutcome {

@@ -4,15 +4,20 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <new>
 #include <system_error>
 #include <thread>
 
+#include <sys/mman.h>  // mmap
+
 #include "analysis/json_input.h"
+#include "analysis/progress_line.h"
 #include "exporters/scan_report.h"
 #include "parser/container_source.h"
 #include "parser/line_tokenizer.h"
@@ -198,38 +203,45 @@ FoundTraces find_traces(const std::vector<std::string>& roots) {
 
 int max_scan_jobs() { return 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
+namespace {
+
+// Bytes each worker has read of its current trace, where the worker's child
+// process can write them: shared anonymous memory, mapped before the forks.
+class SharedByteCounters {
+ public:
+  explicit SharedByteCounters(size_t n) : size_(std::max<size_t>(n, 1) * sizeof(std::atomic<uint64_t>)) {
+    void* at = ::mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    counters_ = at == MAP_FAILED ? nullptr : static_cast<std::atomic<uint64_t>*>(at);
+    if (counters_)
+      for (size_t i = 0; i < std::max<size_t>(n, 1); ++i) new (&counters_[i]) std::atomic<uint64_t>(0);
+  }
+  ~SharedByteCounters() {
+    if (counters_) ::munmap(counters_, size_);
+  }
+  SharedByteCounters(const SharedByteCounters&) = delete;
+  SharedByteCounters& operator=(const SharedByteCounters&) = delete;
+  std::atomic<uint64_t>* at(size_t i) { return counters_ ? &counters_[i] : nullptr; }
+  uint64_t sum(size_t n) const {
+    uint64_t total = 0;
+    for (size_t i = 0; counters_ && i < n; ++i) total += counters_[i].load(std::memory_order_relaxed);
+    return total;
+  }
+
+ private:
+  size_t size_;
+  std::atomic<uint64_t>* counters_;
+};
+
+uint64_t file_size(const std::string& path) {
+  std::error_code ec;
+  const uintmax_t size = fs::file_size(path, ec);
+  return ec ? 0 : static_cast<uint64_t>(size);
+}
+
+}  // namespace
+
 std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::string>& traces, ScanWorkers* workers) {
   std::vector<ScanEntry> entries(traces.size());
-  std::atomic<size_t> next{0}, done{0};
-  std::atomic<uint64_t> bytes{0};
-  std::mutex progress_mutex;
-  const auto started = std::chrono::steady_clock::now();
-  AnalyzeOptions analyze_options = options.analyze;  // set before the workers start, read-only after
-  auto worker = [&] {
-    for (size_t i = next++; i < traces.size(); i = next++) {
-      AnalyzeOptions one = analyze_options;
-      one.trace = traces[i];
-      if (!options.perfetto_dir.empty()) {
-        // Numbered, so that equal names in different folders do not collide.
-        one.perfetto_path = (fs::path(options.perfetto_dir) /
-                             (std::to_string(i + 1) + "-" + fs::path(traces[i]).filename().string() + ".perfetto.json")).string();
-      }
-      ScanEntry& entry = entries[i];
-      const auto began = std::chrono::steady_clock::now();
-      entry = options.in_process ? analyze_scan_entry(one, fingerprint) : analyze_scan_entry_in_child(one, fingerprint);
-      entry.analysis_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began).count();
-      bytes += entry.bytes;
-      const size_t finished = ++done;
-      if (options.progress) {
-        std::lock_guard lock(progress_mutex);
-        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        const double eta = finished ? seconds / static_cast<double>(finished) * static_cast<double>(traces.size() - finished) : 0;
-        std::fprintf(stderr, "\rftlens scan: %zu/%zu traces, %.0f MB/s, ETA %.0fs   ", finished, traces.size(),
-                     static_cast<double>(bytes.load()) / 1e6 / std::max(seconds, 1e-3), eta);
-        if (finished == traces.size()) std::fputc('\n', stderr);
-      }
-    }
-  };
   const int cap = max_scan_jobs();
   int jobs = options.jobs > 0 ? std::min(options.jobs, cap) : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   jobs = static_cast<int>(std::min<size_t>(static_cast<size_t>(jobs), std::max<size_t>(traces.size(), 1)));
@@ -241,13 +253,64 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
   // release build's glibc malloc is fork-safe.
   jobs = 1;
 #endif
+  AnalyzeOptions analyze_options = options.analyze;  // set before the workers start, read-only after
   // Traces side by side already keep the cores busy; one alone gets them.
   if (jobs > 1) analyze_options.text_threads = 1;
+
+  // Progress by bytes over every trace, from the start: the traces done and
+  // what each worker has read of its current one.
+  std::vector<uint64_t> sizes(traces.size());
+  uint64_t total_bytes = 0;
+  if (options.progress)
+    for (size_t i = 0; i < traces.size(); ++i) total_bytes += sizes[i] = file_size(traces[i]);
+  SharedByteCounters reading(options.progress ? static_cast<size_t>(jobs) : 0);
+  std::atomic<uint64_t> bytes_done{0};
+  std::atomic<size_t> next{0}, done{0};
+  auto worker = [&](size_t slot) {
+    std::atomic<uint64_t>* counter = options.progress ? reading.at(slot) : nullptr;
+    for (size_t i = next++; i < traces.size(); i = next++) {
+      AnalyzeOptions one = analyze_options;
+      one.trace = traces[i];
+      if (counter) one.on_bytes_read = [counter](uint64_t read) { counter->store(read, std::memory_order_relaxed); };
+      if (!options.perfetto_dir.empty()) {
+        // Numbered, so that equal names in different folders do not collide.
+        one.perfetto_path = (fs::path(options.perfetto_dir) /
+                             (std::to_string(i + 1) + "-" + fs::path(traces[i]).filename().string() + ".perfetto.json")).string();
+      }
+      ScanEntry& entry = entries[i];
+      const auto began = std::chrono::steady_clock::now();
+      entry = options.in_process ? analyze_scan_entry(one, fingerprint) : analyze_scan_entry_in_child(one, fingerprint);
+      entry.analysis_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began).count();
+      bytes_done += sizes[i];
+      if (counter) counter->store(0, std::memory_order_relaxed);
+      ++done;
+    }
+  };
+  std::unique_ptr<ProgressLine> progress;
+  std::thread drawing;
+  std::mutex drawing_mutex;
+  std::condition_variable drawing_stop;
+  bool scan_over = false;
+  if (options.progress) {
+    progress = std::make_unique<ProgressLine>("scan:", total_bytes);
+    progress->update(0, "0/" + std::to_string(traces.size()) + " traces");  // at once, before any reading
+    try {
+      drawing = std::thread([&] {
+        std::unique_lock lock(drawing_mutex);
+        do {
+          progress->update(bytes_done.load() + reading.sum(static_cast<size_t>(jobs)),
+                           std::to_string(done.load()) + "/" + std::to_string(traces.size()) + " traces");
+        } while (!drawing_stop.wait_for(lock, std::chrono::milliseconds(250), [&] { return scan_over; }));
+      });
+    } catch (const std::system_error&) {
+      // No thread for the line: the scan goes on without it.
+    }
+  }
   std::vector<std::thread> pool;
   std::string refused;
   for (int j = 1; j < jobs; ++j) {
     try {
-      pool.emplace_back(worker);
+      pool.emplace_back(worker, static_cast<size_t>(j));
     } catch (const std::system_error& e) {
       // Out of threads or memory for their stacks: the workers running
       // (this thread among them) take the rest of the traces.
@@ -255,8 +318,17 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
       break;
     }
   }
-  worker();
+  worker(0);
   for (auto& t : pool) t.join();
+  if (drawing.joinable()) {
+    {
+      std::lock_guard lock(drawing_mutex);
+      scan_over = true;
+    }
+    drawing_stop.notify_all();
+    drawing.join();
+  }
+  if (progress) progress->clear();
   if (workers) *workers = {jobs, static_cast<int>(pool.size()) + 1, refused};
   return entries;
 }

@@ -19,7 +19,10 @@ struct AnalyzeArgs {
 };
 
 int run_analyze(const AnalyzeArgs& args) {
-  AnalyzeOutcome outcome = analyze(args.options);
+  AnalyzeOptions options = args.options;
+  std::unique_ptr<ProgressLine> progress = terminal_progress("analyze: read", options);
+  AnalyzeOutcome outcome = analyze(options);
+  if (progress) progress->clear();
   if (!outcome.ok) {
     std::fprintf(stderr, "ftlens: %s\n", outcome.error.c_str());
     return kExitUnusable;

@@ -1,5 +1,8 @@
 #include "cli/command.h"
 
+#include <sys/stat.h>  // stat
+#include <unistd.h>    // isatty
+
 #include <cstdio>
 #include <filesystem>
 
@@ -43,6 +46,16 @@ bool fail_on_new_has_baseline(const ScanOutputs& outputs) {
   if (outputs.fail_on != "new" || !outputs.baseline.empty()) return true;
   std::fprintf(stderr, "ftlens: --fail-on new needs --baseline\n");
   return false;
+}
+
+std::unique_ptr<ProgressLine> terminal_progress(const std::string& label, AnalyzeOptions& options) {
+  if (::isatty(STDERR_FILENO) == 0) return nullptr;
+  struct stat st {};
+  const uint64_t total =
+      options.trace != "-" && ::stat(options.trace.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? static_cast<uint64_t>(st.st_size) : 0;
+  auto line = std::make_unique<ProgressLine>(label, total);
+  options.on_bytes_read = [shown = line.get()](uint64_t bytes) { shown->update(bytes); };
+  return line;
 }
 
 int deliver_scan_report(const nlohmann::ordered_json& report, const ScanOutputs& outputs, bool empty_is_ok,

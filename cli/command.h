@@ -5,12 +5,14 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "analysis/analyze.h"
+#include "analysis/progress_line.h"
 
 namespace ftlens::cli {
 
@@ -47,6 +49,11 @@ std::optional<std::string> option_not_for_input(const AnalyzeOptions& options, c
 struct ScanOutputs {
   std::string report, junit, html, baseline, fail_on;
 };
+// A progress line for reading `options.trace` when stderr is a terminal
+// (null otherwise); it is fed through options.on_bytes_read. Clear it
+// before printing anything else.
+std::unique_ptr<ProgressLine> terminal_progress(const std::string& label, AnalyzeOptions& options);
+
 // --fail-on of scan and merge: a severity, or "new" (needs --baseline).
 void add_scan_fail_on(CLI::App* command, std::string* fail_on);
 // "--fail-on new" without --baseline: says so on stderr and returns false.

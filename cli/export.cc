@@ -114,7 +114,9 @@ int run_export(const ExportArgs& args) {
       std::fprintf(stderr, "ftlens: %s\n", err->c_str());
       return kExitUnusable;
     }
+  std::unique_ptr<ProgressLine> progress = terminal_progress("export: read", options);
   AnalyzeOutcome outcome = analyze(options);
+  if (progress) progress->clear();
   if (!outcome.ok) {
     std::fprintf(stderr, "ftlens: %s\n", outcome.error.c_str());
     return kExitUnusable;

@@ -87,6 +87,24 @@ class LastByteSource final : public ByteSource {
   char last_;
 };
 
+// Tells ReadOptions::on_bytes_read how far into the file the reading is.
+class ProgressSource final : public ByteSource {
+ public:
+  ProgressSource(std::unique_ptr<ByteSource> inner, const std::function<void(uint64_t)>& on_read)
+      : inner_(std::move(inner)), on_read_(on_read) {}
+  ssize_t read(char* buf, size_t size) override {
+    const ssize_t n = inner_->read(buf, size);
+    if (n > 0) on_read_(inner_->raw_bytes());
+    if (n < 0) error_ = inner_->error();
+    return n;
+  }
+  uint64_t raw_bytes() const override { return inner_->raw_bytes(); }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  const std::function<void(uint64_t)>& on_read_;
+};
+
 // libtracecmd needs a seekable file: a trace.dat from stdin or inside a
 // compressed wrapper is spooled to a temporary file first (disk, not memory).
 class SpoolFile {
@@ -230,6 +248,7 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
     return result;
   }
   std::unique_ptr<ByteSource> source = open_fd_source(fd);
+  if (options.on_bytes_read) source = std::make_unique<ProgressSource>(std::move(source), options.on_bytes_read);
   std::vector<char> buf(kChunkBytes);
   ssize_t n = read_full(*source, buf.data(), buf.size());
   InputFormat format = n < 0 ? InputFormat::kEmpty : sniff_format(std::string_view(buf.data(), static_cast<size_t>(n)));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "parser/event_sink.h"
@@ -37,6 +38,9 @@ struct ReadOptions {
   // FTLENS_DAT_MEMORY_MIB / FTLENS_DAT_CPU_SECONDS in the environment say.
   uint64_t dat_memory_mib = 0;
   unsigned dat_cpu_seconds = 0;
+  // Told the bytes read from the file so far, after each read (a progress
+  // line); a trace.dat is read by its own process and says nothing here.
+  std::function<void(uint64_t)> on_bytes_read;
 };
 
 struct ReadResult : TraceInput {

@@ -338,3 +338,49 @@ TEST_CASE("e2e.bash completes commands, a command's options and the detector opt
   CHECK(complete(std::string(FTLENS_BINARY) + " analyze t.txt --set non-preempted.err", 4).out == "non-preempted.error=\n");
   CHECK(complete(std::string(FTLENS_BINARY) + " scan d --fail-on n", 4).out == "new\n");
 }
+
+namespace {
+// `ftlens ARGS` with stderr (and stdout) on a pseudo-terminal, as `script`
+// gives one; what the terminal got, with the line ends it uses.
+Run on_a_terminal(const std::string& args) {
+  return shell("script -qec '" + std::string(FTLENS_BINARY) + " " + args + "' /dev/null");
+}
+}  // namespace
+
+TEST_CASE("e2e.a progress line on a terminal: bytes of the total, MB/s, ETA, cleared before the summary; none when piped") {
+  // Several MB, so that the reading takes several reads.
+  const std::string big = scratch("progress_big.txt");
+  {
+    std::ofstream out(big);
+    const std::string trace = slurp(std::string(FTLENS_TRACES) + "/real_light30.txt");
+    for (int i = 0; i < 4; ++i) out << trace;
+  }
+  const Run analyzed = on_a_terminal("analyze " + big);
+  REQUIRE(analyzed.exit_code == 0);
+  const size_t line = analyzed.out.find("\rftlens: analyze: read ");
+  REQUIRE(line != std::string::npos);
+  CHECK(analyzed.out.find(" MB of 26 MB (", line) != std::string::npos);
+  CHECK(analyzed.out.find(" MB/s, ETA ", line) != std::string::npos);
+  // Cleared (carriage return, erase to the end) before the summary's first line.
+  const size_t cleared = analyzed.out.find("\r\x1b[K" + big + ": ftrace-text");
+  CHECK(cleared != std::string::npos);
+  CHECK(line < cleared);
+
+  const Run piped = run_ftlens("analyze " + big);
+  CHECK(piped.err.find("ftlens: analyze: read") == std::string::npos);
+  CHECK(piped.err.empty());
+
+  // scan: by bytes over every trace from its start, with the traces done.
+  const std::string dir = scratch("progress_scan");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(big, dir + "/a.txt");
+  fs::copy_file(std::string(FTLENS_TRACES) + "/real_small_v7.dat", dir + "/b.dat");
+  const Run scanned = on_a_terminal("scan " + dir + " -j 1");
+  REQUIRE(scanned.exit_code == 0);
+  const size_t scan_line = scanned.out.find("\rftlens: scan: 0 MB of 26 MB (0%)");  // drawn at once
+  REQUIRE(scan_line != std::string::npos);
+  CHECK(scanned.out.find("0/2 traces", scan_line) != std::string::npos);
+  CHECK(scanned.out.find("\r\x1b[Kok      " + dir + "/a.txt") != std::string::npos);
+  CHECK(run_ftlens("scan " + dir).err.find("ftlens: scan:") == std::string::npos);
+}
