@@ -7,12 +7,11 @@
 #include <filesystem>
 
 #include "detectors/finding.h"
+#include "exporters/html_report.h"
 #include "exporters/output_file.h"
 #include "exporters/scan_report.h"
 
 namespace ftlens::cli {
-
-namespace {
 
 bool write_text_file(const std::string& path, const std::string& text) {
   OutputFile out(path);
@@ -21,8 +20,6 @@ bool write_text_file(const std::string& path, const std::string& text) {
   if (!written.ok()) std::fprintf(stderr, "ftlens: %s\n", written.message().c_str());
   return written.ok();
 }
-
-}  // namespace
 
 std::optional<std::string> option_not_for_input(const AnalyzeOptions& options, const AnalysisResult& result) {
   if (!options.instance.empty() && result.format != "trace-dat")

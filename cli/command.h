@@ -49,6 +49,10 @@ std::optional<std::string> option_not_for_input(const AnalyzeOptions& options, c
 struct ScanOutputs {
   std::string report, junit, html, baseline, fail_on;
 };
+// Writes `text` to `path` (a temporary file renamed into place); false,
+// with one line on stderr, when that fails.
+bool write_text_file(const std::string& path, const std::string& text);
+
 // A progress line for reading `options.trace` when stderr is a terminal
 // (null otherwise); it is fed through options.on_bytes_read. Clear it
 // before printing anything else.

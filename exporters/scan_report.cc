@@ -16,41 +16,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string cell(std::string_view text, std::string_view sort_key = {}) {
-  std::string out = "<td";
-  if (!sort_key.empty()) {
-    out += " data-sort=\"";
-    append_xml_escaped(out, sort_key);
-    out += '"';
-  }
-  out += '>';
-  append_xml_escaped(out, text);
-  return out + "</td>";
-}
-
-// Sorting by clicking a column header; the page marks itself ready when the
-// script has run, which the headless-browser test checks.
-constexpr std::string_view kScript = R"JS(
-for (const table of document.querySelectorAll("table.sortable")) {
-  const heads = table.tHead.rows[0].cells;
-  for (let i = 0; i < heads.length; i++) {
-    heads[i].addEventListener("click", () => {
-      const body = table.tBodies[0];
-      const asc = heads[i].dataset.dir !== "asc";
-      heads[i].dataset.dir = asc ? "asc" : "desc";
-      const key = (r) => r.cells[i].dataset.sort ?? r.cells[i].textContent;
-      const rows = Array.from(body.rows).sort((a, b) => {
-        const x = key(a), y = key(b), nx = Number(x), ny = Number(y);
-        const c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
-        return asc ? c : -c;
-      });
-      for (const r of rows) body.appendChild(r);
-    });
-  }
-}
-document.body.dataset.ready = "1";
-)JS";
-
 }  // namespace
 
 Json scan_entry(const ScannedTrace& t, const std::function<std::string(const Finding&)>& fingerprint) {
@@ -388,68 +353,5 @@ void write_scan_summary(const Json& report, std::FILE* out) {
 }
 
 
-std::string build_scan_html(const Json& report) {
-  std::string h =
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>ftlens scan</title><style>"
-      "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:2em}"
-      "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}th{cursor:pointer;background:#eee}"
-      ".error{background:#fdd}.warning{background:#ffd}.failed{background:#eee;color:#900}</style></head><body>\n";
-  const auto& s = report["scan"];
-  h += "<h1>ftlens scan</h1><p>" + std::to_string(s["traces"].get<int>()) + " traces, " +
-       std::to_string(s["analyzed"].get<int>()) + " analyzed, " + std::to_string(s["failed"].get<int>()) +
-       " could not be read.</p>\n";
-  if (report.contains("comparison")) {
-    const auto& c = report["comparison"];
-    h += "<p>Against the baseline: " + std::to_string(c["new"].size()) + " new, " + std::to_string(c["fixed"].size()) +
-         " fixed, " + std::to_string(c["still_present"].size()) + " still present.</p>\n";
-  }
-  h += "<h2>Traces</h2><table class=\"sortable\" id=\"traces\"><thead><tr><th>trace</th><th>format</th><th>events</th>"
-       "<th>errors</th><th>warnings</th><th>info</th><th>timeline</th></tr></thead><tbody>\n";
-  std::string findings;
-  for (const auto& t : report["traces"]) {
-    const std::string path = t["path"];
-    if (!t["ok"].get<bool>()) {
-      h += "<tr class=\"failed\">" + cell(path) + cell("unreadable") + "<td colspan=\"5\">";
-      append_xml_escaped(h, t["error"].get<std::string>());
-      h += "</td></tr>\n";
-      continue;
-    }
-    int counts[3] = {0, 0, 0};
-    for (const auto& f : t["findings"]) {
-      const std::string sev = f["severity"];
-      const int rank = sev == "error" ? 2 : sev == "warning" ? 1 : 0;
-      ++counts[rank];
-      findings += "<tr class=\"" + sev + "\">" + cell(path) + cell(f["id"].get<std::string>()) +
-                  cell(f["detector"].get<std::string>()) + cell(sev, std::to_string(rank)) +
-                  cell(f["cpu"].is_null() ? "" : std::to_string(f["cpu"].get<int>())) +
-                  cell(f["comm"].is_null() ? "" : f["comm"].get<std::string>()) +
-                  cell(std::to_string(f["start_ns"].get<int64_t>())) + cell(std::to_string(f["duration_ns"].get<int64_t>())) +
-                  cell(f["message"].get<std::string>()) + "</tr>\n";
-    }
-    std::string link;
-    if (t.contains("perfetto")) {
-      link = "<td><a href=\"";
-      append_xml_escaped(link, t["perfetto"].get<std::string>());
-      link += "\">Perfetto JSON</a></td>";
-    } else {
-      link = "<td></td>";
-    }
-    h += std::string("<tr class=\"") + (counts[2] ? "error" : counts[1] ? "warning" : "") + "\">" + cell(path) +
-         cell(t["input"]["format"].get<std::string>()) + cell(std::to_string(t["input"]["events"].get<int64_t>())) +
-         cell(std::to_string(counts[2])) + cell(std::to_string(counts[1])) + cell(std::to_string(counts[0])) + link + "</tr>\n";
-  }
-  h += "</tbody></table>\n<h2>Findings</h2><table class=\"sortable\" id=\"findings\"><thead><tr><th>trace</th><th>id</th>"
-       "<th>detector</th><th>severity</th><th>CPU</th><th>task</th><th>start (ns)</th><th>duration (ns)</th><th>what</th>"
-       "</tr></thead><tbody>\n" + findings + "</tbody></table>\n";
-  if (report.contains("skipped") && !report["skipped"].empty()) {
-    h += "<h2>Not analyzed</h2><table class=\"sortable\" id=\"skipped\"><thead><tr><th>file</th><th>why</th></tr></thead>"
-         "<tbody>\n";
-    for (const auto& f : report["skipped"])
-      h += "<tr>" + cell(f["path"].get<std::string>()) + cell(f["reason"].get<std::string>()) + "</tr>\n";
-    h += "</tbody></table>\n";
-  }
-  h += "<script>" + std::string(kScript) + "</script>\n</body></html>\n";
-  return h;
-}
 
 }  // namespace ftlens

@@ -57,8 +57,5 @@ Status check_trace_entry(const nlohmann::json& entry);
 // file the scan did not analyze.
 std::string build_junit(const nlohmann::ordered_json& report, Severity fail_at, const std::vector<int64_t>& analysis_ns = {});
 void write_scan_summary(const nlohmann::ordered_json& report, std::FILE* out);
-// A self-contained HTML page: a sortable table per trace and per finding,
-// each trace linking to its Perfetto JSON when the report has one.
-std::string build_scan_html(const nlohmann::ordered_json& report);
 
 }  // namespace ftlens

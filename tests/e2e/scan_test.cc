@@ -43,6 +43,15 @@ json read_json_of_analyze(const std::string& trace) {
   return read_json(report);
 }
 
+// Debian's Chromium, headless, offline, with a fresh profile in `profile`.
+Run headless_chromium(const std::string& profile, const std::string& args) {
+  REQUIRE_MESSAGE(shell("command -v chromium").exit_code == 0, "chromium is installed by .ci/test-deps");
+  fs::remove_all(profile);
+  return shell("timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+               "--disable-background-networking --disable-component-update --disable-sync --user-data-dir=" + profile + " " +
+               args);
+}
+
 const json* trace_entry(const json& report, const std::string& suffix) {
   for (const auto& t : report["traces"])
     if (t["path"].get<std::string>().ends_with(suffix)) return &t;
@@ -281,12 +290,8 @@ TEST_CASE("scan.the HTML summary renders in headless Chromium without console er
   const std::string page = slurp(html);
   CHECK(page.find("href=\"night3-perfetto/") != std::string::npos);  // relative to the page
 
-  REQUIRE_MESSAGE(shell("command -v chromium").exit_code == 0, "chromium is installed by .ci/test-deps");
   const std::string profile = scratch("chromium-profile");
-  fs::remove_all(profile);
-  Run r = shell("timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-                "--disable-background-networking --disable-component-update --disable-sync --user-data-dir=" +
-                profile + " --enable-logging=stderr --v=0 --dump-dom file://" + html);
+  Run r = headless_chromium(profile, "--enable-logging=stderr --v=0 --dump-dom file://" + html);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("data-ready=\"1\"") != std::string::npos);  // the page's script ran to the end
   CHECK(r.out.find("<table class=\"sortable\" id=\"findings\">") != std::string::npos);
@@ -294,6 +299,53 @@ TEST_CASE("scan.the HTML summary renders in headless Chromium without console er
   CHECK(r.out.find("unterminated-work") != std::string::npos);
   CHECK(r.err.find("Uncaught") == std::string::npos);
   CHECK(r.err.find(":CONSOLE") == std::string::npos);
+  // A timeline per readable trace, its findings drawn: seed 000's four, its
+  // root cause marked; the filter box over the traces table.
+  const auto count = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  CHECK(count(r.out, "<svg class=\"timeline\"") == 4);
+  const size_t seed = r.out.find("<h2>" + dir + "/a/seed000.txt</h2>");
+  REQUIRE(seed != std::string::npos);
+  const std::string section = r.out.substr(seed, r.out.find("</section>", seed) - seed);
+  CHECK(count(section, "<rect class=\"finding ") == 4);
+  CHECK(count(section, "<g class=\"lane\"") == 2);
+  CHECK(count(section, "root-cause") == 1);
+  CHECK(section.find("G1: root cause F3 unterminated-work on CPU1 at 180.736523") != std::string::npos);
+  CHECK(r.out.find("<input id=\"filter\"") != std::string::npos);
+  // A picture for people to look at.
+  const std::string shot = scratch("night3-summary.png");
+  fs::remove(shot);
+  CHECK(headless_chromium(profile, "--window-size=1200,1600 --screenshot=" + shot + " file://" + html).exit_code == 0);
+  CHECK(fs::exists(shot));
+  CHECK((fs::exists(shot) && fs::file_size(shot) > 10000));
+}
+
+TEST_CASE("scan.analyze --html: one self-contained page, its timeline with a lane per CPU and every finding, in Chromium") {
+  const std::string html = scratch("seed000.html"), perfetto = scratch("seed000.perfetto.json");
+  Run analyzed = run_ftlens("analyze " + kTraces + "/derived_seed000_stuck_work_cpu1.txt --html " + html + " --perfetto " + perfetto);
+  REQUIRE(analyzed.exit_code == 0);
+  const std::string page = slurp(html);
+  CHECK(page.find("<a href=\"seed000.perfetto.json\">") != std::string::npos);  // relative to the page
+  CHECK(page.find("Open in Perfetto UI") != std::string::npos);
+  // Self-contained: nothing loaded from elsewhere.
+  CHECK(page.find("src=\"") == std::string::npos);
+  CHECK(page.find("href=\"http") == std::string::npos);
+  CHECK(page.find("<link") == std::string::npos);
+  Run r = headless_chromium(scratch("chromium-profile-analyze"), "--enable-logging=stderr --v=0 --dump-dom file://" + html);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("data-ready=\"1\"") != std::string::npos);
+  CHECK(r.err.find("Uncaught") == std::string::npos);
+  size_t lanes = 0, bars = 0;
+  for (size_t at = r.out.find("<g class=\"lane\""); at != std::string::npos; at = r.out.find("<g class=\"lane\"", at + 1)) ++lanes;
+  for (size_t at = r.out.find("<rect class=\"finding "); at != std::string::npos; at = r.out.find("<rect class=\"finding ", at + 1))
+    ++bars;
+  CHECK(lanes == 2);
+  CHECK(bars == 4);
+  CHECK(r.out.find("class=\"finding error root-cause\" data-id=\"F3\"") != std::string::npos);
+  CHECK(r.out.find(">175.736523</text>") != std::string::npos);  // the axis in trace seconds
 }
 
 TEST_CASE("scan.shards: N parts merged are byte for byte the report of one scan, with baseline, JUnit and failures") {
