@@ -36,7 +36,7 @@ namespace ftlens {
   F(kernel_reports_dropped, "kernel reports beyond the 256 kept per source (kernel log, console events) or the 512 kernel-report reads: not read")                      \
   F(recordings_not_split, "events whose CPU went back by more than a second after 256 recordings already, read as part of the last one") \
   F(watchdog_periods_dropped, "watchdog-gap: kicks in watchdog periods beyond the 65536 periods with a kick kept for the kick-bit view: not shown there") \
-  F(names_not_kept, "lookups of names (comms, event names, symbols) beyond the 1048576 distinct ones kept: they read as '(name not kept)'")
+  F(names_not_kept, "lookups of names (comms, event names, symbols) beyond the 524288 distinct ones kept: they read as '(name not kept)'")
 
 enum class ModelStat : uint8_t {
 #define FTLENS_STAT_ENUM(name, desc) name,

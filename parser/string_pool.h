@@ -21,7 +21,7 @@ class StringPool {
   // Distinct strings kept by default: far more than a real trace names
   // (comms, event names, kernel symbols: tens of thousands), few enough that
   // a trace naming millions stays within the memory goal.
-  static constexpr size_t kDefaultMaxStrings = size_t{1} << 20;
+  static constexpr size_t kDefaultMaxStrings = size_t{1} << 19;
   // What every string beyond the cap reads as.
   static constexpr std::string_view kNotKeptText = "(name not kept)";
 

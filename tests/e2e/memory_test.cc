@@ -113,12 +113,12 @@ TEST_CASE("memory.200k distinct tasks woken and never run stay within 64 MiB, th
 }
 
 TEST_CASE("memory.more distinct task names than the string pool keeps stay within 64 MiB, the names beyond it counted") {
-  // 1.1M names, past the pool's 2^20: one parse pool, not one per thread.
+  // 600k names, past the pool's 2^19: one parse pool, not one per thread.
   const std::string trace = scratch("comms.txt"), report = scratch("comms.json");
   std::FILE* out = std::fopen(trace.c_str(), "w");
   REQUIRE(out);
   std::fputs("# tracer: nop\n#\n", out);
-  const int names = 1'100'000;
+  const int names = 600'000;
   char comm[16];
   for (int i = 0; i < names; ++i) {
     std::snprintf(comm, sizeof comm, "c%d", i);
@@ -128,9 +128,9 @@ TEST_CASE("memory.more distinct task names than the string pool keeps stay withi
   const MeasuredRun m = run_measured("analyze " + trace + " --report " + report);
   REQUIRE(m.run.exit_code == 0);
   CHECK(m.peak_rss_kib <= kMaxRssKib);
-  // Each line names its comm and its event; the first 1048576 distinct ones
-  // (the empty string, "x" and 1048574 comms) are kept.
-  const uint64_t beyond = names - (1048576 - 2);
+  // Each line names its comm and its event; the first 524288 distinct ones
+  // (the empty string, "x" and 524286 comms) are kept.
+  const uint64_t beyond = names - (524288 - 2);
   CHECK(read_json(report)["stats"]["names_not_kept"] == beyond);
   CHECK(m.run.out.find("limit: " + std::to_string(beyond) + " names_not_kept") != std::string::npos);
   std::filesystem::remove(trace);
