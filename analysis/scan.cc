@@ -4,7 +4,6 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -266,12 +265,29 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
   SharedByteCounters reading(options.progress ? static_cast<size_t>(jobs) : 0);
   std::atomic<uint64_t> bytes_done{0};
   std::atomic<size_t> next{0}, done{0};
+  // Drawn by the workers themselves (rate-limited inside): while a worker
+  // waits for its child, between its reads in this process, and when a
+  // trace is done. No thread of its own: one running while a worker forks
+  // would leave a sanitizer's allocator locked in the child.
+  std::unique_ptr<ProgressLine> progress;
+  if (options.progress) {
+    progress = std::make_unique<ProgressLine>("scan:", total_bytes);
+    progress->update(0, "0/" + std::to_string(traces.size()) + " traces");  // at once, before any reading
+  }
+  auto draw = [&] {
+    progress->update(bytes_done.load() + reading.sum(static_cast<size_t>(jobs)),
+                     std::to_string(done.load()) + "/" + std::to_string(traces.size()) + " traces");
+  };
   auto worker = [&](size_t slot) {
     std::atomic<uint64_t>* counter = options.progress ? reading.at(slot) : nullptr;
     for (size_t i = next++; i < traces.size(); i = next++) {
       AnalyzeOptions one = analyze_options;
       one.trace = traces[i];
-      if (counter) one.on_bytes_read = [counter](uint64_t read) { counter->store(read, std::memory_order_relaxed); };
+      if (counter)
+        one.on_bytes_read = [counter, &draw, &options](uint64_t read) {
+          counter->store(read, std::memory_order_relaxed);
+          if (options.in_process) draw();  // in a worker's child, the parent draws
+        };
       if (!options.perfetto_dir.empty()) {
         // Numbered, so that equal names in different folders do not collide.
         one.perfetto_path = (fs::path(options.perfetto_dir) /
@@ -279,33 +295,15 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
       }
       ScanEntry& entry = entries[i];
       const auto began = std::chrono::steady_clock::now();
-      entry = options.in_process ? analyze_scan_entry(one, fingerprint) : analyze_scan_entry_in_child(one, fingerprint);
+      entry = options.in_process ? analyze_scan_entry(one, fingerprint)
+                                 : analyze_scan_entry_in_child(one, fingerprint, counter ? std::function<void()>(draw) : nullptr);
       entry.analysis_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began).count();
       bytes_done += sizes[i];
       if (counter) counter->store(0, std::memory_order_relaxed);
       ++done;
+      if (counter) draw();
     }
   };
-  std::unique_ptr<ProgressLine> progress;
-  std::thread drawing;
-  std::mutex drawing_mutex;
-  std::condition_variable drawing_stop;
-  bool scan_over = false;
-  if (options.progress) {
-    progress = std::make_unique<ProgressLine>("scan:", total_bytes);
-    progress->update(0, "0/" + std::to_string(traces.size()) + " traces");  // at once, before any reading
-    try {
-      drawing = std::thread([&] {
-        std::unique_lock lock(drawing_mutex);
-        do {
-          progress->update(bytes_done.load() + reading.sum(static_cast<size_t>(jobs)),
-                           std::to_string(done.load()) + "/" + std::to_string(traces.size()) + " traces");
-        } while (!drawing_stop.wait_for(lock, std::chrono::milliseconds(250), [&] { return scan_over; }));
-      });
-    } catch (const std::system_error&) {
-      // No thread for the line: the scan goes on without it.
-    }
-  }
   std::vector<std::thread> pool;
   std::string refused;
   for (int j = 1; j < jobs; ++j) {
@@ -320,14 +318,6 @@ std::vector<ScanEntry> scan(const ScanOptions& options, const std::vector<std::s
   }
   worker(0);
   for (auto& t : pool) t.join();
-  if (drawing.joinable()) {
-    {
-      std::lock_guard lock(drawing_mutex);
-      scan_over = true;
-    }
-    drawing_stop.notify_all();
-    drawing.join();
-  }
   if (progress) progress->clear();
   if (workers) *workers = {jobs, static_cast<int>(pool.size()) + 1, refused};
   return entries;

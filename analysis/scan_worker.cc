@@ -1,6 +1,7 @@
 #include "analysis/scan_worker.h"
 
 #include <fcntl.h>       // open
+#include <poll.h>        // poll
 #include <signal.h>      // sigabbrev_np
 #include <sys/prctl.h>   // PR_SET_PDEATHSIG
 #include <sys/resource.h>  // setrlimit
@@ -102,7 +103,8 @@ std::string scan_worker_failure(int status) {
   return "ftlens's worker for this file ended with wait status " + std::to_string(status);
 }
 
-ScanWorkerResult analyze_scan_entry_in_child(const AnalyzeOptions& options, const FindingFingerprint& fingerprint) {
+ScanWorkerResult analyze_scan_entry_in_child(const AnalyzeOptions& options, const FindingFingerprint& fingerprint,
+                                             const std::function<void()>& tick) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0)
     return {failed_entry(options.trace, std::string("could not start a worker process: ") + std::strerror(errno)), 0};
@@ -123,6 +125,12 @@ ScanWorkerResult analyze_scan_entry_in_child(const AnalyzeOptions& options, cons
   bool too_big = false;
   char buf[64 * 1024];
   for (;;) {
+    if (tick) {
+      pollfd ready{fds[0], POLLIN, 0};
+      const int polled = ::poll(&ready, 1, 250);
+      tick();
+      if (polled == 0 || (polled < 0 && errno == EINTR)) continue;
+    }
     const ssize_t n = ::read(fds[0], buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;

@@ -28,7 +28,11 @@ ScanWorkerResult analyze_scan_entry(const AnalyzeOptions& options, const Finding
 // In a child process (one fork per trace) that sends the entry back on a
 // pipe. A child that dies gives a failed entry that says how:
 // "ftlens crashed (SIGSEGV) on this file: a bug, please report it".
-ScanWorkerResult analyze_scan_entry_in_child(const AnalyzeOptions& options, const FindingFingerprint& fingerprint);
+// `tick` (optional) is called about every 250 ms while the child works (a
+// progress line drawn by the waiting thread: a thread of its own running at
+// a fork would leave a sanitizer's allocator locked in the child).
+ScanWorkerResult analyze_scan_entry_in_child(const AnalyzeOptions& options, const FindingFingerprint& fingerprint,
+                                             const std::function<void()>& tick = {});
 
 // Why a child that ended with wait status `status` gave no entry.
 std::string scan_worker_failure(int status);
