@@ -6,18 +6,15 @@
 #include <string_view>
 #include <vector>
 
+#include "exporters/finding_json.h"
 #include "exporters/text_summary.h"
 #include "exporters/xml_escape.h"
-#include "parser/timestamp.h"
 
 namespace ftlens {
 
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-// The trace's own clock, as its lines print it.
-constexpr int kDigits = 6;
 
 std::string escaped(std::string_view text) {
   std::string out;
@@ -31,20 +28,12 @@ std::string cell(std::string_view text, std::string_view sort_key = {}) {
   return out + ">" + escaped(text) + "</td>";
 }
 
-int severity_rank(const Json& f) {
-  const std::string& s = f["severity"].get_ref<const std::string&>();
-  return s == "error" ? 2 : s == "warning" ? 1 : 0;
-}
+int severity_rank(const Json& f) { return static_cast<int>(finding_severity(f)); }
 
 int64_t end_of(const Json& f, int64_t trace_end) {
   return f["end_ns"].is_number_integer() ? f["end_ns"].get<int64_t>() : trace_end;
 }
 
-std::string where(const Json& f) {
-  return f["cpu"].is_number_integer() ? "CPU" + std::to_string(f["cpu"].get<int64_t>()) : std::string("-");
-}
-
-std::string when(int64_t ns) { return format_timestamp(ns, kDigits); }
 
 // The lanes: one per CPU the trace has events on or a finding names, and
 // one on top for findings about no CPU.
@@ -124,7 +113,7 @@ std::string timeline_svg(const Json& input, const Json& findings) {
            std::to_string(x0) + "\" y=\"" + std::to_string(y) + "\" width=\"" + std::to_string(x1 - x0) + "\" height=\"" +
            std::to_string(kRow - 2) + "\" fill=\"" + fill + "\"" + (root ? " stroke=\"#000\" stroke-width=\"1.5\"" : "") +
            "><title>" +
-           escaped(f["id"].get<std::string>() + " " + f["detector"].get<std::string>() + " at " + when(start) + ": " +
+           escaped(f["id"].get<std::string>() + " " + f["detector"].get<std::string>() + " at " + trace_seconds(start) + ": " +
                    f["message"].get<std::string>()) +
            "</title></rect>\n";
     if (root)
@@ -143,7 +132,7 @@ std::string timeline_svg(const Json& input, const Json& findings) {
     svg += "<line x1=\"" + std::to_string(x) + "\" y1=\"" + std::to_string(axis_y) + "\" x2=\"" + std::to_string(x) +
            "\" y2=\"" + std::to_string(axis_y + 4) + "\" stroke=\"#333\"/><text x=\"" + std::to_string(x) + "\" y=\"" +
            std::to_string(axis_y + 16) + "\" font-size=\"11\" text-anchor=\"" +
-           (i == 0 ? "start" : i == kTicks ? "end" : "middle") + "\">" + when(at) + "</text>";
+           (i == 0 ? "start" : i == kTicks ? "end" : "middle") + "\">" + trace_seconds(at) + "</text>";
   }
   return svg + "</g></svg>\n";
 }
@@ -155,14 +144,14 @@ std::string groups_html(const Json& findings) {
     if (!root.value("root_cause", false)) continue;
     const std::string group = root["group"].get<std::string>();
     out += "<div class=\"group\"><p><b>" + escaped(group) + ": root cause " + escaped(root["id"].get<std::string>()) + " " +
-           escaped(root["detector"].get<std::string>()) + " on " + where(root) + " at " + when(root["start_ns"].get<int64_t>()) +
+           escaped(root["detector"].get<std::string>()) + " on " + finding_cpu_label(root) + " at " + trace_seconds(root["start_ns"].get<int64_t>()) +
            "</b><br>" + escaped(root["message"].get<std::string>()) + "</p><ul>";
     bool alone = true;
     for (const Json& f : findings) {
       if (&f == &root || !f["group"].is_string() || f["group"] != group) continue;
       alone = false;
       out += "<li class=\"" + f["severity"].get<std::string>() + "\">" + escaped(f["id"].get<std::string>()) + " " +
-             escaped(f["detector"].get<std::string>()) + " on " + where(f) + " at " + when(f["start_ns"].get<int64_t>()) + ": " +
+             escaped(f["detector"].get<std::string>()) + " on " + finding_cpu_label(f) + " at " + trace_seconds(f["start_ns"].get<int64_t>()) + ": " +
              escaped(f["message"].get<std::string>()) + "</li>";
     }
     if (alone) out += "<li>alone: nothing else the trace could judge goes with it</li>";
@@ -184,7 +173,7 @@ std::string trace_section(size_t index, const std::string& path, const Json& inp
   const int64_t first = input.value("first_ns", int64_t{0}), last = input.value("last_ns", int64_t{0});
   std::string h = "<section class=\"trace\" id=\"trace-" + std::to_string(index) + "\"><h2>" + escaped(path) + "</h2><p>" +
                   escaped(input.value("format", std::string())) + ", " + std::to_string(input.value("events", int64_t{0})) +
-                  " events, " + when(first) + " .. " + when(last) + " (" + format_duration(last - first) + ")</p>\n";
+                  " events, " + trace_seconds(first) + " .. " + trace_seconds(last) + " (" + format_duration(last - first) + ")</p>\n";
   h += perfetto_links(perfetto, path);
   h += timeline_svg(input, findings);
   h += groups_html(findings);
@@ -195,8 +184,8 @@ std::string trace_section(size_t index, const std::string& path, const Json& inp
     const int64_t start = f["start_ns"].get<int64_t>(), duration = f["duration_ns"].get<int64_t>();
     h += "<tr class=\"" + f["severity"].get<std::string>() + "\">" + cell(f["id"].get<std::string>()) +
          cell(f["severity"].get<std::string>(), std::to_string(severity_rank(f))) + cell(f["detector"].get<std::string>()) +
-         cell(where(f)) + cell(f["comm"].is_string() ? f["comm"].get<std::string>() : "") +
-         cell(when(start), std::to_string(start)) + cell(format_duration(duration), std::to_string(duration)) +
+         cell(finding_cpu_label(f)) + cell(f["comm"].is_string() ? f["comm"].get<std::string>() : "") +
+         cell(trace_seconds(start), std::to_string(start)) + cell(format_duration(duration), std::to_string(duration)) +
          cell(f["message"].get<std::string>()) + "</tr>\n";
   }
   return h + "</tbody></table></section>\n";
@@ -267,7 +256,7 @@ std::string worst_root(const Json& findings) {
   for (const Json& f : findings)
     if (f.value("root_cause", false) && (!worst || severity_rank(f) > severity_rank(*worst))) worst = &f;
   if (!worst) return "";
-  return (*worst)["id"].get<std::string>() + " " + (*worst)["detector"].get<std::string>() + " on " + where(*worst);
+  return (*worst)["id"].get<std::string>() + " " + (*worst)["detector"].get<std::string>() + " on " + finding_cpu_label(*worst);
 }
 
 }  // namespace
@@ -301,8 +290,8 @@ std::string build_scan_html(const Json& report) {
       const int64_t start = f["start_ns"].get<int64_t>(), duration = f["duration_ns"].get<int64_t>();
       findings += "<tr class=\"" + f["severity"].get<std::string>() + "\">" + cell(path) + cell(f["id"].get<std::string>()) +
                   cell(f["detector"].get<std::string>()) +
-                  cell(f["severity"].get<std::string>(), std::to_string(severity_rank(f))) + cell(where(f)) +
-                  cell(f["comm"].is_string() ? f["comm"].get<std::string>() : "") + cell(when(start), std::to_string(start)) +
+                  cell(f["severity"].get<std::string>(), std::to_string(severity_rank(f))) + cell(finding_cpu_label(f)) +
+                  cell(f["comm"].is_string() ? f["comm"].get<std::string>() : "") + cell(trace_seconds(start), std::to_string(start)) +
                   cell(format_duration(duration), std::to_string(duration)) + cell(f["message"].get<std::string>()) + "</tr>\n";
     }
     const std::string perfetto = t.contains("perfetto") ? t["perfetto"].get<std::string>() : "";

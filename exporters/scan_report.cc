@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "exporters/finding_json.h"
 #include "exporters/json_report.h"
 #include "exporters/text_summary.h"
 #include "exporters/xml_escape.h"
@@ -156,11 +157,7 @@ std::string junit_seconds(int64_t ns) {
   return std::to_string(ms / 1000) + "." + frac;
 }
 
-std::string finding_where(const Json& f) {
-  return f["cpu"].is_number_integer() ? "CPU" + std::to_string(f["cpu"].get<int64_t>()) : std::string("-");
-}
-
-std::string finding_when(const Json& f) { return format_timestamp(f["start_ns"].get<int64_t>(), 6); }
+std::string finding_when(const Json& f) { return trace_seconds(f["start_ns"].get<int64_t>()); }
 
 // The failure of a trace: the root cause of its worst group (the most
 // severe root cause, then the earliest), or its worst finding when no group
@@ -168,7 +165,7 @@ std::string finding_when(const Json& f) { return format_timestamp(f["start_ns"].
 const Json* failure_of(const Json& findings, Severity fail_at) {
   const Json* worst_root = nullptr;
   const Json* worst = nullptr;
-  auto severity = [](const Json& f) { return severity_from_name(f["severity"].get<std::string>()).value_or(Severity::kInfo); };
+  const auto severity = finding_severity;
   bool failing = false;
   for (const Json& f : findings) {
     if (severity(f) >= fail_at) failing = true;
@@ -192,13 +189,13 @@ std::string findings_text(const Json& findings) {
   for (const Json& root : findings) {
     if (!root.value("root_cause", false)) continue;
     const std::string& group = text(root, "group");
-    add({group, ": root cause ", text(root, "id"), " ", text(root, "detector"), " on ", finding_where(root), " at ",
+    add({group, ": root cause ", text(root, "id"), " ", text(root, "detector"), " on ", finding_cpu_label(root), " at ",
          finding_when(root), "\n    ", text(root, "message"), "\n"});
     bool alone = true;
     for (const Json& f : findings) {
       if (&f == &root || !f["group"].is_string() || f["group"] != group) continue;
       add({alone ? "    with: " : " ", text(f, "id"), " ", text(f, "detector"), f["cpu"].is_number_integer() ? " " : "",
-           f["cpu"].is_number_integer() ? finding_where(f) : "", ";"});
+           f["cpu"].is_number_integer() ? finding_cpu_label(f) : "", ";"});
       alone = false;
     }
     add({alone ? "    alone: nothing else the trace could judge goes with it\n" : "\n"});
@@ -206,7 +203,7 @@ std::string findings_text(const Json& findings) {
   for (const char* severity : {"error", "warning", "info"})
     for (const Json& f : findings) {
       if (f["severity"] != severity) continue;
-      add({"\n", severity, " ", text(f, "id"), " ", text(f, "detector"), "  ", finding_where(f), "  at ", finding_when(f),
+      add({"\n", severity, " ", text(f, "id"), " ", text(f, "detector"), "  ", finding_cpu_label(f), "  at ", finding_when(f),
            "  for ", format_duration(f["duration_ns"].get<int64_t>()), f["end_ns"].is_null() ? " (open at trace end)" : "",
            "\n        ", text(f, "message"), "\n"});
       if (f["group"].is_string() && !f.value("root_cause", false)) add({"        (part of ", text(f, "group"), ")\n"});
@@ -268,7 +265,7 @@ std::string build_junit(const Json& report, Severity fail_at, const std::vector<
       ++suite.failures;
       suite.cases += "      <failure type=\"" + (*failure)["detector"].get<std::string>() + "\" message=\"";
       append_xml_escaped(suite.cases, (*failure)["id"].get<std::string>() + " " + (*failure)["severity"].get<std::string>() +
-                                          " " + (*failure)["detector"].get<std::string>() + " on " + finding_where(*failure) +
+                                          " " + (*failure)["detector"].get<std::string>() + " on " + finding_cpu_label(*failure) +
                                           ": " + (*failure)["message"].get<std::string>());
       suite.cases += "\">";
       append_xml_escaped(suite.cases, findings_text(t["findings"]));
