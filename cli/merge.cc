@@ -43,7 +43,7 @@ Command add_merge_command(CLI::App& app) {
   command->add_option("PART", args->parts, "the shard reports, all N of them, in any order")->required();
   command->add_option("-o,--report", outputs.report, "write the combined JSON report here")->required();
   command->add_option("--junit", outputs.junit, "write JUnit XML here (a testcase per trace)");
-  command->add_option("--html", outputs.html, "write a static HTML summary here");
+  command->add_option("--html", outputs.html, "write a self-contained HTML page here: the traces table, a timeline and the groups per trace");
   command->add_option("--baseline", outputs.baseline, "a previous scan report: say what is new, fixed, still present");
   add_scan_fail_on(command, &outputs.fail_on);
   return {command, [args] { return run_merge(*args); }};

@@ -74,7 +74,7 @@ Command add_scan_command(CLI::App& app) {
   command->add_option("-j,--jobs", options.jobs, "traces analyzed at once (default: one per core; at most 4 per core)");
   command->add_option("--report", outputs.report, "write the aggregate JSON report here");
   command->add_option("--junit", outputs.junit, "write JUnit XML here (a testcase per trace)");
-  command->add_option("--html", outputs.html, "write a static HTML summary here (sortable tables)");
+  command->add_option("--html", outputs.html, "write a self-contained HTML page here: the traces table, a timeline and the groups per trace");
   command->add_option("--perfetto-dir", options.perfetto_dir, "write each trace's Perfetto JSON here; the HTML links to them");
   command->add_option("--baseline", outputs.baseline, "a previous scan report: say what is new, fixed, still present");
   command->add_flag("--in-process", options.in_process,
