@@ -8,6 +8,7 @@
 
 #include "detectors/correlate.h"
 #include "exporters/perfetto_json.h"
+#include "util/counted.h"
 
 namespace ftlens {
 
@@ -337,11 +338,11 @@ void mark_findings_near_data_gaps(std::vector<Finding>& findings, const std::vec
       // An elision: the author of a pasted fragment left lines out.
       f.details["data_gaps"]["cuts"] = cuts;
       f.message += "the input leaves lines out during this time (an elision), so what happened " + where + " there is unknown";
-      if (cuts < count) f.message += lost ? " and " + std::to_string(lost) + " events were lost" : " and events were lost";
+      if (cuts < count) f.message += lost ? " and " + counted(lost, "event") + (lost == 1 ? " was lost" : " were lost") : " and events were lost";
       f.message += "; a missing event may change the picture]";
       continue;
     }
-    f.message += lost ? std::to_string(lost) + " events" : std::string("events (how many unknown)");
+    f.message += lost ? counted(lost, "event") : std::string("events (how many unknown)");
     f.message += " lost " + where + " during this time; a missing event may change the picture]";
   }
 }

@@ -15,6 +15,7 @@
 #include "analysis/live_analysis.h"
 #include "cli/command.h"
 #include "parser/tracefs_recording.h"
+#include "util/counted.h"
 
 namespace ftlens::cli {
 
@@ -119,8 +120,9 @@ int run_record(const RecordArgs& args) {
 
   if (command.live) recording->decode_into(analysis->strings(), analysis->pipeline());
   const auto start = Clock::now();
-  std::fprintf(stderr, "ftlens: recording %zu events on %d CPUs from %s to %s%s\n",
-               command.recording.events.size() - skipped.size(), recording->stats().cpus,
+  std::fprintf(stderr, "ftlens: recording %s on %s from %s to %s%s\n",
+               counted(command.recording.events.size() - skipped.size(), "event").c_str(),
+               counted(static_cast<uint64_t>(recording->stats().cpus), "CPU").c_str(),
                std::string(recording->tracing_dir()).c_str(), command.recording.output.c_str(),
                command.seconds > 0 ? "" : " (Ctrl-C to stop)");
 
@@ -145,13 +147,13 @@ int run_record(const RecordArgs& args) {
     return kExitUnusable;
   }
   const RecordingStats& stats = recording->stats();
-  std::fprintf(stderr, "ftlens: wrote %s: %.1f s, %llu pages (%.1f MB) from %d CPUs, %llu events lost in the ring buffer",
-               command.recording.output.c_str(), elapsed, static_cast<unsigned long long>(stats.pages),
-               static_cast<double>(stats.bytes) / 1e6, stats.cpus, static_cast<unsigned long long>(stats.lost_events));
+  std::fprintf(stderr, "ftlens: wrote %s: %.1f s, %s (%.1f MB) from %s, %s lost in the ring buffer",
+               command.recording.output.c_str(), elapsed, counted(stats.pages, "page").c_str(),
+               static_cast<double>(stats.bytes) / 1e6, counted(static_cast<uint64_t>(stats.cpus), "CPU").c_str(),
+               counted(stats.lost_events, "event").c_str());
   if (command.live)
-    std::fprintf(stderr, "; %llu events analyzed live (%.0f/s), %zu findings reported",
-                 static_cast<unsigned long long>(stats.events), static_cast<double>(stats.events) / elapsed,
-                 reporter.printed());
+    std::fprintf(stderr, "; %s analyzed live (%.0f/s), %s reported", counted(stats.events, "event").c_str(),
+                 static_cast<double>(stats.events) / elapsed, counted(reporter.printed(), "finding").c_str());
   std::fprintf(stderr, "\n");
   return kExitOk;
 }

@@ -18,6 +18,7 @@
 #include "detectors/detector.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
+#include "util/counted.h"
 
 namespace ftlens {
 
@@ -179,7 +180,7 @@ class WqStallDetector final : public Detector {
     f.message = "workqueue " + pool_name + " had work pending and started none for " + format_duration(f.duration) +
                 (end ? "" : " (until the end of the trace)");
     if (total > 0)
-      f.message += "; " + std::to_string(total) + " items waiting, oldest " + std::string(oldest_function) +
+      f.message += "; " + counted(static_cast<uint64_t>(total), "item") + " waiting, oldest " + std::string(oldest_function) +
                    " queued " + format_duration(now - oldest) + " earlier";
     nlohmann::ordered_json pending = nlohmann::ordered_json::array();
     std::vector<std::pair<std::string_view, int>> sorted(functions.begin(), functions.end());

@@ -9,6 +9,7 @@
 #include "exporters/finding_json.h"
 #include "exporters/text_summary.h"
 #include "exporters/xml_escape.h"
+#include "util/counted.h"
 
 namespace ftlens {
 

@@ -10,6 +10,7 @@
 #include "exporters/text_summary.h"
 #include "exporters/xml_escape.h"
 #include "parser/timestamp.h"
+#include "util/counted.h"
 
 namespace ftlens {
 

@@ -10,6 +10,7 @@
 #include "exporters/analysis_result.h"
 #include "parser/pasted_text.h"
 #include "parser/timestamp.h"
+#include "util/counted.h"
 
 namespace ftlens {
 
@@ -144,10 +145,6 @@ std::string not_judged_line(const std::vector<DetectorCoverage>& coverage) {
   return line;
 }
 
-std::string counted(size_t n, std::string_view noun) {
-  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
-}
-
 std::string severity_counts(const AnalysisResult& r) {
   size_t counts[3] = {0, 0, 0};
   for (const Finding& f : r.findings) ++counts[static_cast<size_t>(f.severity)];
@@ -168,10 +165,9 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
   if (!r.warning.empty()) std::fprintf(out, "  warning: %s\n", printable(r.warning).c_str());
   write_input_shape(r, digits, out);
   if (r.text.skipped_lines || r.lost_events || r.text.malformed_payloads) {
-    std::fprintf(out, "  input: %llu lines skipped, %llu events lost in the ring buffer, %llu payloads unreadable\n",
-                 static_cast<unsigned long long>(r.text.skipped_lines),
-                 static_cast<unsigned long long>(r.lost_events),
-                 static_cast<unsigned long long>(r.text.malformed_payloads));
+    std::fprintf(out, "  input: %s skipped, %s lost in the ring buffer, %s unreadable\n",
+                 counted(r.text.skipped_lines, "line").c_str(), counted(r.lost_events, "event").c_str(),
+                 counted(r.text.malformed_payloads, "payload").c_str());
     write_skip_cause(r.text, out);
     for (const ParseIssue& issue : r.first_issues)
       std::fprintf(out, "    %s:%llu:%zu: %s\n", path.c_str(), static_cast<unsigned long long>(issue.line),

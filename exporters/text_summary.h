@@ -18,9 +18,6 @@ struct DetectorCoverage;
 // Empty when every detector was judged.
 std::string not_judged_line(const std::vector<DetectorCoverage>& coverage);
 
-// "1 error", "2 errors": a count and its noun, plural unless the count is 1.
-std::string counted(size_t n, std::string_view noun);
-
 // "3 errors, 1 warning, 0 info": the findings by severity.
 std::string severity_counts(const AnalysisResult& result);
 

@@ -15,6 +15,7 @@ extern "C" {
 
 #include "parser/dat_file_header.h"
 #include "parser/event.h"
+#include "parser/dat_file_progress.h"
 #include "parser/record_decoder.h"
 
 namespace ftlens {
@@ -218,7 +219,8 @@ struct CpuCursor {
 
 class FlyrecordMerger {
  public:
-  FlyrecordMerger(int fd, const FlyrecordLayout& layout, tep_handle* tep) : fd_(fd), layout_(layout) {
+  FlyrecordMerger(int fd, const FlyrecordLayout& layout, tep_handle* tep, DatFileProgress& progress)
+      : fd_(fd), layout_(layout), progress_(progress) {
     cursors_.resize(layout.cpus.size());
     struct stat st {};
     file_end_ = fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;  // not lseek: libtracecmd owns the offset
@@ -367,6 +369,9 @@ class FlyrecordMerger {
       return false;
     }
     c.next_chunk = from + compressed;
+    progress_.at(static_cast<size_t>(&c - cursors_.data()), layout_.cpus[static_cast<size_t>(&c - cursors_.data())].offset,
+                 c.next_chunk);
+    progress_.report();
     --c.chunks_left;
     c.chunk_bytes = bytes;
     c.next_page = 0;
@@ -375,6 +380,7 @@ class FlyrecordMerger {
 
   int fd_;
   const FlyrecordLayout& layout_;
+  DatFileProgress& progress_;
   uint64_t file_end_ = 0;
   std::vector<CpuCursor> cursors_;
   std::vector<char> compressed_;
@@ -383,8 +389,9 @@ class FlyrecordMerger {
 
 }  // namespace
 
-uint64_t read_flyrecord(int fd, const FlyrecordLayout& layout, tep_handle* tep, RecordDecoder& decoder) {
-  FlyrecordMerger merger(fd, layout, tep);
+uint64_t read_flyrecord(int fd, const FlyrecordLayout& layout, tep_handle* tep, RecordDecoder& decoder,
+                        DatFileProgress& progress) {
+  FlyrecordMerger merger(fd, layout, tep, progress);
   return merger.run(decoder);
 }
 

@@ -16,6 +16,7 @@ struct tep_handle;
 
 namespace ftlens {
 
+class DatFileProgress;
 class RecordDecoder;
 
 // Where one buffer's per-CPU data lies, from the file's options.
@@ -43,6 +44,8 @@ FlyrecordLayout read_flyrecord_layout(int fd, const std::string& instance);
 // many. A CPU whose data turns out damaged part-way (a chunk that does not
 // decompress, a bad page or record) stops there: the decoder reports it
 // truncated at its last record. The others go on.
-uint64_t read_flyrecord(int fd, const FlyrecordLayout& layout, tep_handle* tep, RecordDecoder& decoder);
+// Each chunk read is told to `progress`.
+uint64_t read_flyrecord(int fd, const FlyrecordLayout& layout, tep_handle* tep, RecordDecoder& decoder,
+                        DatFileProgress& progress);
 
 }  // namespace ftlens

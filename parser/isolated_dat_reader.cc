@@ -50,6 +50,8 @@ struct SharedState {
   std::atomic<uint8_t> phase{static_cast<uint8_t>(DatPhase::kHeaders)};
   std::atomic<uint8_t> out_of_memory{0};
   std::atomic<uint64_t> start_rss{0};
+  // How far into the file the reading is (DatPhaseHook::on_file_bytes).
+  std::atomic<uint64_t> file_bytes{0};
   // The child's write buffer: what it read but had not yet sent when it
   // died is still there.
   WireBuffer buffer;
@@ -198,6 +200,10 @@ void on_child_phase(DatPhase phase, void* context) {
   c->shared->phase.store(static_cast<uint8_t>(phase));
 }
 
+void on_child_file_bytes(uint64_t bytes, void* context) {
+  static_cast<ChildPhase*>(context)->shared->file_bytes.store(bytes, std::memory_order_relaxed);
+}
+
 SharedState* g_child_shared = nullptr;
 
 void on_child_out_of_memory() {
@@ -256,7 +262,8 @@ void on_child_out_of_memory() {
     int fd = out_fd;
     EventWireWriter writer(strings, write_all, &fd, &shared->buffer);
     ChildPhase phase{shared, &writer};
-    const TraceDatResult result = body(strings, writer, DatPhaseHook{on_child_phase, &phase}, context);
+    const TraceDatResult result =
+        body(strings, writer, DatPhaseHook{on_child_phase, &phase, on_child_file_bytes}, context);
     writer.finish(encode(result));
   } catch (const std::bad_alloc&) {
     shared->out_of_memory.store(1);
@@ -354,15 +361,22 @@ TraceDatResult read_body(StringPool& pool, EventSink& sink, const DatPhaseHook& 
 }  // namespace
 
 TraceDatResult read_trace_dat_isolated(const std::string& path, const std::string& instance,
-                                       const DatReadLimits& limits, StringPool& pool, EventSink& sink) {
-  if (const char* isolation = std::getenv("FTLENS_DAT_ISOLATION"); isolation && std::string_view(isolation) == "0")
-    return read_trace_dat(path, instance, pool, sink);
+                                       const DatReadLimits& limits, StringPool& pool, EventSink& sink,
+                                       const std::function<void(uint64_t)>& on_file_bytes) {
+  if (const char* isolation = std::getenv("FTLENS_DAT_ISOLATION"); isolation && std::string_view(isolation) == "0") {
+    DatPhaseHook hook;
+    if (on_file_bytes) {
+      hook.context = const_cast<std::function<void(uint64_t)>*>(&on_file_bytes);
+      hook.on_file_bytes = [](uint64_t bytes, void* f) { (*static_cast<const std::function<void(uint64_t)>*>(f))(bytes); };
+    }
+    return read_trace_dat(path, instance, pool, sink, hook);
+  }
   ReadArgs args{path, instance};
-  return run_isolated(path, limits, read_body, &args, pool, sink);
+  return run_isolated(path, limits, read_body, &args, pool, sink, on_file_bytes);
 }
 
 TraceDatResult run_isolated(const std::string& path, const DatReadLimits& limits, IsolatedBody body, void* context,
-                            StringPool& pool, EventSink& sink) {
+                            StringPool& pool, EventSink& sink, const std::function<void(uint64_t)>& on_file_bytes) {
   TraceDatResult result;
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -413,7 +427,7 @@ TraceDatResult run_isolated(const std::string& path, const DatReadLimits& limits
   uint64_t last_cpu_ticks = 0;
   auto last_watch = Clock::time_point{};
   bool killed_for_memory = false, killed_idle = false;
-  uint64_t peak_rss = 0, received = 0;
+  uint64_t peak_rss = 0, received = 0, file_bytes_told = 0;
   std::vector<char> buffer(WireBuffer::kBytes);
   const int fd = pipe_fds[0];
   for (;;) {
@@ -421,6 +435,10 @@ TraceDatResult run_isolated(const std::string& path, const DatReadLimits& limits
     const int ready = ::poll(&p, 1, 50);
     if (ready < 0 && errno != EINTR) break;
     const auto now = Clock::now();
+    if (on_file_bytes) {
+      if (const uint64_t at = shared->file_bytes.load(std::memory_order_relaxed); at != file_bytes_told)
+        on_file_bytes(file_bytes_told = at);
+    }
     // Every 50 ms at most: the child's own resident memory.
     if (limits.memory_bytes > 0 && now - last_watch >= std::chrono::milliseconds(50)) {
       last_watch = now;
@@ -467,6 +485,7 @@ TraceDatResult run_isolated(const std::string& path, const DatReadLimits& limits
   }
   // The whole messages the child wrote but did not send before it ended.
   if (!reader.has_result() && !reader.broken()) (void)reader.feed(shared->buffer.undelivered(received));
+  if (on_file_bytes && shared->file_bytes.load() != file_bytes_told) on_file_bytes(shared->file_bytes.load());
   const auto phase = static_cast<DatPhase>(shared->phase.load());
   const uint64_t start_rss = shared->start_rss.load();
   const bool out_of_memory = shared->out_of_memory.load() != 0;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "parser/trace_dat_reader.h"
@@ -43,8 +44,12 @@ DatReadLimits dat_read_limits(uint64_t file_bytes, uint64_t memory_mib, unsigned
 // error when no event came before, else ok with what came. The child's
 // stdout and stderr never reach ours. FTLENS_DAT_ISOLATION=0 in the
 // environment reads in this process instead (to compare, or to debug).
+// `on_file_bytes` (if set) is told, in this process, how far into the file
+// the reading is (DatPhaseHook::on_file_bytes), every 50 ms at most when
+// the child is quiet.
 TraceDatResult read_trace_dat_isolated(const std::string& path, const std::string& instance,
-                                       const DatReadLimits& limits, StringPool& pool, EventSink& sink);
+                                       const DatReadLimits& limits, StringPool& pool, EventSink& sink,
+                                       const std::function<void(uint64_t)>& on_file_bytes = {});
 
 // The machinery itself, with what the child does given: `body` runs in the
 // child with the child's pool and a sink that streams to this process, and
@@ -52,6 +57,6 @@ TraceDatResult read_trace_dat_isolated(const std::string& path, const std::strin
 // read_trace_dat; tests give bodies that abort, spin or grow.
 using IsolatedBody = TraceDatResult (*)(StringPool& pool, EventSink& sink, const DatPhaseHook& phase, void* context);
 TraceDatResult run_isolated(const std::string& path, const DatReadLimits& limits, IsolatedBody body, void* context,
-                            StringPool& pool, EventSink& sink);
+                            StringPool& pool, EventSink& sink, const std::function<void(uint64_t)>& on_file_bytes = {});
 
 }  // namespace ftlens

@@ -23,6 +23,7 @@
 #include "parser/event.h"
 #include "parser/captured_output.h"
 #include "parser/dat_file_header.h"
+#include "parser/dat_file_progress.h"
 #include "parser/flyrecord_reader.h"
 #include "parser/kernel_symbols.h"
 #include "parser/library_fault_guard.h"
@@ -79,15 +80,22 @@ class MappedFilePages {
 struct RecordLoop {
   RecordDecoder& decoder;
   const MappedFilePages& pages;
+  DatFileProgress& progress;
   uint64_t records = 0;
 };
 
-int record_callback(tracecmd_input*, tep_record* record, int, void* data) {
+int record_callback(tracecmd_input*, tep_record* record, int cpu, void* data) {
   const OwnCodeScope ours;  // a fault from here on is ftlens's, never caught
   // 32k records are ~1 MB of file: the resident share of it stays small.
   constexpr uint64_t kDropEvery = 32 * 1024;
   auto* loop = static_cast<RecordLoop*>(data);
-  if (++loop->records % kDropEvery == 0) loop->pages.drop();
+  // A CPU's data starts about where its first record is.
+  if (cpu >= 0 && record->record_size > 0)
+    loop->progress.at(static_cast<size_t>(cpu), record->offset, record->offset + static_cast<unsigned>(record->record_size));
+  // A progress report sums a few numbers per CPU: every 4k records is cheap.
+  constexpr uint64_t kReportEvery = 4 * 1024;
+  if (++loop->records % kReportEvery == 0) loop->progress.report();
+  if (loop->records % kDropEvery == 0) loop->pages.drop();
   return loop->decoder.on_record(record);
 }
 
@@ -373,14 +381,16 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
   result.layout_warning = std::move(verdict.warn);
   int fault = 0, iterated = 0;
   phase(DatPhase::kEventData);
+  struct stat file_st {};
+  DatFileProgress progress(phase, fstat(fd, &file_st) == 0 ? static_cast<uint64_t>(file_st.st_size) : 0);
   if (own_reader) {
     // Not under the fault guard: it checks every page and record before
     // kbuffer or the decoder reads them (and a jump out of it would skip
     // its destructors).
-    read_flyrecord(fd, layout, tracecmd_get_tep(handle), reader);
+    read_flyrecord(fd, layout, tracecmd_get_tep(handle), reader, progress);
   } else {
     const MappedFilePages file_pages(path);
-    RecordLoop loop{reader, file_pages};
+    RecordLoop loop{reader, file_pages, progress};
     auto iterate = [&] { iterated = tracecmd_iterate_events(handle, nullptr, 0, record_callback, &loop); };
     fault = run_guarded_library_call(iterate);
   }
@@ -401,6 +411,7 @@ TraceDatResult read_trace_dat(const std::string& path, const std::string& instan
     phase(DatPhase::kCpuEnds);
     if (!check_cpus_complete(handle, reader)) abandon();  // the rest stands
   }
+  progress.finish();
   phase(DatPhase::kDone);
   result.truncated_cpus = reader.truncated_cpus();
   result.unknown_records = reader.unknown_ids();

@@ -41,12 +41,19 @@ enum class DatPhase : uint8_t { kHeaders, kFirstPages, kInstances, kEventData, k
 // "reading the headers", "reading each CPU's first page", ...
 const char* dat_phase_doing(DatPhase phase);
 
-// Told each phase as reading enters it.
+// Told each phase as reading enters it, and, while the event data is read,
+// how many bytes of the file lie behind the reading (for a progress line:
+// the CPUs' data are read side by side, so this is the headers plus what
+// each CPU has read of its own data; it reaches the file's size at the end).
 struct DatPhaseHook {
   void (*on_phase)(DatPhase phase, void* context) = nullptr;
   void* context = nullptr;
+  void (*on_file_bytes)(uint64_t bytes, void* context) = nullptr;
   void operator()(DatPhase phase) const {
     if (on_phase) on_phase(phase, context);
+  }
+  void file_bytes(uint64_t bytes) const {
+    if (on_file_bytes) on_file_bytes(bytes, context);
   }
 };
 

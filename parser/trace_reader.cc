@@ -18,6 +18,7 @@
 #include "parser/isolated_dat_reader.h"
 #include "parser/text_trace_parser.h"
 #include "parser/trace_dat_reader.h"
+#include "util/counted.h"
 
 namespace ftlens {
 
@@ -191,7 +192,7 @@ void read_kernel_log(ByteSource& source, std::vector<char>& buf, ssize_t n, cons
   result.lost_events = text.lost_events;
   result.fraction_digits = 6;
   if (n < 0)
-    result.warning = "input ended early after " + std::to_string(log.lines) + " lines: " + source.error();
+    result.warning = "input ended early after " + counted(log.lines, "line") + ": " + source.error();
 }
 
 // What the container was, and the damage it counted, in the result.
@@ -318,7 +319,15 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
       struct stat dat_st {};
       const uint64_t dat_bytes = ::stat(dat_path.c_str(), &dat_st) == 0 ? static_cast<uint64_t>(dat_st.st_size) : 0;
       const DatReadLimits limits = dat_read_limits(dat_bytes, options.dat_memory_mib, options.dat_cpu_seconds);
-      TraceDatResult dat = read_trace_dat_isolated(dat_path, options.instance, limits, pool, sink);
+      // A copy's progress was its spooling; a file's is how far into it the
+      // reading is, which starts before the end of the first read: never back.
+      const bool spooled = is_stdin || !result.compression.empty();
+      std::function<void(uint64_t)> on_file_bytes;
+      if (options.on_bytes_read && !spooled)
+        on_file_bytes = [&options, most = source->raw_bytes()](uint64_t bytes) mutable {
+          if (bytes > most) options.on_bytes_read(most = bytes);
+        };
+      TraceDatResult dat = read_trace_dat_isolated(dat_path, options.instance, limits, pool, sink, on_file_bytes);
       result.bytes = source->raw_bytes();
       if (is_stdin || !result.compression.empty()) {
         // Name the input, not the temporary copy.
@@ -335,7 +344,7 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
       result.declared_cpus = dat.cpus;
       result.instances = dat.instances;
       if (!dat.stopped.empty())
-        result.warning = name + ": reading stopped after " + std::to_string(dat.events) + " events: " + dat.stopped +
+        result.warning = name + ": reading stopped after " + counted(dat.events, "event") + ": " + dat.stopped +
                          "; what follows is missing on every CPU and findings there are marked low confidence";
       else if (!dat.read_fault.empty())
         result.warning = name + ": reading stopped at a damaged page (libtracecmd/libtraceevent crashed with " +
@@ -355,8 +364,8 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
       }
       if (dat.unknown_records > 0) {
         if (!result.warning.empty()) result.warning += "; ";
-        result.warning += name + ": " + std::to_string(dat.unknown_records) + " records on CPU " + dat.corrupt_cpus +
-                          " have event ids the file defines no format for (a damaged block): they were skipped, "
+        result.warning += name + ": " + counted(dat.unknown_records, "record") + " on CPU " + dat.corrupt_cpus +
+                          (dat.unknown_records == 1 ? " has" : " have") + " event ids the file defines no format for (a damaged block): they were skipped, "
                           "and findings near them are marked low confidence";
       }
       result.status = std::move(dat.status);

@@ -12,6 +12,7 @@
 #include "exporters/text_summary.h"
 #include "model/timeline.h"
 #include "parser/string_pool.h"
+#include "util/counted.h"
 
 using namespace ftlens;
 

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "parser/dat_file_progress.h"
 #include "parser/record_decoder.h"
 #include "parser/string_pool.h"
 #include "parser/text_trace_parser.h"
@@ -128,7 +129,11 @@ class Reading {
     layout = read_flyrecord_layout(fd_, instance);
     if (layout.not_handled.empty()) {
       RecordDecoder decoder(tep_, pool_, sink);
-      records = read_flyrecord(fd_, layout, tep_, decoder);
+      const DatPhaseHook hook{nullptr, &file_bytes, [](uint64_t bytes, void* seen) {
+                                static_cast<std::vector<uint64_t>*>(seen)->push_back(bytes);
+                              }};
+      DatFileProgress progress(hook, content.size());
+      records = read_flyrecord(fd_, layout, tep_, decoder, progress);
       truncated_cpus = decoder.truncated_cpus();
     }
   }
@@ -150,6 +155,7 @@ class Reading {
   FlyrecordLayout layout;
   uint64_t records = 0;
   std::string truncated_cpus;  // "0": CPUs the reader found damaged part-way
+  std::vector<uint64_t> file_bytes;  // each progress report, in order
   Events sink;
 
  private:
@@ -169,6 +175,23 @@ TEST_CASE("two CPUs' records come out merged by time, a tie going to the CPU lis
   CHECK(r.records == 6);
   CHECK(r.truncated_cpus.empty());
   CHECK(r.timeline() == Timeline{"0@1000", "1@1010", "0@1020", "1@1020", "1@4000", "0@5000"});
+}
+
+TEST_CASE("the bytes behind the reading grow chunk by chunk to the end of the last CPU's data") {
+  const std::vector<std::string> cpu0 = {chunk(page(1000, {{0, 1}})), chunk(page(3000, {{0, 2}}))};
+  const std::vector<std::string> cpu1 = {chunk(page(2000, {{0, 3}}))};
+  const std::string file = trace_dat({{0, cpu0}, {1, cpu1}});
+  Reading r(file);
+  REQUIRE(r.layout.cpus.size() == 2);
+  const uint64_t start0 = r.layout.cpus[0].offset, start1 = r.layout.cpus[1].offset;
+  // CPU 0's first chunk, CPU 1's only one, CPU 0's second: the data of each
+  // is read side by side, so both count from the first CPU's start.
+  const uint64_t after0 = start0 + 4 + cpu0[0].size();
+  const std::vector<uint64_t> expected = {after0, after0 + (4 + cpu1[0].size()),
+                                          after0 + cpu0[1].size() + 4 + cpu1[0].size()};
+  CHECK(r.file_bytes == expected);
+  // The last is where CPU 1's data ends: all of the event data is behind.
+  CHECK(r.file_bytes.back() == start1 + 4 + cpu1[0].size());
 }
 
 TEST_CASE("a chunk that does not decompress stops its CPU there with a lost-events marker; the other CPU reads on") {

@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 #include <traceevent/event-parse.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -37,6 +39,38 @@ TEST_CASE("reader.formats are recognised from their first bytes") {
   CHECK(sniff_format("\x28\xb5\x2f\xfd") == InputFormat::kZstd);
   CHECK(sniff_format(std::string("ab\0cd", 5)) == InputFormat::kBinaryUnknown);
   CHECK(sniff_format("# tracer: nop\n") == InputFormat::kFtraceText);
+}
+
+TEST_CASE("reader.a trace.dat's progress goes past the first read to its whole size, read in the child or here") {
+  // v6 (libtracecmd's iteration, by record offsets) and compressed v7 (its
+  // own reader, chunk by chunk): real recordings of several MB.
+  for (const char* name : {"dev_load-v6.dat", "dev_load.dat"}) {
+    for (const char* isolation : {"1", "0"}) {
+      const std::string file_name = name, isolated = isolation;
+      CAPTURE(file_name);
+      CAPTURE(isolated);
+      setenv("FTLENS_DAT_ISOLATION", isolation, 1);
+      const std::string path = std::string(FTLENS_TRACES) + "/" + name;
+      std::ifstream file(path, std::ios::binary | std::ios::ate);
+      const auto size = static_cast<uint64_t>(file.tellg());
+      std::vector<uint64_t> told;
+      ReadOptions options;
+      options.on_bytes_read = [&told](uint64_t bytes) { told.push_back(bytes); };
+      StringPool pool;
+      Count sink;
+      const ReadResult r = read_trace(path, options, pool, sink);
+      unsetenv("FTLENS_DAT_ISOLATION");
+      REQUIRE(r.status.ok());
+      std::string reports;
+      for (uint64_t b : told) reports += std::to_string(b) + " ";
+      CAPTURE(reports);
+      REQUIRE(told.size() >= 3);
+      CHECK(std::is_sorted(told.begin(), told.end()));
+      CHECK(told.back() == size);
+      // Between the first read (128 KiB) and the end.
+      CHECK(std::any_of(told.begin(), told.end(), [&](uint64_t b) { return b > told.front() && b < size; }));
+    }
+  }
 }
 
 TEST_CASE("reader.unusable inputs fail with one line naming the file") {
