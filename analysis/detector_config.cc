@@ -38,7 +38,7 @@ std::optional<std::string> set_in(const std::vector<Option>& options, std::strin
       return std::nullopt;
     }
   }
-  return std::string(what) + " " + std::string(owner) + " has no option '" + std::string(key) + "'." + did_you_mean(key, keys);
+  return std::string(what) + " " + std::string(owner) + " has no option '" + std::string(key) + "'." + did_you_mean_or_list(key, keys);
 }
 
 std::optional<std::string> set_option(std::vector<std::unique_ptr<Detector>>& detectors, ModelLimits* model,
@@ -53,7 +53,7 @@ std::optional<std::string> set_option(std::vector<std::unique_ptr<Detector>>& de
     if (d->id() != detector_id) continue;
     return set_in(d->all_options(), detector_id, "detector", key, value);
   }
-  return "no detector named '" + std::string(detector_id) + "'." + did_you_mean(detector_id, detector_ids);
+  return "no detector named '" + std::string(detector_id) + "'." + did_you_mean_or_list(detector_id, detector_ids);
 }
 
 std::optional<std::string> apply_config_file(std::vector<std::unique_ptr<Detector>>& detectors, ModelLimits* model,
@@ -118,7 +118,13 @@ std::optional<std::string> configure_detectors(std::vector<std::unique_ptr<Detec
     if (auto err = set_option(detectors, model, std::string_view(assignment).substr(0, dot),
                               std::string_view(assignment).substr(dot + 1, eq - dot - 1),
                               std::string_view(assignment).substr(eq + 1)))
-      return "--set " + *err;
+    {
+      // "--set foo.bar=1: no detector named 'foo'. ..."; a bad value names
+      // its option already ("--set non-preempted.error: not a duration").
+      const std::string_view name = std::string_view(assignment).substr(0, eq);
+      if (err->starts_with(std::string(name) + ": ")) return "--set " + *err;
+      return "--set " + assignment + ": " + *err;
+    }
   }
   return std::nullopt;
 }

@@ -10,7 +10,6 @@
 #include "analysis/scan.h"
 #include "analysis/shard.h"
 #include "cli/command.h"
-#include "util/counted.h"
 
 namespace ftlens::cli {
 

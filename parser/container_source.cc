@@ -526,7 +526,8 @@ class TraceJsonSource final : public FilterSource {
     }
     if (!decoded_) {
       error_ = not_text_ ? "trace-json: systemTraceEvents is not a string of ftrace text (another system tracer's events?)"
-                         : "trace-json: no systemTraceEvents string, so no ftrace text (a Chrome trace of the browser alone?)";
+                         : "trace-json: no systemTraceEvents string, so no ftrace text (a Chrome or Perfetto JSON trace without "
+                           "the kernel's part, such as a browser's trace or ftlens's own export)";
       return false;
     }
     return true;

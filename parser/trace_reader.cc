@@ -203,6 +203,28 @@ void note_container(const ContainerSource* container, const std::string& name, R
     result.warning += (result.warning.empty() ? name + ": " : "; ") + damage;
 }
 
+// JSON that no container took (it has no traceEvents or systemTraceEvents):
+// what it is, for an error that says so, or "" when the text is not JSON. A
+// kernel log starts with '[' too ("[    0.000000] Linux version"), but never
+// with "[{" or "[[".
+std::string json_not_a_trace(std::string_view head) {
+  size_t at = head.find_first_not_of(" \t\r\n");
+  if (at == std::string_view::npos) return "";
+  const char open = head[at];
+  if (open == '[') {
+    at = head.find_first_not_of(" \t\r\n", at + 1);
+    if (at == std::string_view::npos || (head[at] != '{' && head[at] != '[')) return "";
+  } else if (open != '{') {
+    return "";
+  }
+  // A report names its tool in its first lines: {"schema": 1, "tool": {"name": "ftlens", ...
+  const std::string_view start = head.substr(0, 512);
+  if (open == '{' && start.find("\"schema\"") != std::string_view::npos && start.find("\"ftlens\"") != std::string_view::npos)
+    return "an ftlens report (JSON), not a trace: analyze, export and scan read traces; merge and --baseline read reports";
+  return "JSON that holds no trace: ftlens reads JSON only as a Chrome trace with a systemTraceEvents string "
+         "(atrace/systrace's kernel part)";
+}
+
 }  // namespace
 
 std::string_view input_format_name(InputFormat format) {
@@ -375,6 +397,12 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
       break;
   }
 
+  if (!container) {
+    if (std::string why = json_not_a_trace(std::string_view(buf.data(), static_cast<size_t>(n))); !why.empty()) {
+      result.status = Status(ErrorCode::kUnsupported, name + ": " + why);
+      return result;
+    }
+  }
   if (looks_like_kernel_log(std::string_view(buf.data(), static_cast<size_t>(n)))) {
     read_kernel_log(*source, buf, n, options, pool, sink, result);
     if (!result.warning.empty()) result.warning = name + ": " + result.warning;

@@ -53,4 +53,13 @@ inline std::string did_you_mean(std::string_view typed, const std::vector<std::s
   return closest ? " Did you mean '" + *closest + "'?" : "";
 }
 
+// " Did you mean 'analyze'?" when a name is close, else " It is one of:
+// a, b, c." so that the user sees what there is.
+inline std::string did_you_mean_or_list(std::string_view typed, const std::vector<std::string>& candidates) {
+  if (const auto closest = closest_name(typed, candidates)) return " Did you mean '" + *closest + "'?";
+  std::string list;
+  for (const std::string& candidate : candidates) list += (list.empty() ? " It is one of: " : ", ") + candidate;
+  return list.empty() ? list : list + ".";
+}
+
 }  // namespace ftlens

@@ -186,6 +186,30 @@ TEST_CASE("e2e.unusable input exits 2 with one line naming the file") {
   CHECK(text.err.find(prose + ": no ftrace events found (line 1:") != std::string::npos);
 }
 
+TEST_CASE("e2e.a JSON file that is not a trace, an ftlens report above all, says what it is instead of 'no [cpu] column'") {
+  const std::string report = scratch("a_report.json");
+  REQUIRE(run_ftlens("analyze " + kSeed000 + " --report " + report).exit_code == 0);
+  Run given_report = run_ftlens("analyze " + report);
+  CHECK(given_report.exit_code == 2);
+  CHECK(given_report.err == "ftlens: " + report +
+                                ": an ftlens report (JSON), not a trace: analyze, export and scan read traces; merge and "
+                                "--baseline read reports\n");
+  const std::string object = scratch("object.json"), array = scratch("array.json");
+  std::ofstream(object) << "  {\"cpu\": 1}\n";
+  std::ofstream(array) << "[\n  {\"ts\": 1}\n]\n";
+  for (const std::string& json_file : {object, array}) {
+    Run r = run_ftlens("export " + json_file + " -o " + scratch("never.json"));
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "ftlens: " + json_file +
+                       ": JSON that holds no trace: ftlens reads JSON only as a Chrome trace with a systemTraceEvents "
+                       "string (atrace/systrace's kernel part)\n");
+  }
+  // ftlens's own Perfetto export is a Chrome trace with no kernel part.
+  const std::string perfetto = scratch("own_export.json");
+  REQUIRE(run_ftlens("export " + kSeed000 + " -o " + perfetto).exit_code == 0);
+  CHECK(run_ftlens("analyze " + perfetto).err.find("such as a browser's trace or ftlens's own export") != std::string::npos);
+}
+
 TEST_CASE("e2e.damaged lines are skipped, counted and located, and the rest is analyzed") {
   const std::string damaged = scratch("damaged.txt");
   {
@@ -262,7 +286,17 @@ TEST_CASE("e2e.a mistyped command, option or detector name is refused with the c
 
   Run detector = run_ftlens("analyze " + kSeed000 + " --set non-preemted.warning=1s");
   CHECK(detector.exit_code == 2);
-  CHECK(detector.err == "ftlens: --set no detector named 'non-preemted'. Did you mean 'non-preempted'?\n");
+  CHECK(detector.err ==
+        "ftlens: --set non-preemted.warning=1s: no detector named 'non-preemted'. Did you mean 'non-preempted'?\n");
+  // No name close: the list of what there is.
+  Run unknown = run_ftlens("analyze " + kSeed000 + " --set foo.bar=1");
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.starts_with("ftlens: --set foo.bar=1: no detector named 'foo'. It is one of: model, "));
+  CHECK(unknown.err.find(", non-preempted, ") != std::string::npos);
+  CHECK(unknown.err.find(", watchdog-gap") != std::string::npos);
+  Run no_key = run_ftlens("analyze " + kSeed000 + " --set long-work.zzzzzzzz=1");
+  CHECK(no_key.err == "ftlens: --set long-work.zzzzzzzz=1: detector long-work has no option 'zzzzzzzz'. It is one of: "
+                      "warning, error, max_findings.\n");
   Run key = run_ftlens("analyze " + kSeed000 + " --set non-preempted.warnin=1s");
   CHECK(key.err.find("has no option 'warnin'. Did you mean 'warning'?") != std::string::npos);
 
