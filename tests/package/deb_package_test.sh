@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `cpack -G DEB` from the build folder makes ftlens_VERSION_ARCH.deb holding
 # the binary, the man page and the bash completion, and Depends naming the
-# libraries the binary links, so that `apt install ./ftlens_*.deb` works.
+# libraries the binary links, so that `apt install ./ftlens_*.deb` works
+# (which apt-get's simulation checks).
 # Usage: deb_package_test.sh BUILD_DIR VERSION
 set -euo pipefail
 build=$1 version=$2
@@ -23,4 +24,10 @@ for library in libtracecmd1 libtraceevent1 libtracefs1 zlib1g libzstd1 libc6; do
 done
 [ "$(dpkg-deb -f "$deb" Package)" = ftlens ] || { echo "FAIL: Package is not ftlens"; fail=1; }
 [ "$(dpkg-deb -f "$deb" Version)" = "$version" ] || { echo "FAIL: Version is not $version"; fail=1; }
+# What `apt install ./ftlens_*.deb` would do here: every dependency resolves
+# (simulated, so the test installs nothing on the machine).
+if command -v apt-get >/dev/null; then
+  simulated=$(apt-get install -s "$deb" 2>&1) || { echo "FAIL: apt-get install -s refuses the package:"; echo "$simulated"; fail=1; }
+  grep -q "^Inst ftlens ($version" <<<"$simulated" || { echo "FAIL: apt would not install ftlens $version:"; echo "$simulated"; fail=1; }
+fi
 exit $fail
