@@ -159,6 +159,31 @@ TEST_CASE("record.--live reports a CPU hogged by a real-time task while it is ho
   CHECK(rec.err.find(", 0 events lost") != std::string::npos);
 }
 
+TEST_CASE("record.recording system calls is not flooded by its own reads: pages are taken full, not one event each") {
+  SKIP_WITHOUT_TRACEFS();
+  if (!fs::exists(kTracing + "/events/raw_syscalls/sys_enter")) {
+    MESSAGE("skipped: no raw_syscalls events on this kernel");
+    return;
+  }
+  const TracingState before = TracingState::read();
+  const std::string out = scratch("syscalls.dat");
+  // Each read of the ring buffer is itself a system call, so there is always
+  // a new event to read: a reader that reads until nothing is left took
+  // 115,240 pages of two events each in this one second.
+  Run rec = run_ftlens("record -o " + out + " --seconds 1 --events raw_syscalls:sys_enter,sched:sched_switch");
+  REQUIRE(rec.exit_code == 0);
+  CHECK(TracingState::read() == before);
+  const size_t at = rec.err.find(" pages (");
+  REQUIRE(at != std::string::npos);
+  const size_t from = rec.err.rfind(' ', at - 1) + 1;
+  const uint64_t pages = std::stoull(rec.err.substr(from, at - from));
+  CAPTURE(rec.err);
+  CHECK(pages < 2000);
+  Run read_back = run_ftlens("analyze " + out + " --report " + scratch("syscalls.json"));
+  REQUIRE(read_back.exit_code == 0);
+  CHECK(read_json(scratch("syscalls.json"))["input"]["events"].get<uint64_t>() > 0);
+}
+
 TEST_CASE("record.clear errors: unknown events, a second recorder, no such preset, not root") {
   SKIP_WITHOUT_TRACEFS();
   const TracingState before = TracingState::read();
