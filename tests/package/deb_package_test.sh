@@ -2,7 +2,7 @@
 # `cpack -G DEB` from the build folder makes ftlens_VERSION_ARCH.deb holding
 # the binary, the man page and the bash completion, and Depends naming the
 # libraries the binary links, so that `apt install ./ftlens_*.deb` works
-# (which apt-get's simulation checks).
+# (which apt-get's simulation checks); `cmake --install` installs the same files.
 # Usage: deb_package_test.sh BUILD_DIR VERSION
 set -euo pipefail
 build=$1 version=$2
@@ -14,6 +14,13 @@ deb="$out/ftlens_${version}_$(dpkg --print-architecture).deb"
 [ -f "$deb" ] || { echo "FAIL: no $deb"; ls "$out"; exit 1; }
 
 fail=0
+# `cmake --install` puts the same three files under its prefix.
+cmake --install "$build" --prefix "$out/prefix" >"$out/install.log" 2>&1 || { cat "$out/install.log"; exit 1; }
+for path in bin/ftlens share/man/man1/ftlens.1 share/bash-completion/completions/ftlens; do
+  [ -f "$out/prefix/$path" ] || { echo "FAIL: cmake --install did not install $path"; fail=1; }
+done
+"$out/prefix/bin/ftlens" -V | grep -q "^ftlens $version" || { echo "FAIL: the installed ftlens -V does not say $version"; fail=1; }
+
 contents=$(dpkg-deb -c "$deb")
 for path in ./usr/bin/ftlens ./usr/share/man/man1/ftlens.1 ./usr/share/bash-completion/completions/ftlens; do
   grep -q " $path\$" <<<"$contents" || { echo "FAIL: $path not in the package"; fail=1; }
