@@ -23,6 +23,13 @@ int run(int argc, char** argv) {
   // The help to see is that of the command given, when there is one.
   app.failure_message([](const CLI::App* top, const CLI::Error& e) {
     const auto given = top->get_subcommands();
+    if (given.empty() && dynamic_cast<const CLI::RequiredError*>(&e)) {
+      // `ftlens` alone: what there is to run, as git and trace-cmd say it.
+      std::string names;
+      for (const CLI::App* command : top->get_subcommands({}))
+        names += (names.empty() ? "" : ", ") + command->get_name();
+      return "ftlens: a command is required: " + names + " (see ftlens help)\n";
+    }
     return "ftlens: " + std::string(e.what()) + " (see ftlens help" + (given.empty() ? "" : " " + given[0]->get_name()) +
            ")\n";
   });

@@ -263,6 +263,9 @@ TEST_CASE("e2e.ftlens help lists the commands and ftlens help COMMAND prints tha
   Run nosuch = run_ftlens("help analze");
   CHECK(nosuch.exit_code == 2);
   CHECK(nosuch.err == "ftlens: 'analze' is not a command. Did you mean 'analyze'? (see ftlens help)\n");
+  Run alone = run_ftlens("");
+  CHECK(alone.exit_code == 2);
+  CHECK(alone.err == "ftlens: a command is required: analyze, export, scan, record, merge, help (see ftlens help)\n");
 }
 
 TEST_CASE("e2e.-V and --version print the project version, and where it was built from in a git checkout") {
