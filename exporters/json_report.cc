@@ -71,6 +71,7 @@ Json build_report(const AnalysisResult& r) {
   for (uint8_t kind = 1; kind != 0 && kind <= kTab; kind = static_cast<uint8_t>(kind << 1))
     if (r.text.pasted_blank_kinds & kind) blanks.push_back(pasted_blank_name(kind));
   input["pasted_blanks"] = std::move(blanks);
+  input["quoted_lines"] = r.text.quoted_lines;
   Json causes = Json::array();
   for (size_t i = 0; i < r.text.skip_cause_count; ++i) {
     const SkipCause& c = r.text.skip_causes[i];

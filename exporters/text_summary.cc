@@ -82,6 +82,9 @@ void write_input_shape(const AnalysisResult& r, int digits, std::FILE* out) {
     std::fprintf(out, "  input: %llu line%s held %s%s where the kernel prints spaces, read as spaces: pasted from a web page?\n",
                  ull(r.text.pasted_blank_lines), r.text.pasted_blank_lines == 1 ? "" : "s", describe_pasted_blank(r.text.pasted_blank_kinds),
                  (r.text.pasted_blank_kinds & (r.text.pasted_blank_kinds - 1)) ? " and other blanks" : "");
+  if (r.text.quoted_lines)
+    std::fprintf(out, "  input: %s quoted (\"> \"), read without the quote marks: from an email reply?\n",
+                 counted(r.text.quoted_lines, "line").c_str());
   if (r.text.lost_markers)
     std::fprintf(out, "  input: %llu [LOST N EVENTS] marker%s: the ring buffer overflowed\n", ull(r.text.lost_markers),
                  r.text.lost_markers == 1 ? "" : "s");

@@ -194,6 +194,17 @@ bool is_elision_line(std::string_view line) {
   return is_cut_word(trim_dots(s));
 }
 
+size_t after_quote_marks(std::string_view line, size_t first) {
+  size_t at = first;
+  while (at < line.size() && line[at] == '>') {
+    const size_t next = at + 1;
+    if (next < line.size() && line[next] != ' ' && line[next] != '\t' && line[next] != '>') break;
+    at = next;
+    while (at < line.size() && (line[at] == ' ' || line[at] == '\t')) ++at;
+  }
+  return at;
+}
+
 bool is_slash_comment_line(std::string_view line) { return trim_all_blanks(line).starts_with("//"); }
 
 }  // namespace ftlens

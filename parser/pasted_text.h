@@ -52,6 +52,13 @@ PastedBlankAt find_pasted_blank(std::string_view line);
 // `#` lines stay the trace's header and comments.
 bool is_elision_line(std::string_view line);
 
+// Where the line goes on after the quote marks of an email reply that start
+// at `first` ("> ", ">> ", "> > ", each '>' followed by a blank, another
+// '>' or the end), at the next non-blank byte or the end; `first` when
+// there are none. No trace line starts with '>': the kernel pads a task's
+// name with spaces, and "=>" starts a stack frame.
+size_t after_quote_marks(std::string_view line, size_t first);
+
 // A blogger's note between pasted trace lines: `// end of ftrace log`. Not
 // data, and not damage either.
 bool is_slash_comment_line(std::string_view line);

@@ -57,6 +57,7 @@ struct TextTraceInfo {
   uint64_t elisions = 0;        // "...", "// snip": lines were cut out here (counted in marker_lines)
   uint64_t pasted_blank_lines = 0;  // lines read only once their Unicode spaces and tabs were taken as spaces
   uint8_t pasted_blank_kinds = 0;   // PastedBlank bits of those lines
+  uint64_t quoted_lines = 0;  // lines read without the quote marks ("> ", "> > ") of an email reply
 
   // The causes of skipped lines, the first kSkipCauses distinct ones; lines
   // of any later cause are counted in other_skip_causes.

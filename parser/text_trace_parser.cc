@@ -281,6 +281,14 @@ void FtraceTextParser::handle_line(std::string_view line) {
       leading_blanks_ = kinds;
     }
   }
+  // A trace quoted in an email reply: read without its quote marks.
+  if (first != std::string_view::npos && line[first] == '>') {
+    if (const size_t after = after_quote_marks(line, first); after != first) {
+      ++info_.quoted_lines;
+      line.remove_prefix(after);
+      first = first_non_blank(line);
+    }
+  }
   if (first == std::string_view::npos) {
     ++info_.header_lines;
     return;
@@ -788,7 +796,7 @@ LoneLine FtraceTextParser::parse_lone_line(std::string_view line, Event* event) 
   // may hold what reads as an event line when a dump ran lines together)
   // change the counts or the recording's facts: the counting parser reads
   // them in order, as handle_line() does.
-  if (first == std::string_view::npos || line[first] == '#' || line.substr(first).starts_with("CPU:") ||
+  if (first == std::string_view::npos || line[first] == '#' || line[first] == '>' || line.substr(first).starts_with("CPU:") ||
       line.substr(first).starts_with("=>") ||
       (mode_ == Mode::kReport ? is_report_header(line) : line.starts_with("TRACE:")))
     return {LoneLine::kDefer, 0};

@@ -104,6 +104,23 @@ TEST_CASE("pasted.the same lines with plain spaces give the same events and find
   CHECK(essences(typed) == essences(pasted));
 }
 
+TEST_CASE("pasted.the same lines quoted in an email reply (\"> \", \"> > \") give the same events and findings") {
+  for (const std::string& marks : {std::string("> "), std::string("> > "), std::string(">> ")}) {
+    CAPTURE(marks);
+    const std::string quoted = scratch("quoted000.txt");
+    REQUIRE(shell("sed 's/^/" + marks + "/' " + kTraces + "/pasted_seed000_post_excerpt.txt > " + quoted).exit_code == 0);
+    json pasted = analyze(kTraces + "/pasted_seed000_post_excerpt.txt", "pasted000c");
+    json replied = analyze(quoted, "quoted000");
+    CHECK(replied["input"]["quoted_lines"] == 25);  // every line, the notes and the cut too
+    CHECK(replied["input"]["skipped_lines"] == 0);
+    CHECK(replied["input"]["elisions"] == 1);
+    CHECK(replied["input"]["events"] == pasted["input"]["events"]);
+    CHECK(essences(replied) == essences(pasted));  // the worker is kworker/4:3, not "> kworker/4:3"
+  }
+  CHECK(run_ftlens("analyze " + scratch("quoted000.txt")).out.find("25 lines quoted (\"> \"), read without the quote marks") !=
+        std::string::npos);
+}
+
 TEST_CASE("segments.a recording twice in one file: two recordings, each finding once, seen in both") {
   const std::string sensitive = " --set non-preempted.warning=100ms --set non-preempted.starved=10ms --set long-work.warning=5ms"
                                 " --set watchdog-gap.warning=1s --set unterminated-work.warning=1ms";

@@ -46,6 +46,27 @@ struct Parsed {
 
 }  // namespace
 
+TEST_CASE("pasted text.an email reply's quote marks end at the first byte that is not a mark or a blank") {
+  CHECK(after_quote_marks("> a", 0) == 2);
+  CHECK(after_quote_marks("  > > >  kworker/0:1-9 [000]", 2) == 9);
+  CHECK(after_quote_marks(">>> a", 0) == 4);
+  CHECK(after_quote_marks(">", 0) == 1);
+  // A '>' that starts a word is not a quote mark.
+  CHECK(after_quote_marks(">foo-1 [000]", 0) == 0);
+  CHECK(after_quote_marks("> >foo", 0) == 2);
+  CHECK(after_quote_marks("a > b", 0) == 0);
+}
+
+TEST_CASE("pasted text.quoted trace lines are read as the lines themselves, and counted") {
+  Parsed quoted("> # tracer: nop\n>\n> kworker/0:1-9 [000] .... 10.000001: workqueue_execute_end: work struct 0xff\n"
+                "> > bash-20 [001] 10.000002: sched_waking: comm=a pid=3 prio=120 target_cpu=001\n");
+  CHECK(quoted.parser.info().quoted_lines == 4);
+  CHECK(quoted.parser.info().skipped_lines == 0);
+  REQUIRE(quoted.sink.events.size() == 2);
+  CHECK(quoted.pool.view(quoted.sink.events[0].comm) == "kworker/0:1");
+  CHECK(quoted.sink.events[1].cpu == 1);
+}
+
 TEST_CASE("pasted text.no-break, figure, narrow and ideographic spaces and tabs become one space each") {
   std::string out;
   CHECK(plain_spaces("a" NBSP "b", &out) == kNoBreakSpace);
