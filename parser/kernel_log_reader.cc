@@ -8,6 +8,7 @@
 
 #include "parser/ftrace_line.h"
 #include "parser/line_tokenizer.h"
+#include "parser/pasted_text.h"
 #include "parser/text_trace_parser.h"
 
 namespace ftlens {
@@ -319,6 +320,19 @@ size_t find_next_record(std::string_view text, size_t from) {
   return std::string_view::npos;
 }
 
+namespace {
+
+// Where a line quoted in an email reply ("> [  12.3] ...") starts without
+// its quote marks; 0 when it has none.
+size_t unquoted_start(std::string_view line) {
+  const size_t first = line.find_first_not_of(" \t");
+  if (first == std::string_view::npos || line[first] != '>') return 0;
+  const size_t after = after_quote_marks(line, first);
+  return after == first ? 0 : after;
+}
+
+}  // namespace
+
 bool looks_like_kernel_log(std::string_view head) {
   if (head.starts_with("cpus=") || head.starts_with("version = ") || head.starts_with("<!DOCTYPE") ||
       head.starts_with("<html") || head.starts_with("# tracer:"))
@@ -330,6 +344,7 @@ bool looks_like_kernel_log(std::string_view head) {
     if (end == std::string_view::npos) end = head.size();
     std::string_view line = head.substr(start, end - start);
     start = end + 1;
+    line.remove_prefix(unquoted_start(line));
     if (line.starts_with("# tracer:")) return false;
     LogPrefix p;
     if (parse_log_prefix(line, &p)) {
@@ -454,6 +469,10 @@ void KernelLogReader::handle_line(std::string_view line) {
     return;
   }
   if (multibyte) line = normalize_spaces(line);
+  if (const size_t after = unquoted_start(line)) {
+    ++info_.quoted_lines;
+    line.remove_prefix(after);
+  }
   LogPrefix prefix;
   if (!parse_log_prefix(line, &prefix)) {
     if (trim(line).empty()) {

@@ -81,6 +81,7 @@ struct KernelLogInfo {
   uint64_t binary_lines = 0;     // lines of mostly control bytes (a damaged capture), skipped
   uint64_t long_lines = 0;       // lines over kMaxLineBytes, skipped
   uint64_t unicode_space_lines = 0;  // lines with U+00A0 and the like where spaces were (a web page)
+  uint64_t quoted_lines = 0;     // lines read without an email reply's quote marks ("> ")
   uint64_t dump_lines = 0;       // lines of an ftrace_dump_on_oops dump, given to the ftrace parser
   int dumps = 0;                 // "Dumping ftrace buffer:" blocks
   TimeNs first_at = -1, last_at = -1;

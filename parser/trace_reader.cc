@@ -169,6 +169,7 @@ void read_kernel_log(ByteSource& source, std::vector<char>& buf, ssize_t n, cons
   text.skipped_lines = log.binary_lines + log.long_lines;
   text.header_lines = log.blank_lines;
   text.dumps = log.dumps;
+  text.quoted_lines = log.quoted_lines;
   text.fraction_digits = 6;
   if (const FtraceTextParser* dump = reader.dump_parser()) {
     const TextTraceInfo& d = dump->info();

@@ -133,6 +133,21 @@ TEST_CASE("kernel-log.no-break and other Unicode spaces pasted from a web page a
   CHECK(r.info.unicode_space_lines == 1);
 }
 
+TEST_CASE("kernel-log.a log quoted in an email reply is read without its quote marks") {
+  const std::string log =
+      "> [ 2210.410125] watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [kworker/3:1:215]\n"
+      "> > [ 2210.410200] CPU: 3 PID: 215 Comm: kworker/3:1 Not tainted 6.1.0 #1\n"
+      ">\n";
+  CHECK(looks_like_kernel_log(log));
+  Read r(log);
+  REQUIRE(r.got.records.size() == 2);
+  CHECK(r.got.records[0].at == 2210'410'125'000);
+  CHECK(r.got.records[0].text == "watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [kworker/3:1:215]");
+  CHECK(r.got.records[1].stamped);
+  CHECK(r.info.quoted_lines == 3);
+  CHECK(r.info.blank_lines == 1);  // a quote mark alone is a blank line of the reply
+}
+
 TEST_CASE("kernel-log.a record cut between chunks is read as one") {
   const std::string text = "[   1.000000] first record\n[   2.000000] second record that is longer\n[   3.000000] third";
   for (size_t chunk : {size_t{1}, size_t{3}, size_t{7}, size_t{16}}) {
