@@ -10,6 +10,7 @@
 #include "detectors/detector.h"
 #include "parser/string_pool.h"
 #include "parser/timestamp.h"
+#include "util/counted.h"
 
 namespace ftlens {
 
@@ -44,6 +45,7 @@ class CpuSilentDetector final : public Detector {
     if (e.cpu < 0 || e.type == EventType::kLostEvents || e.type == EventType::kBufferStarted) return;
     PerCpu& self = at(e.cpu);
     self.last_flags = e.irq_flags;
+    self.last_was_switch = e.type == EventType::kSchedSwitch;
     self.last_name = e.name;
     self.ipis_after_last_event = 0;
     switch (e.type) {
@@ -73,7 +75,9 @@ class CpuSilentDetector final : public Detector {
       const PerCpu& s = at(cpu.cpu);
       if (s.offline_since >= 0) continue;  // hotplugged out: silence explained
       const bool idle = cpu.current.pid == kIdlePid;
-      const bool irqs_off = s.last_flags & Event::kIrqsOff;
+      // The scheduler switches with interrupts off: a sched_switch's 'd' says
+      // nothing of the task it switched to.
+      const bool irqs_off = (s.last_flags & Event::kIrqsOff) && !s.last_was_switch;
       Finding f;
       f.cpu = cpu.cpu;
       f.start = cpu.last_event;
@@ -89,14 +93,14 @@ class CpuSilentDetector final : public Detector {
       f.message = name + " produced no event for the last " + format_duration(silent) + " of the trace";
       std::string evidence;
       if (idle) {
-        f.message += s.ipis_after_last_event ? "; it was idle, but did not answer " + std::to_string(s.ipis_after_last_event) +
-                                                   " IPIs sent to it: dead or interrupts off"
+        f.message += s.ipis_after_last_event ? "; it was idle, but did not answer " + counted(s.ipis_after_last_event, "IPI") +
+                                                   " sent to it: dead or interrupts off"
                                              : "; it was idle (tick stopped): likely quiet, not stuck";
       } else {
         f.message += " while " + task_label(strings_, cpu.current.comm, cpu.current.pid) + " was running";
         f.message += irqs_off ? ", last seen with interrupts disabled: stuck with interrupts off or dead"
                               : ": stuck with interrupts off or dead (a running CPU still takes timer interrupts)";
-        if (s.ipis_after_last_event) f.message += "; " + std::to_string(s.ipis_after_last_event) + " IPIs sent to it after that";
+        if (s.ipis_after_last_event) f.message += "; " + counted(s.ipis_after_last_event, "IPI") + " sent to it after that";
       }
       f.details["state_at_silence"] = idle ? "idle" : "running";
       f.details["last_event"] = std::string(strings_.view(s.last_name));
@@ -112,6 +116,7 @@ class CpuSilentDetector final : public Detector {
   struct PerCpu {
     TimeNs offline_since = -1;  // >= 0 while hotplugged out
     uint8_t last_flags = 0;
+    bool last_was_switch = false;
     StrId last_name = kNoStr;
     uint64_t ipis_after_last_event = 0;
   };

@@ -76,6 +76,8 @@ void SystemModel::switch_to(CpuTimeline& cpu, int32_t pid, StrId comm, TimeNs at
   cpu.current.comm = comm;
   cpu.current.start = at;
   cpu.current.end = at;
+  // Only interrupts since the switch: they ran since `at`, not since time 0.
+  cpu.current.last_task_event = at;
   cpu.current.start_seen = seen_switch || cpu.events > 0;
   cpu.current.lost_events = cpu.lost_events;
   if (auto it = waiting_.find(pid); it != waiting_.end()) {

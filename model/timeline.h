@@ -26,7 +26,7 @@ struct TaskSpan {
   bool repaired = false;     // ended because a later event's header named another task
   uint64_t lost_events = 0;  // ring-buffer losses reported on this CPU during the span
   uint64_t task_events = 0;  // events the task itself caused (outside irq/softirq context)
-  TimeNs last_task_event = 0;  // time of the last of those
+  TimeNs last_task_event = 0;  // time of the last of those; the span's start before the first
   uint64_t irq_events = 0;     // events in hardirq or softirq context
 
   bool idle() const { return pid == kIdlePid; }

@@ -53,6 +53,11 @@ bool is_clock_sync(const FtraceLine& cols) {
 // trace-cmd report's own lines between events: "cpus=2", "version = 7",
 // "CPU 1 is empty".
 bool is_report_header(std::string_view line) {
+  // `trace-cmd report -w` ends with its wakeup latency summary.
+  static constexpr std::string_view kWakeupSummary[] = {"Average wakeup latency:", "Maximum Latency:", "Minimum Latency:",
+                                                        "RT task timings:"};
+  for (std::string_view summary : kWakeupSummary)
+    if (line.starts_with(summary)) return true;
   return line.starts_with("cpus=") || line.starts_with("version = ") || line.starts_with("CPU ") ||
          line.find("is empty") != std::string_view::npos;
 }

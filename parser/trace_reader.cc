@@ -438,8 +438,7 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
   if (result.text.fraction_digits >= 0) result.fraction_digits = result.text.fraction_digits;
   if (n < 0) {
     // A truncated or corrupt compressed file: keep what was read, say so.
-    result.warning = name + ": input ended early after " + std::to_string(result.text.lines) +
-                     " lines: " + text_source.error();
+    result.warning = name + ": input ended early after " + counted(result.text.lines, "line") + ": " + text_source.error();
   }
   if (n == 0 && text_source.last() != '\n' && first_issue.seen_ && first_issue.last_.line == result.text.lines) {
     // The file ends inside a line that does not parse: a capture that was
@@ -452,6 +451,8 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
   note_container(container, name, result);
   if (result.events == 0) {
     std::string message = name + ": no ftrace events found";
+    // `trace-cmd report --stat` or `--events`: the file's facts, no events.
+    if (result.text.flavor == "trace-cmd-report") message = name + ": trace-cmd report output with no event lines";
     if (!result.warning.empty()) message = result.warning;
     else if (first_issue.seen_)
       message += " (line " + std::to_string(first_issue.first_.line) + ": " + first_issue.first_.reason + ")";

@@ -68,3 +68,15 @@ TEST_CASE("non-preempted.events lost inside the span lower the confidence") {
   CHECK(found[0].details["lost_events"] == 1000);
   CHECK(found[0].details.contains("confidence"));
 }
+
+TEST_CASE("non-preempted.a task that only took interrupts since it was switched in says so from the switch, not from time 0") {
+  DetectorRun run("non-preempted");
+  auto& found = run.run(
+      "  <idle>-0 [003] d..2. 100.000000: sched_switch: prev_comm=swapper/3 prev_pid=0 prev_prio=120 prev_state=R ==> "
+      "next_comm=hog next_pid=9 next_prio=120\n"
+      "  hog-9 [003] dNh5. 100.500000: sched_wakeup: comm=migration/3 pid=33 prio=0 target_cpu=003\n"
+      "  hog-9 [003] d.h2. 130.000000: irq_handler_entry: irq=30 name=arch_timer\n");
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].details["only_irqs_after_ns"] == 100'000'000'000);
+  CHECK(found[0].message.find("only interrupts ran for the last 30.000000s") != std::string::npos);
+}

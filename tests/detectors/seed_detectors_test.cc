@@ -138,6 +138,15 @@ TEST_CASE("cpu-silent.a CPU that stops while a task runs is an error; idle or of
     CHECK(found[0].comm == "spin");
     CHECK(found[0].details["last_event_irqs_off"] == true);
   }
+  SUBCASE("a sched_switch's interrupts-off flag says nothing of the task switched to") {
+    DetectorRun run("cpu-silent");
+    auto& found = run.run("  <idle>-0 [001] d..2. 1.000000: sched_switch: prev_comm=swapper/1 prev_pid=0 prev_prio=120 "
+                          "prev_state=R ==> next_comm=migration/1 next_pid=23 next_prio=0\n"
+                          "  b-2 [000] ..... 30.000000: x: y\n");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].details["last_event_irqs_off"] == false);
+    CHECK(found[0].message.find("last seen with interrupts disabled") == std::string::npos);
+  }
   SUBCASE("idle and quiet is only info") {
     DetectorRun run("cpu-silent");
     auto& found = run.run("  <idle>-0 [000] d..1. 1.000000: x: y\n  b-2 [001] ..... 30.000000: x: y\n");

@@ -186,6 +186,15 @@ TEST_CASE("e2e.unusable input exits 2 with one line naming the file") {
   CHECK(text.err.find(prose + ": no ftrace events found (line 1:") != std::string::npos);
 }
 
+TEST_CASE("e2e.trace-cmd report output that holds no event lines (its --stat) says so") {
+  const std::string stat = scratch("report_stat.txt");
+  std::ofstream(stat) << "cpus=6\n\nKernel buffer statistics:\n  Note: \"entries\" are the entries left in the kernel ring "
+                         "buffer and are not\n\n No stats in this file\nCPU0 data recorded at offset=0x321000\n    4096 bytes in size\n";
+  Run r = run_ftlens("analyze " + stat);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.starts_with("ftlens: " + stat + ": trace-cmd report output with no event lines (line 3:"));
+}
+
 TEST_CASE("e2e.a JSON file that is not a trace, an ftlens report above all, says what it is instead of 'no [cpu] column'") {
   const std::string report = scratch("a_report.json");
   REQUIRE(run_ftlens("analyze " + kSeed000 + " --report " + report).exit_code == 0);

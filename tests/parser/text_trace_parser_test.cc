@@ -148,6 +148,20 @@ TEST_CASE("text parser.trace-cmd report --ts-diff's delta before the event name 
   CHECK(r.sink.events[0].next.pid == 26735);
 }
 
+TEST_CASE("text parser.trace-cmd report -w's wakeup latency summary after the events is its footer, not skipped lines") {
+  OneLine r("cpus=8\n"
+            "          <idle>-0     [001] dNh5. 162573.291142: sched_wakeup:         migration/1:23 [0] CPU:001\n"
+            "\n"
+            "Average wakeup latency: 139.568 usecs\n"
+            "Maximum Latency: 220.583 usecs at timestamp: 162577.347038\n"
+            "Minimum Latency: 75.902 usecs at timestamp: 162577.719121\n"
+            "\n"
+            "RT task timings:\n");
+  CHECK(r.sink.events.size() == 1);
+  CHECK(r.info.skipped_lines == 0);
+  CHECK(r.sink.issues.empty());
+}
+
 TEST_CASE("text parser.trace-cmd report -R's raw workqueue payloads keep the work item and its function's address") {
   OneLine r("cpus=2\n"
             "          <idle>-0     [000]  9615.346689: workqueue_queue_work:  work=0xffff888627c27de8 "
