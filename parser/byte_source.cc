@@ -76,6 +76,7 @@ class GzipSource final : public ByteSource {
     z_.next_out = reinterpret_cast<Bytef*>(buf);
     z_.avail_out = static_cast<uInt>(size);
     while (z_.avail_out == size) {
+      if (trailing_seen_) break;
       if (z_.avail_in == 0) {
         if (eof_) {
           if (stream_end_) return 0;
@@ -100,7 +101,14 @@ class GzipSource final : public ByteSource {
         z_.avail_in = static_cast<uInt>(n);
       }
       if (stream_end_) {
-        // Concatenated gzip members (cat a.gz b.gz) are one stream.
+        // Concatenated gzip members (cat a.gz b.gz) are one stream. Other
+        // bytes after the end (padding, a trailer another tool appended:
+        // catapult's atrace -z test files carry 17 KB of it) are passed
+        // over and counted, as gzip(1) and zlib.decompress pass them over.
+        if (!next_member_follows()) {
+          if (!count_trailing()) return -1;
+          break;
+        }
         inflateReset(&z_);
         stream_end_ = false;
       }
@@ -112,8 +120,42 @@ class GzipSource final : public ByteSource {
     return static_cast<ssize_t>(size - z_.avail_out);
   }
   uint64_t raw_bytes() const override { return inner_->raw_bytes(); }
+  std::string note() const override {
+    if (trailing_bytes_ == 0) return {};
+    return label_ + ": " + std::to_string(trailing_bytes_) + (trailing_bytes_ == 1 ? " byte" : " bytes") +
+           " after the end of the compressed data, passed over";
+  }
 
  private:
+  // After a stream's end, with input left: does a gzip member start there?
+  // Reads on when fewer than its two magic bytes are in.
+  bool next_member_follows() {
+    if (z_.avail_in < 2 && !eof_) {
+      std::memmove(in_.data(), z_.next_in, z_.avail_in);
+      const ssize_t n = inner_->read(in_.data() + z_.avail_in, in_.size() - z_.avail_in);
+      if (n > 0) z_.avail_in += static_cast<uInt>(n);
+      else eof_ = true;  // an error after the end: the data is complete
+      z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+    }
+    return z_.avail_in >= 2 && z_.next_in[0] == 0x1f && z_.next_in[1] == 0x8b;
+  }
+  // Counts what is left of the input; false on a read error.
+  bool count_trailing() {
+    trailing_seen_ = true;
+    trailing_bytes_ += z_.avail_in;
+    z_.avail_in = 0;
+    while (!eof_) {
+      const ssize_t n = inner_->read(in_.data(), in_.size());
+      if (n < 0) {
+        error_ = inner_->error();
+        return false;
+      }
+      if (n == 0) eof_ = true;
+      trailing_bytes_ += static_cast<uint64_t>(n);
+    }
+    return true;
+  }
+
   // One inflate call; false, with error_ said, on corrupt data.
   bool inflate_some() {
     const int rc = inflate(&z_, Z_NO_FLUSH);
@@ -131,7 +173,8 @@ class GzipSource final : public ByteSource {
   std::vector<char> in_;
   std::string label_;  // what the messages call the stream
   z_stream z_{};
-  bool failed_ = false, eof_ = false, stream_end_ = false;
+  bool failed_ = false, eof_ = false, stream_end_ = false, trailing_seen_ = false;
+  uint64_t trailing_bytes_ = 0;
 };
 
 class ZstdSource final : public ByteSource {

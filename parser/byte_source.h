@@ -18,6 +18,9 @@ class ByteSource {
   const std::string& error() const { return error_; }
   // Bytes taken from the underlying file (compressed size for wrappers).
   virtual uint64_t raw_bytes() const = 0;
+  // What was passed over without being an error ("gzip: 40 bytes after the
+  // end of the compressed data, passed over"); "" when nothing was.
+  virtual std::string note() const { return {}; }
 
  protected:
   std::string error_;

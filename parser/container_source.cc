@@ -133,6 +133,7 @@ class AtraceZlibSource final : public ContainerSource {
     return n;
   }
   uint64_t raw_bytes() const override { return stream_ ? stream_->raw_bytes() : inner_->raw_bytes(); }
+  std::string damage() const override { return zlib_ ? zlib_->note() : std::string(); }
 
  private:
   bool open_stream() {
@@ -152,13 +153,15 @@ class AtraceZlibSource final : public ContainerSource {
     const size_t lines = static_cast<size_t>(std::count(head.begin(), head.begin() + static_cast<ptrdiff_t>(start), '\n'));
     std::unique_ptr<ByteSource> compressed = with_prefix(head.substr(start), std::move(inner_));
     if (crlf) compressed = std::make_unique<CrlfSource>(std::move(compressed));
-    stream_ = with_prefix(std::string(lines - 1, '\n') + "TRACE:\n",
-                          open_zlib_source(std::move(compressed), "atrace -z"));
+    std::unique_ptr<ByteSource> zlib = open_zlib_source(std::move(compressed), "atrace -z");
+    zlib_ = zlib.get();
+    stream_ = with_prefix(std::string(lines - 1, '\n') + "TRACE:\n", std::move(zlib));
     return true;
   }
 
   std::unique_ptr<ByteSource> inner_;
   std::unique_ptr<ByteSource> stream_;
+  const ByteSource* zlib_ = nullptr;  // inside stream_
 };
 
 // --- The body of a quoted string, JSON's or JavaScript's, decoded a byte at

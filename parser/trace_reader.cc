@@ -196,12 +196,17 @@ void read_kernel_log(ByteSource& source, std::vector<char>& buf, ssize_t n, cons
     result.warning = "input ended early after " + counted(log.lines, "line") + ": " + source.error();
 }
 
-// What the container was, and the damage it counted, in the result.
-void note_container(const ContainerSource* container, const std::string& name, ReadResult& result) {
+// What the container was, and the damage it and the decompressions counted,
+// in the result.
+void note_container(const ContainerSource* container, const std::vector<const ByteSource*>& decompressors,
+                    const std::string& name, ReadResult& result) {
+  auto add = [&](const std::string& what) {
+    if (!what.empty()) result.warning += (result.warning.empty() ? name + ": " : "; ") + what;
+  };
+  for (const ByteSource* decompressor : decompressors) add(decompressor->note());
   if (!container) return;
   result.container = std::string(container->container());
-  if (const std::string damage = container->damage(); !damage.empty())
-    result.warning += (result.warning.empty() ? name + ": " : "; ") + damage;
+  add(container->damage());
 }
 
 // JSON that no container took (it has no traceEvents or systemTraceEvents):
@@ -281,6 +286,7 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
   // container (atrace -z, a systrace page, Chrome trace JSON), in the order
   // they were put on: `atrace -z | gzip` is gzip, then atrace-zlib.
   int compressions = 0;
+  std::vector<const ByteSource*> decompressors;  // inside `source`, for their notes
   const ContainerSource* container = nullptr;
   while (n >= 0) {
     const std::string_view head(buf.data(), static_cast<size_t>(n));
@@ -291,6 +297,7 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
       ++compressions;
       if (result.compression.empty()) result.compression = std::string(input_format_name(format));
       source = format == InputFormat::kGzip ? open_gzip_source(prefixed()) : open_zstd_source(prefixed());
+      decompressors.push_back(source.get());
     } else if (found != Container::kNone) {
       std::unique_ptr<ContainerSource> unwrapped = open_container_source(found, prefixed());
       container = unwrapped.get();
@@ -407,7 +414,7 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
   if (looks_like_kernel_log(std::string_view(buf.data(), static_cast<size_t>(n)))) {
     read_kernel_log(*source, buf, n, options, pool, sink, result);
     if (!result.warning.empty()) result.warning = name + ": " + result.warning;
-    note_container(container, name, result);
+    note_container(container, decompressors, name, result);
     return result;
   }
 
@@ -448,7 +455,7 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
                       " (no final newline) and that line does not parse (" + first_issue.last_.reason +
                       "): the trace was cut, what followed is missing";
   }
-  note_container(container, name, result);
+  note_container(container, decompressors, name, result);
   if (result.events == 0) {
     std::string message = name + ": no ftrace events found";
     // `trace-cmd report --stat` or `--events`: the file's facts, no events.

@@ -292,6 +292,50 @@ TEST_CASE("128 MiB of traceEvents before the text, and a 16 MiB line in a page, 
   CHECK(after.ru_maxrss - before.ru_maxrss < 16 * 1024);  // KiB: buffers, not the input
 }
 
+TEST_CASE("bytes after the end of atrace -z's zlib stream are passed over and counted, however the reads break") {
+  const std::string trailer = std::string("UM\x87\xd0\xa8xm:r", 10) + std::string(500, '\x5a');
+  const std::string bytes = "TRACE:\n" + zlib_bytes(kText) + trailer;
+  std::vector<std::vector<size_t>> patterns = {{1 << 20}, {7, 1, 3}};
+  for (size_t n = 1; n <= 9; ++n) patterns.push_back({n});
+  for (const auto& sizes : patterns) {
+    CAPTURE(sizes[0]);
+    Decoded d = decode(Container::kAtraceZlib, bytes, sizes);
+    CHECK_FALSE(d.failed);
+    CHECK(d.text == "TRACE:\n" + kText);
+    CHECK(d.damage == "atrace -z: 510 bytes after the end of the compressed data, passed over");
+  }
+}
+
+TEST_CASE("gzip members back to back are one stream; bytes after the last member are passed over and counted") {
+  auto gzip_bytes = [](const std::string& text) {
+    z_stream z{};
+    REQUIRE(deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+    std::string out(compressBound(text.size()) + 64, '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    z.avail_in = static_cast<uInt>(text.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    out.resize(z.total_out);
+    deflateEnd(&z);
+    return out;
+  };
+  const std::string two = gzip_bytes("first\n") + gzip_bytes("second\n");
+  for (size_t read : {size_t{1}, size_t{3}, size_t{1 << 16}}) {
+    CAPTURE(read);
+    for (const auto& [input, trailing] : {std::pair{two, std::string()}, std::pair{two + std::string(40, '\0'), std::string(
+                                              "gzip: 40 bytes after the end of the compressed data, passed over")}}) {
+      auto source = open_gzip_source(std::make_unique<ChunkedSource>(input, std::vector<size_t>{read}));
+      std::string out;
+      std::vector<char> buf(7);
+      for (ssize_t n; (n = source->read(buf.data(), buf.size())) > 0;) out.append(buf.data(), static_cast<size_t>(n));
+      CHECK(source->error().empty());
+      CHECK(out == "first\nsecond\n");
+      CHECK(source->note() == trailing);
+    }
+  }
+}
+
 TEST_CASE("a zlib stream read out a byte at a time gives every byte, whole or cut, as big reads do") {
   std::string text;
   for (int i = 0; i < 200; ++i) text += kText;  // long matches, copied out of the window
