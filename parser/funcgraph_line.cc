@@ -80,6 +80,39 @@ size_t after_abstime(std::string_view line, size_t i, int64_t* ns) {
   return bar + 1;
 }
 
+// "<digits> us" and blanks, then '|': the relative time column a latency
+// tracer's display-graph prints ("%9llu us |"). Returns the position after
+// the '|', or 0 when the line has no such column.
+size_t after_reltime(std::string_view line, size_t i, int64_t* ns) {
+  size_t j = i;
+  int64_t us = 0;
+  while (j < line.size() && is_digit(line[j]) && j - i < 15) us = us * 10 + (line[j++] - '0');
+  if (j == i || j >= line.size() || line[j] != ' ') return 0;
+  j = skip_blanks(line, j);
+  if (!line.substr(j).starts_with("us")) return 0;
+  const size_t bar = skip_blanks(line, j + 2);
+  if (bar >= line.size() || line[bar] != '|') return 0;
+  *ns = us * 1000;
+  return bar + 1;
+}
+
+// The time columns before the CPU, if any: abstime or relative time.
+size_t after_time_columns(std::string_view line, size_t i, FuncgraphLine* out) {
+  if (size_t after = after_abstime(line, i, &out->abstime_ns)) return skip_blanks(line, after);
+  if (size_t after = after_reltime(line, i, &out->reltime_ns)) return skip_blanks(line, after);
+  return i;
+}
+
+// latency-format's flags column: irqs-off, need-resched, hardirq/softirq,
+// preempt depth and the like, one character each (".n..1..", "dNh2."). A
+// task column always holds "-pid"; flags never hold '-'.
+bool is_lat_flags(std::string_view column) {
+  if (column.size() < 4 || column.size() > 10) return false;
+  for (char c : column)
+    if (!(c == '.' || is_digit(c) || std::string_view("dDXnNpPbBhHsSzZ").find(c) != std::string_view::npos)) return false;
+  return true;
+}
+
 // "<digits>)" at `i`: the CPU column. Returns the position after ')', or 0.
 size_t after_cpu(std::string_view line, size_t i, int32_t* cpu) {
   size_t j = i;
@@ -116,9 +149,8 @@ bool parse_funcgraph_duration(std::string_view text, int64_t* ns) {
 }
 
 bool looks_like_funcgraph_line(std::string_view line) {
-  size_t i = skip_blanks(line, 0);
-  int64_t abstime = 0;
-  if (size_t after = after_abstime(line, i, &abstime)) i = skip_blanks(line, after);
+  FuncgraphLine times;
+  const size_t i = after_time_columns(line, skip_blanks(line, 0), &times);
   int32_t cpu = 0;
   const size_t after = after_cpu(line, i, &cpu);
   return after != 0 && (after == line.size() || line[after] == ' ');
@@ -198,7 +230,7 @@ FuncgraphError tokenize_funcgraph_line(std::string_view line, FuncgraphLine* out
     out->kind = FuncgraphLine::kRule;
     return {};
   }
-  if (size_t after = after_abstime(line, i, &out->abstime_ns)) i = skip_blanks(line, after);
+  i = after_time_columns(line, i, out);
   const size_t after = after_cpu(line, i, &out->cpu);
   if (after == 0) return {"no 'N)' CPU column", i};
   const std::string_view rest = line.substr(after);
@@ -216,16 +248,24 @@ FuncgraphError tokenize_funcgraph_line(std::string_view line, FuncgraphLine* out
     return {};
   }
   // The first column is the duration (or an irq arrow, or blank) unless it
-  // is funcgraph-proc's task.
+  // is funcgraph-proc's task or latency-format's flags (in that order).
   // A duration ends in "us" and an arrow holds '='; a task is "comm-pid"
   // (whose pid ends in a digit). The call parser reads the duration itself.
-  const std::string_view first = trim_blanks(rest.substr(0, bar));
-  const bool is_duration =
-      first.empty() || first.ends_with("us") || find_byte(first, 0, '=') != first.size();
   std::string_view call = rest;
-  if (!is_duration) {
-    if (!split_task(first, &out->comm, &out->pid)) return {"task column is not comm-pid", at(first)};
-    call = rest.substr(bar + 1);
+  for (int column = 0; column < 2; ++column) {
+    const size_t end = find_byte(call, 0, '|');
+    if (end == call.size()) break;
+    const std::string_view first = trim_blanks(call.substr(0, end));
+    const bool is_duration = first.empty() || first.ends_with("us") || find_byte(first, 0, '=') != first.size();
+    if (is_duration) break;
+    if (out->lat_flags.empty() && is_lat_flags(first)) {
+      out->lat_flags = first;
+    } else if (column == 0) {
+      if (!split_task(first, &out->comm, &out->pid)) return {"task column is not comm-pid", at(first)};
+    } else {
+      break;
+    }
+    call = call.substr(end + 1);
   }
   FuncgraphError err = tokenize_funcgraph_call(call, out);
   if (err) err.column += at(call);

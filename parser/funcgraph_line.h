@@ -8,6 +8,9 @@
 //    0)               |  /* sched_switch: prev_comm=... */ a trace event printed as a comment
 //    0)   ==========> |                                     funcgraph-irqs: an interrupt begins
 //  418.290163 |   1)    bash-1977    |   0.541 us    |  f();   funcgraph-abstime, funcgraph-proc
+//      1190 us |   0)  stress--204  |  .n..1.. |   3.000 us  |  f();
+//                  a latency tracer's display-graph: microseconds since the
+//                  trace began, and the latency-format flags column
 //  ------------------------------------------              the rule around a task-switch banner
 //    1)   bash-1234    =>  kworker-5                        the banner itself
 #pragma once
@@ -30,10 +33,12 @@ struct FuncgraphLine {
   };
   Kind kind = kEntry;
   int64_t abstime_ns = -1;  // funcgraph-abstime: "seconds.micros |" before the CPU, else -1
+  int64_t reltime_ns = -1;  // a latency tracer's "1190 us |" before the CPU (us since the trace began), else -1
   int32_t cpu = -1;         // -1 on a rule, and when funcgraph-cpu is off
   // funcgraph-proc's column, or the banner's next task; empty if none.
   std::string_view comm;
   int32_t pid = -1;
+  std::string_view lat_flags;  // latency-format's flags column (".n..1..", "dNh2."); empty if none
   std::string_view prev_comm;  // kBanner: the task switched out
   int32_t prev_pid = -1;
   int64_t duration_ns = -1;  // kLeaf and kReturn, when printed
@@ -51,7 +56,7 @@ struct FuncgraphError {
 };
 
 // True when `line` starts the way only function_graph lines do: optional
-// abstime, then "<digits>) ". Cheap; for sniffing the format.
+// abstime or relative time, then "<digits>) ". Cheap; for sniffing the format.
 bool looks_like_funcgraph_line(std::string_view line);
 
 [[nodiscard]] FuncgraphError tokenize_funcgraph_line(std::string_view line, FuncgraphLine* out);

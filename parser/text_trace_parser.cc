@@ -425,7 +425,7 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
   if (latency_pending_) hand_on_latency_max();
   if ((line[first] == 'C' || line[first] == '#') && handle_marker(line.substr(first))) return;
   if (line[first] == '=' && first + 1 < line.size() && line[first + 1] == '>') return handle_stack_frame(line.substr(first + 2));
-  if (funcgraph_lines_) return handle_funcgraph_line(line);
+  if (funcgraph_lines_ && handle_funcgraph_line(line)) return;
 
   Event event;
   FtraceLine cols;
@@ -450,7 +450,8 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
     // itself by its first line.
     if (info_.events == 0 && looks_like_funcgraph_line(line)) {
       info_.function_graph = funcgraph_lines_ = true;
-      return handle_funcgraph_line(line);
+      (void)handle_funcgraph_line(line);  // it tokenizes as one: never left
+      return;
     }
     skip_line(line, verdict.column, verdict.reason);
     return;
@@ -562,19 +563,30 @@ void FtraceTextParser::handle_stack_frame(std::string_view frame) {
   sink_.on_event(e);
 }
 
-void FtraceTextParser::handle_funcgraph_line(std::string_view line) {
+bool FtraceTextParser::handle_funcgraph_line(std::string_view line) {
   FuncgraphLine fg;
   if (FuncgraphError err = tokenize_funcgraph_line(line, &fg)) {
+    if (is_elision_line(line)) {  // a pasted graph cut with "..."
+      take_elision();
+      return true;
+    }
+    // An ordinary event line on the graph's clock: only where the graph
+    // prints times (a duration-timed graph's clock starts at 0, not theirs).
+    Event probe;
+    FtraceLine cols;
+    int digits = 0;
+    if (!info_.times_from_durations && parse_event_line(line, &probe, &cols, &digits).kind == LineVerdict::kEvent)
+      return false;
     skip_line(line, err.column, err.reason);
-    return;
+    return true;
   }
   if (fg.kind == FuncgraphLine::kRule) {
     ++info_.header_lines;  // the rule around a banner
-    return;
+    return true;
   }
   if (fg.cpu < 0 || fg.cpu >= kMaxFuncgraphCpus) {
     skip_line(line, 0, "CPU beyond the supported maximum");
-    return;
+    return true;
   }
   if (static_cast<size_t>(fg.cpu) >= funcgraph_cpus_.size()) funcgraph_cpus_.resize(static_cast<size_t>(fg.cpu) + 1);
   FuncgraphCpu& cpu = funcgraph_cpus_[static_cast<size_t>(fg.cpu)];
@@ -584,14 +596,17 @@ void FtraceTextParser::handle_funcgraph_line(std::string_view line) {
       cpu.comm = pool_.intern(fg.comm);
     }
     ++info_.marker_lines;
-    return;
+    return true;
   }
   if (!fg.comm.empty()) {
     cpu.pid = fg.pid;
     cpu.comm = pool_.intern(fg.comm);
   }
-  if (fg.abstime_ns < 0) info_.times_from_durations = true;
-  const TimeNs now = fg.abstime_ns >= 0 ? fg.abstime_ns : cpu.clock;
+  // A latency tracer's display-graph prints microseconds since the trace
+  // began: a clock as good as abstime's, at a coarser grain.
+  const TimeNs printed = fg.abstime_ns >= 0 ? fg.abstime_ns : fg.reltime_ns;
+  if (printed < 0) info_.times_from_durations = true;
+  const TimeNs now = printed >= 0 ? printed : cpu.clock;
 
   Event e;
   e.cpu = fg.cpu;
@@ -599,6 +614,7 @@ void FtraceTextParser::handle_funcgraph_line(std::string_view line) {
   e.comm = cpu.comm;
   e.ts = now;
   e.number = fg.duration_ns;
+  e.irq_flags = decode_irq_flags(fg.lat_flags);
   if (funcgraph_entry_name_ == kNoStr) {
     funcgraph_entry_name_ = pool_.intern("funcgraph_entry");
     funcgraph_exit_name_ = pool_.intern("funcgraph_exit");
@@ -629,7 +645,7 @@ void FtraceTextParser::handle_funcgraph_line(std::string_view line) {
       if (cpu.open > 0) {
         --cpu.open;
         // Without printed times a return is at its entry plus its duration.
-        if (fg.abstime_ns < 0 && cpu.open < cpu.entries.size()) e.ts = std::max(now, cpu.entries[cpu.open] + duration);
+        if (printed < 0 && cpu.open < cpu.entries.size()) e.ts = std::max(now, cpu.entries[cpu.open] + duration);
       }
       cpu.clock = std::max(cpu.clock, e.ts);
       break;
@@ -667,6 +683,7 @@ void FtraceTextParser::handle_funcgraph_line(std::string_view line) {
   ++info_.events;
   stack_open_ = false;
   sink_.on_event(e);
+  return true;
 }
 
 bool FtraceTextParser::read_funcgraph_payload(Event* event) {

@@ -85,7 +85,10 @@ class FtraceTextParser {
   };
   LineVerdict parse_event_line(std::string_view line, Event* event, FtraceLine* cols, int* fraction_digits);
   void report(size_t column, const char* reason);
-  void handle_funcgraph_line(std::string_view line);
+  // False when the line is no graph line but an ordinary event line (a
+  // latency tracer's display-graph ends with one, its "<stack trace>"),
+  // left to the caller.
+  bool handle_funcgraph_line(std::string_view line);
   // " => frame": one frame of the stack the CPU's last event printed.
   void handle_stack_frame(std::string_view frame);
   // Sets the event's type and fields from a function_graph payload

@@ -116,6 +116,34 @@ TEST_CASE("funcgraph.funcgraph-abstime and funcgraph-proc add time and task colu
   CHECK(wide.depth == 2);
 }
 
+TEST_CASE("funcgraph.a latency tracer's display-graph adds a relative time and the latency-format flags") {
+  // Documentation/trace/ftrace.rst (irqsoff with display-graph), and a
+  // wakeup_rt report with the 7-column flags of newer kernels.
+  const auto l = tokenize_ok("        3 us |   0)   bash-1507    |  d..2 |   0.351 us    |              in_task_stack();");
+  CHECK(l.reltime_ns == 3000);
+  CHECK(l.abstime_ns == -1);
+  CHECK(l.cpu == 0);
+  CHECK(l.comm == "bash");
+  CHECK(l.pid == 1507);
+  CHECK(l.lat_flags == "d..2");
+  CHECK(l.kind == FuncgraphLine::kLeaf);
+  CHECK(l.duration_ns == 351);
+  CHECK(l.function == "in_task_stack");
+  const auto ret = tokenize_ok("     1772 us |   0)  stress--204   |  .n..1.. | ! 588.000 us  |        }");
+  CHECK(ret.reltime_ns == 1'772'000);
+  CHECK(ret.comm == "stress-");  // a comm ending in '-'
+  CHECK(ret.pid == 204);
+  CHECK(ret.lat_flags == ".n..1..");
+  CHECK(ret.kind == FuncgraphLine::kReturn);
+  CHECK(ret.mark == '!');
+  // latency-format without funcgraph-proc: the flags right after the CPU.
+  const auto no_proc = tokenize_ok(" 1)  dNh2. |   2.000 us    |    tcp_orphan_update();");
+  CHECK(no_proc.lat_flags == "dNh2.");
+  CHECK(no_proc.comm.empty());
+  CHECK(no_proc.duration_ns == 2000);
+  CHECK(looks_like_funcgraph_line("     1168 us |   0)  stress--204   |  .n..... |               |  unmap_region() {"));
+}
+
 TEST_CASE("funcgraph.trace events print as comments, '|' inside them included") {
   const auto l = tokenize_ok(
       " 1)               |  /* sched_switch: prev_comm=memfd:sealed-91 prev_pid=1169 prev_prio=120 prev_state=S ==> "

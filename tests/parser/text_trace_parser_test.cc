@@ -486,6 +486,56 @@ TEST_CASE("parser.function_graph without abstime: calls timed by their durations
   CHECK(sink.events[5].ts == 10000);
 }
 
+TEST_CASE("parser.irqsoff with display-graph: graph lines on the relative clock, then the closing stack trace") {
+  // Documentation/trace/ftrace.rst's example, cut as it is there.
+  const std::string text =
+      "# tracer: irqsoff\n"
+      "#\n"
+      "# irqsoff latency trace v1.1.5 on 4.20.0-rc6+\n"
+      "# --------------------------------------------------------------------\n"
+      "# latency: 3751 us, #274/274, CPU#0 | (M:desktop VP:0, KP:0, SP:0 HP:0 #P:4)\n"
+      "#    -----------------\n"
+      "#    | task: bash-1507 (uid:0 nice:0 policy:0 rt_prio:0)\n"
+      "#    -----------------\n"
+      "#  => started at: free_debug_processing\n"
+      "#  => ended at:   return_to_handler\n"
+      "#\n"
+      "#   REL TIME      CPU  TASK/PID       ||||     DURATION                  FUNCTION CALLS\n"
+      "#      |          |     |    |        ||||      |   |                     |   |   |   |\n"
+      "        0 us |   0)   bash-1507    |  d... |   0.000 us    |  _raw_spin_lock_irqsave();\n"
+      "        1 us |   0)   bash-1507    |  d..2 |               |    set_track() {\n"
+      "        4 us |   0)   bash-1507    |  d..2 |   1.107 us    |    }\n"
+      "[...]\n"
+      "     3764 us |   0)   bash-1507    |  d..1 |   0.000 us    |    tracer_hardirqs_on();\n"
+      "    bash-1507    0d..1 3792us : <stack trace>\n"
+      " => free_debug_processing\n"
+      " => __slab_free\n";
+  StringPool pool;
+  Collect sink;
+  FtraceTextParser parser(pool, sink);
+  parser.feed(text);
+  parser.finish();
+  CHECK(sink.issues.empty());
+  const TextTraceInfo& info = parser.info();
+  CHECK(info.events == 5);
+  CHECK(info.elisions == 1);
+  CHECK(info.stack_frame_lines == 2);
+  CHECK_FALSE(info.times_from_durations);
+  // The tracer's maximum, 4 graph lines with the cut among them, the stack
+  // trace and its 2 frames.
+  std::vector<EventType> types;
+  for (const Event& e : sink.events) types.push_back(e.type);
+  CHECK(types == std::vector<EventType>{EventType::kLatencyMax, EventType::kFuncLeaf, EventType::kFuncEntry,
+                                        EventType::kFuncReturn, EventType::kInputCut, EventType::kFuncLeaf,
+                                        EventType::kStackTrace, EventType::kStackFrame, EventType::kStackFrame});
+  REQUIRE(sink.events.size() == 9);
+  CHECK(sink.events[2].ts == 1000);
+  CHECK(sink.events[2].pid == 1507);
+  CHECK((sink.events[2].irq_flags & Event::kIrqsOff) != 0);
+  CHECK(sink.events[3].ts == 4000);
+  CHECK(sink.events[6].ts == 3'792'000);
+}
+
 TEST_CASE("parser.trace-cmd report's funcgraph_entry and funcgraph_exit read as calls") {
   const std::string text =
       "cpus=2\n"
