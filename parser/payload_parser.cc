@@ -1,6 +1,7 @@
 #include "payload_parser.h"
 
 #include <array>
+#include <cstdint>
 
 #include "byte_scan.h"
 #include "cursor.h"
@@ -377,6 +378,60 @@ constexpr std::array<PayloadFn, kEventTypeCount> kGrammar = {{
 }};
 
 }  // namespace
+
+bool parse_ctx_wake_entry(std::string_view payload, StringPool& pool, Event* event) {
+  Cursor c(payload);
+  c.skip_spaces();
+  // "pid:prio:S", the prio padded with blanks after the colon.
+  auto task = [&c](int32_t* pid, int32_t* prio, char* state) {
+    const auto p = c.read_int();
+    if (!p || *p < 0 || *p > INT32_MAX || !c.expect(":")) return false;
+    c.skip_spaces();
+    const auto q = c.read_int();
+    if (!q || *q < -1000 || *q > 1000 || !c.expect(":") || c.empty()) return false;
+    *state = c.rest().front();
+    if (*state == ' ') return false;
+    c = Cursor(c.rest().substr(1));
+    *pid = static_cast<int32_t>(*p);
+    *prio = static_cast<int32_t>(*q);
+    return true;
+  };
+  int32_t prev_pid = 0, prev_prio = 0, next_pid = 0, next_prio = 0, cpu = -1;
+  char prev_state = 0, next_state = 0;
+  if (!task(&prev_pid, &prev_prio, &prev_state)) return false;
+  c.skip_spaces();
+  bool is_switch = false;
+  if (c.expect("==>")) is_switch = true;
+  else if (!c.expect("+")) return false;
+  c.skip_spaces();
+  if (c.expect("[")) {
+    const auto n = c.read_int();
+    if (!n || *n < 0 || *n > INT32_MAX || !c.expect("]")) return false;
+    cpu = static_cast<int32_t>(*n);
+    c.skip_spaces();
+  }
+  if (!task(&next_pid, &next_prio, &next_state)) return false;
+  c.skip_spaces();
+  const std::string_view comm = c.rest();
+  const StrId next_comm = comm.empty() || comm == "<...>" ? kNoStr : pool.intern(comm);
+  if (is_switch) {
+    event->type = EventType::kSchedSwitch;
+    event->task.pid = prev_pid;
+    event->task.prio = prev_prio;
+    event->task.comm = event->comm;
+    event->prev_state = prev_state;
+    event->next.pid = next_pid;
+    event->next.prio = next_prio;
+    event->next.comm = next_comm;
+  } else {
+    event->type = EventType::kSchedWakeup;
+    event->task.pid = next_pid;
+    event->task.prio = next_prio;
+    event->task.comm = next_comm;
+    event->target_cpu = cpu >= 0 ? cpu : event->cpu;
+  }
+  return true;
+}
 
 bool parse_payload(std::string_view payload, StringPool& pool, Event* event, CpuMask* targets) {
   Cursor cursor(payload);

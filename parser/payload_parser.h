@@ -18,4 +18,14 @@ class StringPool;
 // event->cpumask then points to.
 [[nodiscard]] bool parse_payload(std::string_view payload, StringPool& pool, Event* event, CpuMask* targets);
 
+// The context-switch and wakeup entries the wakeup latency tracers record
+// themselves (and the old sched_switch tracer printed), with no event name
+// before them: "prev_pid:prev_prio:S ==> [cpu] next_pid:next_prio:T comm" and
+// the same with "+" for a wakeup ("0:120:R   + [003]  2389: 94:R sleep";
+// kernels before 2.6.30 print no "[cpu]" and no comm). Sets the type to
+// kSchedSwitch or kSchedWakeup and fills the fields; false, the event left
+// as it was, when `payload` is not one. The switch's previous task is the
+// line's own (its comm is the header's).
+[[nodiscard]] bool parse_ctx_wake_entry(std::string_view payload, StringPool& pool, Event* event);
+
 }  // namespace ftlens

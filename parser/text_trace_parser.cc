@@ -775,6 +775,15 @@ FtraceTextParser::LineVerdict FtraceTextParser::parse_event_line(std::string_vie
       event->type = EventType::kStackTrace;
       event->number = cols->payload.starts_with("<user") ? 1 : 0;
     }
+    // The wakeup tracers' own switch and wakeup entries, "0:120:R ==> ...":
+    // the tokenizer took the pid before the first ':' for an event name.
+    const std::string_view name = cols->event_name;
+    if (!name.empty() && name.find_first_not_of("0123456789") == std::string_view::npos && !cols->payload.empty()) {
+      const std::string_view entry(name.data(),
+                                   static_cast<size_t>(cols->payload.data() + cols->payload.size() - name.data()));
+      if (parse_ctx_wake_entry(entry, pool_, event))
+        event->name = pool_.intern(event->type == EventType::kSchedSwitch ? "sched_switch" : "sched_wakeup");
+    }
     return {LineVerdict::kEvent, 0, ""};
   }
   const bool read = event->type == EventType::kFuncEntry || event->type == EventType::kFuncReturn

@@ -62,6 +62,43 @@ TEST_CASE("payload.wakeups in the current and the older (success=, state=) forma
   CHECK(seed.event.target_cpu == 4);
 }
 
+TEST_CASE("payload.the wakeup tracers' own switch and wakeup entries, as 3.x and later and as 2.6 print them") {
+  StringPool pool;
+  Event e;
+  e.cpu = 3;
+  e.comm = pool.intern("<idle>");
+  REQUIRE(parse_ctx_wake_entry("     0:120:R ==> [003]  2389: 94:R sleep", pool, &e));
+  CHECK(e.type == EventType::kSchedSwitch);
+  CHECK(e.task.pid == 0);
+  CHECK(e.task.prio == 120);
+  CHECK(pool.view(e.task.comm) == "<idle>");  // the line's own task
+  CHECK(e.prev_state == 'R');
+  CHECK(e.next.pid == 2389);
+  CHECK(e.next.prio == 94);
+  CHECK(pool.view(e.next.comm) == "sleep");
+
+  Event w;
+  w.cpu = 1;
+  REQUIRE(parse_ctx_wake_entry("0:120:R   + [003]  2389: 94:R sleep", pool, &w));
+  CHECK(w.type == EventType::kSchedWakeup);
+  CHECK(w.task.pid == 2389);
+  CHECK(w.target_cpu == 3);
+
+  Event old;  // 2.6.2x: no [cpu], no comm
+  old.cpu = 1;
+  REQUIRE(parse_ctx_wake_entry("  3997:120:R   +  4055:120:R", pool, &old));
+  CHECK(old.type == EventType::kSchedWakeup);
+  CHECK(old.task.pid == 4055);
+  CHECK(old.target_cpu == 1);
+  CHECK(old.task.comm == kNoStr);
+
+  Event no;
+  for (const char* other : {"ttwu_do_activate.constprop.87 <-try_to_wake_up", "0: trace_event_clock_sync: parent_ts=0.0",
+                            "12:34", "1:2:R -> 3:4:S", "1:2:R ==> [x] 3:4:S"})
+    CHECK_FALSE(parse_ctx_wake_entry(other, pool, &no));
+  CHECK(no.type == EventType::kOther);
+}
+
 TEST_CASE("payload.migrate, fork and exit") {
   Parsed m("sched_migrate_task", "comm=dnsmasq pid=11779 prio=120 orig_cpu=5 dest_cpu=6 state=W");
   REQUIRE(m.ok);

@@ -536,6 +536,24 @@ TEST_CASE("parser.irqsoff with display-graph: graph lines on the relative clock,
   CHECK(sink.events[6].ts == 3'792'000);
 }
 
+TEST_CASE("parser.wakeup_rt's own switch and wakeup entries are context switches and wakeups") {
+  // Documentation/trace/ftrace.rst's wakeup_rt example (latency format).
+  OneLine r("# tracer: wakeup_rt\n"
+            "#\n"
+            "  <idle>-0       3d.h4    0us :      0:120:R   + [003]  2389: 94:R sleep\n"
+            "  <idle>-0       3d.h4    1us+: ttwu_do_activate.constprop.87 <-try_to_wake_up\n"
+            "  <idle>-0       3d..3    5us :      0:120:R ==> [003]  2389: 94:R sleep\n");
+  CHECK(r.info.skipped_lines == 0);
+  REQUIRE(r.sink.events.size() == 3);
+  CHECK(r.sink.events[0].type == EventType::kSchedWakeup);
+  CHECK(r.sink.events[0].task.pid == 2389);
+  CHECK(r.sink.events[1].type == EventType::kOther);  // the function tracer's line
+  CHECK(r.sink.events[2].type == EventType::kSchedSwitch);
+  CHECK(r.sink.events[2].cpu == 3);
+  CHECK(r.sink.events[2].next.pid == 2389);
+  CHECK(r.pool.view(r.sink.events[2].name) == "sched_switch");
+}
+
 TEST_CASE("parser.trace-cmd report's funcgraph_entry and funcgraph_exit read as calls") {
   const std::string text =
       "cpus=2\n"
