@@ -315,7 +315,11 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
   }
   switch (format) {
     case InputFormat::kEmpty:
-      result.status = Status(ErrorCode::kNotFound, name + ": empty input, no trace events");
+      // Nothing inside a container is the container's emptiness ("" for
+      // systemTraceEvents), not an empty file.
+      result.status = Status(ErrorCode::kNotFound, name + (container ? ": " + std::string(container->container()) +
+                                                                           ": it holds no trace text"
+                                                                     : std::string(": empty input, no trace events")));
       return result;
     case InputFormat::kBinaryUnknown:
     case InputFormat::kGzip:

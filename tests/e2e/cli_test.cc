@@ -213,6 +213,10 @@ TEST_CASE("e2e.a JSON file that is not a trace, an ftlens report above all, says
                        ": JSON that holds no trace: ftlens reads JSON only as a Chrome trace with a systemTraceEvents "
                        "string (atrace/systrace's kernel part)\n");
   }
+  // A Chrome trace whose kernel part is there but empty.
+  const std::string empty_kernel = scratch("empty_kernel.json");
+  std::ofstream(empty_kernel) << "{\"traceEvents\": [], \"systemTraceEvents\": \"\"}";
+  CHECK(run_ftlens("analyze " + empty_kernel).err == "ftlens: " + empty_kernel + ": trace-json: it holds no trace text\n");
   // ftlens's own Perfetto export is a Chrome trace with no kernel part.
   const std::string perfetto = scratch("own_export.json");
   REQUIRE(run_ftlens("export " + kSeed000 + " -o " + perfetto).exit_code == 0);
