@@ -510,13 +510,10 @@ TEST_CASE("parser.irqsoff with display-graph: graph lines on the relative clock,
       "    bash-1507    0d..1 3792us : <stack trace>\n"
       " => free_debug_processing\n"
       " => __slab_free\n";
-  StringPool pool;
-  Collect sink;
-  FtraceTextParser parser(pool, sink);
-  parser.feed(text);
-  parser.finish();
+  OneLine r(text);
+  const Collect& sink = r.sink;
+  const TextTraceInfo& info = r.info;
   CHECK(sink.issues.empty());
-  const TextTraceInfo& info = parser.info();
   CHECK(info.events == 5);
   CHECK(info.elisions == 1);
   CHECK(info.stack_frame_lines == 2);
