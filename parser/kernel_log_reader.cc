@@ -73,8 +73,11 @@ TimeNs wall_clock_ns(int month, int64_t day, int64_t h, int64_t m, int64_t s, Ti
 }
 
 // "13:26:44" or "13:26:44.379" at `*at`.
-bool read_clock(std::string_view s, size_t* at, int64_t* h, int64_t* m, int64_t* sec, TimeNs* frac_ns) {
+// `*digits` is how many fraction digits it had.
+bool read_clock(std::string_view s, size_t* at, int64_t* h, int64_t* m, int64_t* sec, TimeNs* frac_ns,
+                int* digits) {
   size_t i = *at;
+  *digits = 0;
   if (!read_uint(s, &i, h, 2) || i >= s.size() || s[i++] != ':' || !read_uint(s, &i, m, 2) || i >= s.size() ||
       s[i++] != ':' || !read_uint(s, &i, sec, 2))
     return false;
@@ -85,14 +88,20 @@ bool read_clock(std::string_view s, size_t* at, int64_t* h, int64_t* m, int64_t*
     if (!read_uint(s, &i, &frac, 9)) return false;
     for (size_t d = i - f; d < 9; ++d) frac *= 10;
     *frac_ns = frac;
+    *digits = static_cast<int>(i - f);
   }
   *at = i;
   return true;
 }
 
-// "host kernel: " (syslog, journalctl): a host word, then "kernel:" and a space.
+// "host kernel: " (syslog, journalctl): a host word, then "kernel:" and a
+// space. rsyslog writes no host word when the sender gave none ("kernel: ").
 bool skip_host_kernel(std::string_view s, size_t* at) {
   size_t i = *at;
+  if (s.substr(i).starts_with("kernel:")) {
+    *at = skip_spaces(s, i + 7);
+    return true;
+  }
   size_t host_end = s.find(' ', i);
   if (host_end == std::string_view::npos || host_end == i || host_end - i > 64) return false;
   std::string_view rest = s.substr(host_end + 1);
@@ -101,11 +110,48 @@ bool skip_host_kernel(std::string_view s, size_t* at) {
   return true;
 }
 
+// A /dev/kmsg record, "PRIORITY,SEQ,TIMESTAMP_US,FLAGS[,caller=..];message"
+// (Documentation/ABI/testing/dev-kmsg), at `i`: `at` is its monotonic time.
+// Fields after the flags are the kernel's to add, so they are skipped to ';'.
+bool parse_kmsg_record(std::string_view s, size_t i, LogPrefix* p) {
+  size_t k = i;
+  int64_t priority = 0, seq = 0, usecs = 0;
+  if (!read_uint(s, &k, &priority, 4) || k >= s.size() || s[k++] != ',') return false;
+  if (!read_uint(s, &k, &seq, 18) || k >= s.size() || s[k++] != ',') return false;
+  if (!read_uint(s, &k, &usecs, 15) || k >= s.size() || s[k++] != ',') return false;
+  // The flags: '-' for a whole record, 'c'/'+' for the old continuation marks.
+  if (k >= s.size() || (s[k] != '-' && s[k] != 'c' && s[k] != '+')) return false;
+  const size_t semicolon = s.find(';', k);
+  if (semicolon == std::string_view::npos || semicolon - k > 64) return false;
+  p->at = usecs * 1000;
+  p->length = semicolon + 1;
+  return true;
+}
+
 // The printk stamp and what vendors add right after it, from a '[' at `i`.
 bool parse_printk_stamp(std::string_view s, size_t i, LogPrefix* p) {
   if (i >= s.size() || s[i] != '[') return false;
   size_t j = skip_spaces(s, i + 1);
-  if (j < s.size() && is_digit(s[j])) {
+  if (j + 1 < s.size() && s[j] == '+' && is_digit(s[j + 1])) {
+    // dmesg -H (--human): "[  +0.000005]", the time since the record before.
+    ++j;
+    if (!read_seconds(s, &j, &p->at) || j >= s.size() || s[j] != ']') return false;
+    p->relative = true;
+    ++j;
+  } else if (int hmonth = month_of(s, j); hmonth >= 0 && j + 4 < s.size() && s[j + 3] == ' ') {
+    // dmesg -H: "[Mar 8 17:07]" (the minute, when it changes) or with
+    // seconds, "[Mar 8 17:07:12]"; -H prints no year and no weekday.
+    size_t k = skip_spaces(s, j + 4);
+    int64_t day = 0, h = 0, m = 0, sec = 0;
+    if (!read_uint(s, &k, &day, 2) || day < 1 || day > 31) return false;
+    k = skip_spaces(s, k);
+    if (!read_uint(s, &k, &h, 2) || k >= s.size() || s[k++] != ':' || !read_uint(s, &k, &m, 2)) return false;
+    if (k < s.size() && s[k] == ':' && (++k, !read_uint(s, &k, &sec, 2))) return false;
+    if (k >= s.size() || s[k] != ']' || h > 23 || m > 59 || sec > 60) return false;
+    p->at = wall_clock_ns(hmonth, day, h, m, sec, 0);
+    p->clock = LogClock::kWallClock;
+    j = k + 1;
+  } else if (j < s.size() && is_digit(s[j])) {
     if (!read_seconds(s, &j, &p->at)) return false;
     // Qualcomm: "[73669.590105 / 12-01 13:26:44.379][0]".
     if (j + 2 < s.size() && s[j] == ' ' && s[j + 1] == '/') {
@@ -130,12 +176,15 @@ bool parse_printk_stamp(std::string_view s, size_t i, LogPrefix* p) {
     size_t k = skip_spaces(s, j + 7);
     int64_t day = 0, h = 0, m = 0, sec = 0, year = 0;
     TimeNs frac = 0;
+    int digits = 0;
     if (month < 0 || !read_uint(s, &k, &day, 2) || day < 1 || day > 31) return false;
     k = skip_spaces(s, k);
-    if (!read_clock(s, &k, &h, &m, &sec, &frac)) return false;
+    if (!read_clock(s, &k, &h, &m, &sec, &frac, &digits)) return false;
     k = skip_spaces(s, k);
     if (!read_uint(s, &k, &year, 4) || k >= s.size() || s[k] != ']') return false;
     p->at = wall_clock_ns(month, day, h, m, sec, frac);
+    p->clock = LogClock::kWallClock;
+    p->fraction_digits = static_cast<int8_t>(digits);
     j = k + 1;
   } else {
     return false;
@@ -177,9 +226,40 @@ bool parse_printk_stamp(std::string_view s, size_t i, LogPrefix* p) {
   return true;
 }
 
+// What follows a syslog time ("Dec 01 13:26:44 ", "2026-12-01T13:26:44Z "),
+// from `k`: "host kernel: " and maybe a printk stamp, whose time is then the
+// record's; or "host " and a /dev/kmsg record (syslog-ng and rsyslog's imuxsock
+// pass on what reads /dev/kmsg raw). `wall` is the syslog time.
+bool parse_after_syslog_time(std::string_view s, size_t k, TimeNs wall, int digits, LogPrefix* p) {
+  LogPrefix inner;
+  if (skip_host_kernel(s, &k)) {
+    if (parse_printk_stamp(s, k, &inner)) {
+      *p = inner;
+      return true;
+    }
+    p->at = wall;
+    p->clock = LogClock::kWallClock;
+    p->fraction_digits = static_cast<int8_t>(digits);
+    p->length = k;
+    return true;
+  }
+  const size_t host_end = s.find(' ', k);
+  if (host_end == std::string_view::npos || host_end == k || host_end - k > 64) return false;
+  if (!parse_kmsg_record(s, host_end + 1, &inner)) return false;
+  *p = inner;
+  return true;
+}
+
 // A prefix from `i` on, no blog line number.
 bool parse_prefix_at(std::string_view s, size_t i, LogPrefix* p) {
   if (i >= s.size()) return false;
+  // syslogd's console broadcast of an emergency record: "Message from
+  // syslogd@host at Jun 17 13:06:42 ..." on a line of its own, then
+  // " kernel:[405108.698255] watchdog: BUG: ...".
+  if (s.substr(i).starts_with("kernel:")) {
+    if (!parse_printk_stamp(s, skip_spaces(s, i + 7), p)) return false;
+    return true;
+  }
   if (s[i] == '<') {  // syslog level: "<4>[  254.202183]"
     size_t k = i + 1;
     int64_t level = 0;
@@ -188,6 +268,8 @@ bool parse_prefix_at(std::string_view s, size_t i, LogPrefix* p) {
   }
   if (s[i] == '[') return parse_printk_stamp(s, i, p);
   if (is_digit(s[i])) {
+    // cat /dev/kmsg: "6,16628,40311381019,-,caller=C0;Showing busy workqueues".
+    if (parse_kmsg_record(s, i, p)) return true;
     // A paste that lost the '[': "360.462046] watchdog: ...".
     size_t k = i;
     TimeNs at = 0;
@@ -201,11 +283,12 @@ bool parse_prefix_at(std::string_view s, size_t i, LogPrefix* p) {
     // logcat: "12-01 13:26:44.379     0     0 E kernel  : ".
     int64_t month = 0, day = 0, h = 0, m = 0, sec = 0, pid = 0, tid = 0;
     TimeNs frac = 0;
+    int digits = 0;
     k = i;
     if (read_uint(s, &k, &month, 2) && k < s.size() && s[k] == '-' && (++k, read_uint(s, &k, &day, 2)) &&
         k < s.size() && s[k] == ' ' && month >= 1 && month <= 12 && day >= 1 && day <= 31) {
       k = skip_spaces(s, k);
-      if (!read_clock(s, &k, &h, &m, &sec, &frac)) return false;
+      if (!read_clock(s, &k, &h, &m, &sec, &frac, &digits)) return false;
       k = skip_spaces(s, k);
       if (!read_uint(s, &k, &pid, 9)) return false;
       k = skip_spaces(s, k);
@@ -215,8 +298,11 @@ bool parse_prefix_at(std::string_view s, size_t i, LogPrefix* p) {
       size_t colon = s.find(':', k + 2);
       if (colon == std::string_view::npos || colon - k > 40) return false;
       std::string_view tag = trim(s.substr(k + 2, colon - k - 2));
-      if (tag != "kernel" && !tag.empty()) return false;
+      // Vendors' logcat tags the kernel's records "kernel" or "Kernel".
+      if (tag != "kernel" && tag != "Kernel" && !tag.empty()) return false;
       p->at = wall_clock_ns(static_cast<int>(month - 1), day, h, m, sec, frac);
+      p->clock = LogClock::kWallClock;
+      p->fraction_digits = static_cast<int8_t>(digits);
       size_t j = skip_spaces(s, colon + 1);
       LogPrefix inner;
       if (parse_printk_stamp(s, j, &inner)) {
@@ -234,18 +320,10 @@ bool parse_prefix_at(std::string_view s, size_t i, LogPrefix* p) {
         k < s.size() && s[k] == '-' && (++k, read_uint(s, &k, &day, 2)) && k < s.size() && s[k] == 'T' &&
         month >= 1 && month <= 12 && day >= 1 && day <= 31) {
       ++k;
-      if (!read_clock(s, &k, &h, &m, &sec, &frac)) return false;
+      if (!read_clock(s, &k, &h, &m, &sec, &frac, &digits)) return false;
       while (k < s.size() && s[k] != ' ') ++k;  // the zone
       k = skip_spaces(s, k);
-      if (!skip_host_kernel(s, &k)) return false;
-      p->at = wall_clock_ns(static_cast<int>(month - 1), day, h, m, sec, frac);
-      LogPrefix inner;
-      if (parse_printk_stamp(s, k, &inner)) {
-        *p = inner;
-        return true;
-      }
-      p->length = k;
-      return true;
+      return parse_after_syslog_time(s, k, wall_clock_ns(static_cast<int>(month - 1), day, h, m, sec, frac), digits, p);
     }
     return false;
   }
@@ -254,19 +332,12 @@ bool parse_prefix_at(std::string_view s, size_t i, LogPrefix* p) {
     size_t k = skip_spaces(s, i + 4);
     int64_t day = 0, h = 0, m = 0, sec = 0;
     TimeNs frac = 0;
+    int digits = 0;
     if (!read_uint(s, &k, &day, 2) || day < 1 || day > 31) return false;
     k = skip_spaces(s, k);
-    if (!read_clock(s, &k, &h, &m, &sec, &frac)) return false;
+    if (!read_clock(s, &k, &h, &m, &sec, &frac, &digits)) return false;
     k = skip_spaces(s, k);
-    if (!skip_host_kernel(s, &k)) return false;
-    p->at = wall_clock_ns(month, day, h, m, sec, frac);
-    LogPrefix inner;
-    if (parse_printk_stamp(s, k, &inner)) {
-      *p = inner;
-      return true;
-    }
-    p->length = k;
-    return true;
+    return parse_after_syslog_time(s, k, wall_clock_ns(month, day, h, m, sec, frac), digits, p);
   }
   return false;
 }
@@ -275,7 +346,9 @@ bool parse_prefix_at(std::string_view s, size_t i, LogPrefix* p) {
 
 bool parse_log_prefix(std::string_view text, LogPrefix* prefix) {
   size_t i = 0;
-  while (i < text.size() && i < 16 && (text[i] == ' ' || text[i] == '\t')) ++i;
+  // A paste indented as a code block (4 spaces) or aligned under a heading
+  // (18 and more); ftrace lines with blanks before them read on as no prefix.
+  while (i < text.size() && i < 64 && (text[i] == ' ' || text[i] == '\t')) ++i;
   // A serial console capture may start a line with terminal colour codes ("\x1b[0m").
   while (i + 2 < text.size() && text[i] == '\x1b' && text[i + 1] == '[') {
     size_t k = i + 2;
@@ -325,6 +398,13 @@ namespace {
 // Where a line quoted in an email reply ("> [  12.3] ...") starts without
 // its quote marks; 0 when it has none.
 size_t unquoted_start(std::string_view line) {
+  // "| " in the first column quotes a log in some mail and patch notes. Not
+  // after blanks (a function_graph line without its CPU column starts
+  // "   |  func() {"), and not on a table row, which ends in '|' too.
+  if (line.size() >= 2 && line[0] == '|' && line[1] == ' ' && line.find_last_not_of(" \t") != 0 &&
+      line[line.find_last_not_of(" \t")] != '|')
+    return line.find_first_not_of(" \t", 1) == std::string_view::npos ? line.size() : line.find_first_not_of(" \t", 1);
+  if (line == "|") return 1;
   const size_t first = line.find_first_not_of(" \t");
   if (first == std::string_view::npos || line[first] != '>') return 0;
   const size_t after = after_quote_marks(line, first);
@@ -333,11 +413,34 @@ size_t unquoted_start(std::string_view line) {
 
 }  // namespace
 
+namespace {
+
+// Lines only a kernel report prints: a log pasted without its prefixes (a
+// console that prints no time, an excerpt cut out of a web page) is still a
+// kernel log when it holds one of these.
+bool is_report_line(std::string_view line) {
+  static constexpr std::string_view kMarks[] = {
+      "BUG: soft lockup",        "Watchdog detected hard LOCKUP", "Watchdog detected hard lockup",
+      "BUG: workqueue lockup",   "non-responsive CSD lock",       "self-detected stall on CPU",
+      "detected stalls on CPU",  "kernel BUG at ",                "BUG: unable to handle",
+      "Kernel panic - not syncing", "Internal error: Oops",       "Unable to handle kernel ",
+  };
+  for (std::string_view mark : kMarks)
+    if (line.find(mark) != std::string_view::npos) return true;
+  const std::string_view t = trim(line);
+  if (t.starts_with("Call Trace:") || t.starts_with("Call trace:") || t.starts_with("Oops: ")) return true;
+  // "INFO: task kworker/u8:0:5 blocked for more than 120 seconds."
+  const size_t task = line.find("INFO: task ");
+  return task != std::string_view::npos && line.find(" blocked for more than ", task) != std::string_view::npos;
+}
+
+}  // namespace
+
 bool looks_like_kernel_log(std::string_view head) {
   if (head.starts_with("cpus=") || head.starts_with("version = ") || head.starts_with("<!DOCTYPE") ||
       head.starts_with("<html") || head.starts_with("# tracer:"))
     return false;
-  int stamped = 0, ftrace = 0;
+  int stamped = 0, reports = 0, ftrace = 0;
   size_t start = 0;
   while (start < head.size()) {
     size_t end = head.find('\n', start);
@@ -355,8 +458,13 @@ bool looks_like_kernel_log(std::string_view head) {
     bool usecs = false;
     if (!line.empty() && line[0] != '#' && (!tokenize_ftrace_line(line, &cols) || !tokenize_latency_line(line, &cols, &usecs)))
       ++ftrace;
+    else if (is_report_line(line))
+      ++reports;
   }
-  return stamped > 0 && stamped > ftrace;
+  // Report lines without prefixes count only where no line reads as ftrace:
+  // a trace's own text may quote a panic.
+  if (stamped == 0) return reports > 0 && ftrace == 0;
+  return stamped > ftrace;
 }
 
 namespace {
@@ -542,12 +650,22 @@ std::string_view KernelLogReader::normalize_spaces(std::string_view line) {
   return normalized_;
 }
 
-void KernelLogReader::handle_record(std::string_view text, const LogPrefix& prefix) {
+void KernelLogReader::handle_record(std::string_view text, const LogPrefix& given) {
   ++info_.records;
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  LogPrefix prefix = given;
+  if (prefix.relative) {
+    prefix.at += relative_base_;
+    prefix.clock = info_.clock;
+  }
   if (prefix.at >= 0) {
-    if (info_.first_at < 0) info_.first_at = prefix.at;
+    if (info_.first_at < 0) {
+      info_.first_at = prefix.at;
+      info_.clock = prefix.clock;
+      if (prefix.clock == LogClock::kWallClock) info_.fraction_digits = prefix.fraction_digits;
+    }
     info_.last_at = prefix.at;
+    relative_base_ = prefix.at;
   }
   std::string_view trimmed = text.substr(std::min(text.size(), text.find_first_not_of(' ')));
   if (trimmed.starts_with("Dumping ftrace buffer:")) {

@@ -36,11 +36,19 @@ struct LogRecord {
   bool stamped = false;     // the record had a recognised prefix
 };
 
+// Which clock a record's time is on: printk's (seconds since boot), or a
+// wall clock (dmesg -T, syslog, logcat, RFC3339) read as the time since
+// January 1st of a non-leap year, since the year is not always printed.
+enum class LogClock : uint8_t { kSeconds, kWallClock };
+
 // What a prefix at the start of a line said. Wall-clock prefixes (dmesg -T,
 // syslog, logcat) give `at` as the time since the start of their year (the
 // year is not always printed): only differences between records matter.
 struct LogPrefix {
   TimeNs at = -1;
+  LogClock clock = LogClock::kSeconds;
+  int8_t fraction_digits = 6;  // of a wall-clock prefix's seconds (syslog: 0, logcat: 3)
+  bool relative = false;  // dmesg -H "[  +0.000005]": `at` is the time since the record before
   int32_t cpu = -1;
   int32_t pid = -1;
   std::string_view comm;
@@ -85,6 +93,10 @@ struct KernelLogInfo {
   uint64_t dump_lines = 0;       // lines of an ftrace_dump_on_oops dump, given to the ftrace parser
   int dumps = 0;                 // "Dumping ftrace buffer:" blocks
   TimeNs first_at = -1, last_at = -1;
+  // The clock of the first timed record, and for a wall clock the fraction
+  // digits it printed: how the log's times are printed back.
+  LogClock clock = LogClock::kSeconds;
+  int fraction_digits = 6;
 };
 
 class KernelLogReader {
@@ -119,6 +131,7 @@ class KernelLogReader {
   std::string dump_line_;
   std::string normalized_;
   bool in_long_line_ = false;
+  TimeNs relative_base_ = 0;  // dmesg -H: the time a "[  +0.000005]" is after
   int dump_state_ = 0;  // 0 outside, 1 after "Dumping ftrace buffer:", 2 inside
   std::unique_ptr<EventSink> dump_sink_;
   std::unique_ptr<FtraceTextParser> dump_;

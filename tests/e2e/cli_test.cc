@@ -183,7 +183,7 @@ TEST_CASE("e2e.unusable input exits 2 with one line naming the file") {
   std::ofstream(prose) << "this is a log\nnot a trace\n";
   Run text = run_ftlens("analyze " + prose);
   CHECK(text.exit_code == 2);
-  CHECK(text.err.find(prose + ": no ftrace events found (line 1:") != std::string::npos);
+  CHECK(text.err.find(prose + ": no ftrace events or kernel log records found (line 1 reads as neither") != std::string::npos);
 }
 
 TEST_CASE("e2e.trace-cmd report output that holds no event lines (its --stat) says so") {

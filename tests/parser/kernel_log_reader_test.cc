@@ -193,3 +193,87 @@ TEST_CASE("kernel-log.sniffing: a log after a login prompt is a log; ftrace text
   CHECK_FALSE(looks_like_kernel_log("  a-1 [000] ...1. 1.000000: x: y\n  a-1 [000] ...1. 1.000001: x: y\n[   1.000000] z\n"));
   CHECK_FALSE(looks_like_kernel_log("Just prose.\nMore prose about CPUs.\n"));
 }
+
+TEST_CASE("kernel-log.a paste indented as a code block or under a heading is read past its blanks") {
+  CHECK(prefix_of("    May 17 18:48:11 kernel: [ 6141.921740] INFO: task").at == 6141'921740'000);
+  const std::string deep = std::string(18, ' ') + "[ 5300.443503] NMI watchdog: Watchdog detected hard LOCKUP on cpu 3";
+  const LogPrefix p = prefix_of(deep);
+  CHECK(p.at == 5300'443503'000);
+  CHECK(deep.substr(p.length) == "NMI watchdog: Watchdog detected hard LOCKUP on cpu 3");
+}
+
+TEST_CASE("kernel-log.syslog without a host name is read like syslog with one") {
+  const LogPrefix p = prefix_of("May 17 18:48:11 kernel: hung_task: x");
+  CHECK(p.clock == LogClock::kWallClock);
+  CHECK(p.fraction_digits == 0);
+}
+
+TEST_CASE("kernel-log.syslogd's console broadcast of a record is read, its header line is prose") {
+  Read r("Message from syslogd@plot-071 at Jun 17 13:06:42 ...\n"
+         " kernel:[405108.698255] watchdog: BUG: soft lockup - CPU#2 stuck for 22s! [chia_plot:29632]\n");
+  REQUIRE(r.got.records.size() == 2);
+  CHECK_FALSE(r.got.records[0].stamped);
+  CHECK(r.got.records[1].at == 405108'698255'000);
+  CHECK(r.got.records[1].text == "watchdog: BUG: soft lockup - CPU#2 stuck for 22s! [chia_plot:29632]");
+  CHECK(looks_like_kernel_log("Message from syslogd@jagalan at Feb 13 09:02:19 ..\nkernel:[45516.131642] BUG: soft\n"));
+}
+
+TEST_CASE("kernel-log.a /dev/kmsg record is read alone and inside syslog, its time in microseconds") {
+  const std::string line = "May 25 07:29:42 x 0,16627,40311380557,-,caller=C0;BUG: workqueue lockup - pool cpus=3";
+  LogPrefix p = prefix_of(line);
+  CHECK(p.at == 40311'380557'000);
+  CHECK(p.clock == LogClock::kSeconds);
+  CHECK(line.substr(p.length) == "BUG: workqueue lockup - pool cpus=3");
+  const std::string raw = "6,16628,40311381019,-;Showing busy workqueues and worker pools:";
+  p = prefix_of(raw);
+  CHECK(p.at == 40311'381019'000);
+  CHECK(raw.substr(p.length) == "Showing busy workqueues and worker pools:");
+  LogPrefix none;
+  CHECK_FALSE(parse_log_prefix("1,2,3 and more;", &none));
+  CHECK_FALSE(parse_log_prefix("May 25 07:29:42 x 1,2;not kmsg", &none));
+}
+
+TEST_CASE("kernel-log.dmesg -H: a relative time counts from the record before, a minute line is a wall clock") {
+  Read r("[Mar 8 17:07] ------------[ cut here ]------------\n[  +0.000005] kernel BUG at mm/uksm.c:3328!\n"
+         "[  +0.000010] invalid opcode: 0000 [#1] SMP PTI\n");
+  REQUIRE(r.got.records.size() == 3);
+  const TimeNs mar8_1707 = (((31LL + 28 + 7) * 24 + 17) * 60 + 7) * 60 * 1'000'000'000;
+  CHECK(r.got.records[0].at == mar8_1707);
+  CHECK(r.got.records[1].at == mar8_1707 + 5'000);
+  CHECK(r.got.records[2].at == mar8_1707 + 15'000);
+  CHECK(r.got.records[2].text == "invalid opcode: 0000 [#1] SMP PTI");
+  CHECK(r.info.clock == LogClock::kWallClock);
+  LogPrefix none;
+  CHECK_FALSE(parse_log_prefix("[Mar is a month]", &none));
+  CHECK_FALSE(parse_log_prefix("[+x] list item", &none));
+}
+
+TEST_CASE("kernel-log.logcat -b kernel tagged 'Kernel' is read like 'kernel'") {
+  const std::string line = "10-02 20:34:17.586  2461  2461 W Kernel  : [15159.873157] Call trace:";
+  const LogPrefix p = prefix_of(line);
+  CHECK(p.at == 15159'873157'000);
+  CHECK(line.substr(p.length) == "Call trace:");
+}
+
+TEST_CASE("kernel-log.a log without any prefix is a kernel log when it holds report lines and no ftrace line") {
+  CHECK(looks_like_kernel_log("```\nINFO: task DDRace64-Server:27090 blocked for more than 120 seconds.\n"
+                              "\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n"));
+  CHECK(looks_like_kernel_log("Example:\nNMI watchdog: Watchdog detected hard LOCKUP on cpu 0\n"));
+  CHECK(looks_like_kernel_log("smp: csd: Detected non-responsive CSD lock (#1) on CPU#18, waiting\n"));
+  CHECK_FALSE(looks_like_kernel_log("Just prose about a soft lockup.\nNothing the kernel printed.\n"));
+  CHECK_FALSE(looks_like_kernel_log("  a-1 [000] ...1. 1.000000: x: y\nkernel BUG at x.c:1!\n"));
+  Read r("INFO: task a:1 blocked for more than 120 seconds.\nCall Trace:\n");
+  REQUIRE(r.got.records.size() == 2);
+  CHECK_FALSE(r.got.records[0].stamped);
+  CHECK(r.got.records[0].text == "INFO: task a:1 blocked for more than 120 seconds.");
+}
+
+TEST_CASE("kernel-log.a log quoted with '| ' in the first column is read without the marks, a table row is not") {
+  Read r("| smp: csd: Detected non-responsive CSD lock (#1) on CPU#0, waiting 5000001136 ns\n"
+         "| [   12.000001] Sending NMI from CPU 0 to CPUs 1:\n| a | b |\n");
+  REQUIRE(r.got.records.size() == 3);
+  CHECK(r.got.records[0].text == "smp: csd: Detected non-responsive CSD lock (#1) on CPU#0, waiting 5000001136 ns");
+  CHECK(r.got.records[1].at == 12'000001'000);
+  CHECK(r.got.records[2].text == "| a | b |");
+  CHECK(r.info.quoted_lines == 2);
+}

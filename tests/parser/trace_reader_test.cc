@@ -86,7 +86,7 @@ TEST_CASE("reader.unusable inputs fail with one line naming the file") {
 
   auto text = read_trace(temp_file("notrace", "hello\nworld\n"), {}, pool, sink);
   CHECK(text.status.code() == ErrorCode::kNotFound);
-  CHECK(text.status.message().find("no ftrace events found (line 1: no [cpu] column)") != std::string::npos);
+  CHECK(text.status.message().find("no ftrace events or kernel log records found (line 1 reads as neither: no kernel log prefix, no [cpu] column)") != std::string::npos);
 
   auto empty = read_trace(temp_file("empty", ""), {}, pool, sink);
   CHECK(empty.status.code() == ErrorCode::kNotFound);
