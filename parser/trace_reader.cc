@@ -465,7 +465,8 @@ ReadResult read_trace(const std::string& path, const ReadOptions& options, Strin
     // `trace-cmd report --stat` or `--events`: the file's facts, no events.
     if (result.text.flavor == "trace-cmd-report") message = name + ": trace-cmd report output with no event lines";
     if (!result.warning.empty()) message = result.warning;
-    else if (first_issue.seen_ && std::string_view(first_issue.first_.reason) == "no [cpu] column")
+    else if (first_issue.seen_ && std::string_view(first_issue.first_.reason) == "no [cpu] column" &&
+             result.text.flavor != "trace-cmd-report")
       // Not a line of it looked like either: prose, or a log in a form not
       // read. A [cpu] column alone would point at ftrace only.
       message = name + ": no ftrace events or kernel log records found (line " +
