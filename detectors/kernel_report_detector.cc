@@ -36,6 +36,21 @@ std::string cpu_list(const std::vector<int32_t>& cpus) {
   return out;
 }
 
+// The scheduler's own frames at the top of a sleeping task's stack
+// (kernel/sched/core.c, kernel/time/timer.c, arch switch code).
+bool is_scheduler_frame(std::string_view fn) {
+  static constexpr std::string_view kFrames[] = {
+      "__switch_to", "__switch_to_asm", "cpu_switch_to", "context_switch", "__schedule", "schedule",
+      "schedule_timeout", "schedule_timeout_uninterruptible", "schedule_timeout_interruptible",
+      "schedule_timeout_killable", "io_schedule", "io_schedule_timeout", "schedule_preempt_disabled",
+      "schedule_hrtimeout", "schedule_hrtimeout_range", "schedule_hrtimeout_range_clock", "preempt_schedule_common",
+      "preempt_schedule", "__cond_resched", "_cond_resched", "schedule_idle", "freezable_schedule",
+      "__schedule_loop", "schedule_rtlock", "rt_mutex_schedule"};
+  for (std::string_view f : kFrames)
+    if (fn == f) return true;
+  return false;
+}
+
 std::string frame_text(const StackFrame& f) {
   std::string out = f.unreliable ? "? " : "";
   out += f.function + f.offset;
@@ -97,15 +112,22 @@ class KernelReportDetector final : public Detector {
   }
 
  private:
-  // "in smp_call_function_many <- kick_all_cpus_sync <- sync_icache_aliases"
+  // "in smp_call_function_many <- kick_all_cpus_sync <- sync_icache_aliases":
+  // the frames that say what it was doing. "?" frames are stale words on the
+  // stack; a sleeping task's innermost frames are the scheduler switching it
+  // out, the same for every sleeper, and what it waits in comes after.
   std::string where(const KernelReport& r) const {
     std::string out;
-    const size_t n = std::min(r.frames.size(), kMessageFrames);
-    for (size_t i = 0; i < n; ++i) {
-      out += i == 0 ? " in " : " <- ";
-      out += r.frames[i].function;
+    size_t named = 0;
+    for (const StackFrame& frame : r.frames) {
+      if (named == kMessageFrames) break;
+      if (frame.unreliable) continue;
+      if (r.kind == KernelReportKind::kHungTask && named == 0 && is_scheduler_frame(frame.function)) continue;
+      out += named++ == 0 ? " in " : " <- ";
+      out += frame.function;
     }
-    if (out.empty() && !r.pc.empty()) out = " at " + r.pc;
+    // A WARN's message names its function already.
+    if (out.empty() && !r.pc.empty() && r.kind != KernelReportKind::kWarning) out = " at " + r.pc;
     return out;
   }
 
@@ -169,6 +191,12 @@ class KernelReportDetector final : public Detector {
       case KernelReportKind::kPanic:
         m = "kernel panic" + (r.cpu >= 0 ? " on " + cpu : std::string()) + ": " + r.reason;
         break;
+      case KernelReportKind::kWarning:
+        m = cpu + " kernel WARNING" + (r.reason.empty() ? "" : " at " + r.reason) +
+            (r.pc.empty() ? "" : " in " + r.pc.substr(0, r.pc.find('+'))) +
+            (task.empty() ? "" : (r.comm.empty() ? ", " : ", task ") + task) +
+            where(r);
+        break;
       case KernelReportKind::kRtThrottling:
         m = "RT throttling activated: real-time tasks used up their share of a CPU and were held back";
         break;
@@ -191,13 +219,18 @@ class KernelReportDetector final : public Detector {
            (r.kind == KernelReportKind::kHardLockup ? " (its interrupts are off)"
             : r.kind == KernelReportKind::kCsdLockTimeout ? ""
                                                           : " (an oops runs with interrupts off)");
+    if (r.successive > 0)
+      m += " (reported " + std::to_string(r.successive) + " times as it went on; the last: \"" + r.last_header + "\")";
     if (r.repeats > 0) m += " [quoted " + std::to_string(r.repeats + 1) + " times in the input; counted once]";
     return m;
   }
 
   Finding make_finding(const KernelReport& r, const ReportVerdict& v) const {
     Finding f;
-    f.severity = r.kind == KernelReportKind::kRtThrottling ? Severity::kWarning : Severity::kError;
+    // A WARN() is the kernel noticing something it did not expect and going
+    // on; RT throttling is it holding tasks back as configured.
+    f.severity = r.kind == KernelReportKind::kRtThrottling || r.kind == KernelReportKind::kWarning ? Severity::kWarning
+                                                                                                   : Severity::kError;
     if (r.cpu >= 0) f.cpu = r.cpu;
     if (r.pid >= 0) f.pid = r.pid;
     if (!r.comm.empty()) f.comm = r.comm;
@@ -262,6 +295,10 @@ class KernelReportDetector final : public Detector {
       case KernelReportKind::kCsdLockTimeout:
         d["function"] = r.csd_function;
         break;
+      case KernelReportKind::kWarning:
+        d["location"] = r.reason;
+        d["function"] = r.pc;
+        break;
       case KernelReportKind::kOops:
       case KernelReportKind::kBug:
         d["die_count"] = r.die_count;
@@ -297,6 +334,11 @@ class KernelReportDetector final : public Detector {
       d["waiting_cpus"] = v.waiting_cpus;
     }
     if (r.repeats) d["repeats"] = r.repeats;
+    if (r.successive) {
+      d["successive_reports"] = r.successive;
+      d["first_reported_ns"] = r.first_at >= 0 ? nlohmann::ordered_json(r.first_at) : nlohmann::ordered_json(nullptr);
+      d["last_line"] = r.last_header;
+    }
     if (dropped_) d["reports_dropped"] = dropped_;
     return f;
   }

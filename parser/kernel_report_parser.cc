@@ -1,5 +1,6 @@
 #include "parser/kernel_report_parser.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 
@@ -23,6 +24,9 @@ std::string_view trim(std::string_view s) {
 
 constexpr int64_t kSecond = 1'000'000'000;
 constexpr int64_t kReportBurst = 2 * kSecond;
+// How much later than the previous report a continuing lockup's stall may
+// seem to begin: the watchdog's timer and the printk clock drift apart.
+constexpr int64_t kSuccessiveSlack = 4 * kSecond;
 
 bool contains(std::string_view text, std::string_view key) { return text.find(key) != std::string_view::npos; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -126,7 +130,7 @@ int32_t rcu_stall_cpu_line(std::string_view t) {
 // The words start with bytes rare in other lines (mostly capitals): "BUG: "
 // opens soft and workqueue lockups and x86 faults, "INFO: " RCU stalls and
 // hung tasks, "[#" an oops' die() line (general protection fault too).
-constexpr std::string_view kReportWords[] = {"BUG",  "LOCKUP",       "INFO: ",     "Internal e", "CSD",
+constexpr std::string_view kReportWords[] = {"BUG", "WARNING: ",  "LOCKUP",       "INFO: ",     "Internal e", "CSD",
                                              "Unable", "Oops",       "[#",         "Kernel panic", "RT throttl",
                                              "_kick_bit", ",check=0x"};
 
@@ -160,6 +164,76 @@ bool may_start_report(std::string_view t) {
   return false;
 }
 
+// What __warn() (kernel/panic.c) prints after "WARNING: ": since 3.10
+// "CPU: 0 PID: 55 at kernel/exit.c:741 do_exit+0x89a/0xaf0" (with "()"
+// after the function until 4.10, without the file when it is not known),
+// before "at kernel/softirq.c:159 local_bh_enable+0x40/0x87()", and from 6.17
+// "kernel/exit.c:741 at do_exit+0x89a/0xaf0, CPU#0: kworker/0:1/55".
+// Other "WARNING: " lines (lockdep's "possible circular locking
+// dependency detected", prose) are none.
+bool parse_warning(std::string_view w, KernelReport* r) {
+  std::string_view where;
+  if (w.starts_with("CPU: ")) {
+    r->cpu = static_cast<int32_t>(number_after(w, "CPU: "));
+    r->pid = static_cast<int32_t>(number_after(w, " PID: "));
+    size_t at = w.find(" at ");
+    if (r->cpu < 0 || at == std::string_view::npos) return false;
+    where = w.substr(at + 4);
+  } else if (w.starts_with("at ")) {
+    where = w.substr(3);
+  } else {
+    size_t at = w.find(" at ");
+    std::string_view file = w.substr(0, at);
+    if (at == std::string_view::npos || file.find(':') == std::string_view::npos || file.find(' ') != std::string_view::npos)
+      return false;
+    r->reason = capped(file, 200);
+    std::string_view rest = w.substr(at + 4);
+    size_t comma = rest.find(", CPU#");
+    r->pc = capped(rest.substr(0, comma), 120);
+    if (comma != std::string_view::npos) {
+      std::string_view who = rest.substr(comma + 6);
+      r->cpu = static_cast<int32_t>(number_after(who, ""));
+      std::string_view task = trim(who.substr(std::min(who.size(), who.find(':') + 1)));
+      size_t slash = task.rfind('/');
+      if (slash != std::string_view::npos) {
+        r->comm = capped(task.substr(0, slash), 64);
+        std::from_chars(task.data() + slash + 1, task.data() + task.size(), r->pid);
+      }
+    }
+    r->kind = KernelReportKind::kWarning;
+    return true;
+  }
+  // "kernel/exit.c:741 do_exit+0x89a/0xaf0", or the function alone.
+  where = trim(where);
+  size_t blank = where.find(' ');
+  std::string_view first = where.substr(0, blank);
+  if (blank != std::string_view::npos && first.find(':') != std::string_view::npos) {
+    r->reason = capped(first, 200);
+    where = ltrim(where.substr(blank));
+  }
+  std::string_view fn = symbol_token(where);
+  if (fn.ends_with("()")) fn.remove_suffix(2);
+  r->pc = capped(fn, 120);
+  if (r->pc.empty() && r->reason.empty()) return false;
+  r->kind = KernelReportKind::kWarning;
+  return true;
+}
+
+// The task name in dump_stack's "CPU: 15 UID: 1000 PID: 72081 Comm: Execution
+// worke Tainted: G ..." (lib/dump_stack.c). A comm may hold blanks: it ends
+// where the taint ("Tainted:", "Not tainted"), a distribution's "Kdump:"
+// note or the line ends, and is at most TASK_COMM_LEN - 1 bytes.
+std::string_view comm_of_cpu_line(std::string_view t) {
+  size_t at = t.find(" Comm: ");
+  if (at == std::string_view::npos) return {};
+  std::string_view rest = t.substr(at + 7);
+  size_t end = rest.size();
+  for (std::string_view stop : {" Tainted:", " Not tainted", " Kdump:"}) end = std::min(end, rest.find(stop));
+  rest = rest.substr(0, end);
+  if (end == t.size() - at - 7 && rest.size() > 15) rest = rest.substr(0, rest.find(' '));  // some other tail
+  return trim(rest);
+}
+
 bool is_oops_kind(KernelReportKind k) { return k == KernelReportKind::kOops || k == KernelReportKind::kBug; }
 
 }  // namespace
@@ -177,6 +251,7 @@ std::string_view kernel_report_kind_name(KernelReportKind kind) {
     case KernelReportKind::kPanic: return "panic";
     case KernelReportKind::kRtThrottling: return "rt-throttling";
     case KernelReportKind::kWatchdogKick: return "watchdog-kick";
+    case KernelReportKind::kWarning: return "warning";
   }
   return "unknown";
 }
@@ -255,6 +330,37 @@ void KernelReportParser::close_open() {
   }
   open_ = -1;
   in_trace_ = false;
+}
+
+// The soft-lockup watchdog reports a lockup again while it lasts
+// (kernel/watchdog.c): the same CPU and task, stuck longer. Since 5.14 the
+// duration keeps growing from the lockup's start; before, it restarted at
+// each report, so a later report's stall began no later than the one before
+// was printed. A log flushed after the fact may print them all at once.
+bool KernelReportParser::continues(const KernelReport& e, const KernelReport& r) {
+  if (r.kind != KernelReportKind::kSoftLockup || e.cpu != r.cpu || e.pid != r.pid || e.comm != r.comm ||
+      r.stuck_ns <= 0)
+    return false;
+  if (e.header == r.header && (r.at < 0 || r.at == e.at)) return false;  // a quote of it
+  if (r.at < 0 || e.at < 0) return r.stuck_ns > e.stuck_ns;
+  return r.at >= e.at && r.at - r.stuck_ns <= e.at + kSuccessiveSlack;
+}
+
+// One finding for the whole lockup: from its earliest start to its last report.
+void KernelReportParser::merge_successive(KernelReport* e, const KernelReport& r) {
+  if (e->successive == 0) {
+    e->successive = 1;
+    e->first_at = e->at;
+  }
+  ++e->successive;
+  if (r.at >= 0 && e->at >= 0) {
+    const TimeNs began = std::min(e->at - e->stuck_ns, r.at - r.stuck_ns);
+    e->at = r.at;
+    e->stuck_ns = r.at - began;
+  } else {
+    e->stuck_ns = std::max(e->stuck_ns, r.stuck_ns);
+  }
+  e->last_header = r.header;
 }
 
 // Recognises the first line of a report; false when `t` starts none (it may
@@ -344,6 +450,8 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
     r.kind = KernelReportKind::kOops;
     r.die_count = count > 0 ? count : 1;
     r.reason = capped(t, 200);
+  } else if (t.starts_with("WARNING: ") && parse_warning(t.substr(9), &r)) {
+    // lib/bug.c's WARN splat, printed by __warn() in kernel/panic.c.
   } else if (contains(t, "kernel BUG at ")) {
     r.kind = KernelReportKind::kBug;
     r.reason = capped(t.substr(t.find("kernel BUG at ")), 200);
@@ -391,10 +499,18 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
       (previous->cpu < 0 || record.cpu < 0 || record.cpu == previous->cpu))
     r.nested_in = previous_index;
 
-  // The same report quoted again (a blog repeats the line it discusses).
+  // The same report quoted again (a blog repeats the line it discusses), or
+  // the watchdog reporting a lockup that goes on.
   for (auto it = reports_.rbegin(); it != reports_.rend(); ++it) {
     KernelReport& e = *it;
     if (e.kind != r.kind) continue;
+    if (continues(e, r)) {
+      merge_successive(&e, r);
+      scratch_ = KernelReport{};
+      open_ = kScratch;
+      contiguous_ = true;
+      return true;
+    }
     const bool same_moment = r.at >= 0 && r.at == e.at && (r.cpu < 0 || e.cpu < 0 || r.cpu == e.cpu);
     const bool quoted = r.at < 0 && (e.header == r.header || (r.cpu >= 0 && r.cpu == e.cpu && r.stuck_ns == e.stuck_ns &&
                                                               r.pid == e.pid));
@@ -460,9 +576,10 @@ void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
     // "CPU: 35 PID: 29506 Comm: docker-containe Kdump: loaded Tainted: ..."
     if (r->cpu < 0 && r->kind != KernelReportKind::kHungTask && r->kind != KernelReportKind::kWorkqueueLockup)
       r->cpu = static_cast<int32_t>(number_after(t, "CPU: "));
-    if (r->pid < 0 && r->kind != KernelReportKind::kWorkqueueLockup) {
-      r->pid = static_cast<int32_t>(number_after(t, " PID: "));
-      r->comm = std::string(word_after(t, " Comm: ").substr(0, 64));
+    const int32_t pid = static_cast<int32_t>(number_after(t, " PID: "));
+    if ((r->pid < 0 || (r->pid == pid && r->comm.empty())) && r->kind != KernelReportKind::kWorkqueueLockup) {
+      r->pid = pid;
+      r->comm = capped(comm_of_cpu_line(t), 64);
     }
   } else if (t.starts_with("Process ") && contains(t, "(pid: ")) {
     // "Process gen_seri_oops/0 (pid: 58147, stack limit = 0x...)"
@@ -475,6 +592,13 @@ void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
                                                                    ? 5
                                                                    : t.find(':', 5) + 1)
                                                     : t.substr(t.starts_with("pc : ") ? 5 : 9);
+    // Before 4.9 x86 printed the address twice first:
+    // "RIP: 0010:[<ffffffffa90ef1d5>]  [<ffffffffa90ef1d5>] smp_call_function_many+0x1f5/0x250".
+    for (where = ltrim(where); where.starts_with("[<");) {
+      size_t close = where.find(">]");
+      if (close == std::string_view::npos) break;
+      where = ltrim(where.substr(close + 2));
+    }
     if (r->pc.empty()) r->pc = capped(symbol_token(where), 120);
   } else if (r->kind == KernelReportKind::kWatchdogKick && contains(t, "kick_bit")) {
     r->kicked_mask = number_after(t.substr(t.find("kick_bit")), "=", 16);

@@ -33,6 +33,7 @@ enum class KernelReportKind : uint8_t {
   kPanic,
   kRtThrottling,
   kWatchdogKick,  // a vendor watchdog's per-CPU kick bits (MediaTek)
+  kWarning,       // a WARN() splat: "WARNING: CPU: 0 PID: 55 at kernel/exit.c:741 do_exit+0x89a/0xaf0"
 };
 std::string_view kernel_report_kind_name(KernelReportKind kind);
 
@@ -76,7 +77,8 @@ struct KernelReport {
   std::string comm;
   int64_t stuck_ns = -1;    // soft lockup, workqueue lockup, hung task, CSD wait
   std::string header;       // its first line (capped)
-  std::string reason;       // oops: "NULL pointer dereference at virtual address 0..."; panic: its message
+  std::string reason;       // oops: "NULL pointer dereference at virtual address 0..."; panic: its message;
+                            // warning: where in the source, "kernel/exit.c:741"
   std::string pc;           // "gen_seri_oops+0x28/0x38" (pc :, PC is at, RIP:)
   std::vector<StackFrame> frames;
   uint32_t frames_dropped = 0;
@@ -97,6 +99,12 @@ struct KernelReport {
   int32_t nested_in = -1;   // index of the oops it is nested in, -1 if none
   bool ended = false;       // "---[ end trace ...]---" was seen
   uint32_t repeats = 0;     // the same report quoted again (blogs do)
+  // Successive reports of one lockup that went on, merged into this one
+  // (0: it was reported once). `at` and `stuck_ns` are then the last
+  // report's and the whole lockup's; `first_at` the first report's time.
+  uint32_t successive = 0;
+  TimeNs first_at = -1;
+  std::string last_header;  // the last successive report's line
 };
 
 class KernelReportParser {
@@ -123,6 +131,8 @@ class KernelReportParser {
   bool attach_busy_line(std::string_view text);
   void close_open();
   KernelReport* open_report();
+  static bool continues(const KernelReport& earlier, const KernelReport& later);
+  static void merge_successive(KernelReport* earlier, const KernelReport& later);
 
   const char* source_;
   std::vector<KernelReport> reports_;

@@ -186,3 +186,45 @@ TEST_CASE("kernel-report.a healthy boot log holds no report") {
   REQUIRE(r.size() == 1);
   CHECK(r[0].kind == KernelReportKind::kBug);
 }
+
+TEST_CASE("kernel-report.a comm may hold blanks: it ends at the taint or the line's end") {
+  auto r = parse("[    1.000000] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+                 "[    1.100000] CPU: 15 UID: 1000 PID: 72081 Comm: Execution worke Tainted: G        W          6.10.0\n"
+                 "[    2.000000] BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
+                 "[    2.100000] CPU: 3 PID: 9 Comm: a b\n"
+                 "[    3.000000] BUG: kernel NULL pointer dereference, address: 0000000000000010\n"
+                 "[    3.100000] CPU: 35 PID: 29506 Comm: docker-containe Kdump: loaded Tainted: G\n");
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].comm == "Execution worke");
+  CHECK(r[0].pid == 72081);
+  CHECK(r[1].comm == "a b");
+  CHECK(r[2].comm == "docker-containe");
+}
+
+TEST_CASE("kernel-report.an old x86 RIP line names the function after its addresses") {
+  auto r = parse("[    1.000000] BUG: soft lockup - CPU#0 stuck for 22s! [a:1]\n"
+                 "[    1.100000] RIP: 0010:[<ffffffffa90ef1d5>]  [<ffffffffa90ef1d5>] smp_call_function_many+0x1f5/0x250\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].pc == "smp_call_function_many+0x1f5/0x250");
+}
+
+TEST_CASE("kernel-report.WARN splats are read in each kernel's wording, and other WARNING lines are none") {
+  auto r = parse("[    1.000000] WARNING: CPU: 0 PID: 55 at kernel/exit.c:741 do_exit+0x89a/0xaf0\n"
+                 "[    2.000000] WARNING: CPU: 1 PID: 7 at fs/inode.c:12 iput+0x1/0x2()\n"
+                 "[    3.000000] WARNING: at kernel/softirq.c:159 local_bh_enable+0x40/0x87()\n"
+                 "[    4.000000] WARNING: kernel/exit.c:741 at do_exit+0x89a/0xaf0, CPU#2: kworker/2:1/123\n"
+                 "[    5.000000] WARNING: possible circular locking dependency detected\n");
+  REQUIRE(r.size() == 4);
+  CHECK(r[0].kind == KernelReportKind::kWarning);
+  CHECK(r[0].cpu == 0);
+  CHECK(r[0].pid == 55);
+  CHECK(r[0].reason == "kernel/exit.c:741");
+  CHECK(r[0].pc == "do_exit+0x89a/0xaf0");
+  CHECK(r[1].pc == "iput+0x1/0x2");
+  CHECK(r[2].reason == "kernel/softirq.c:159");
+  CHECK(r[2].pc == "local_bh_enable+0x40/0x87");
+  CHECK(r[3].cpu == 2);
+  CHECK(r[3].pid == 123);
+  CHECK(r[3].comm == "kworker/2:1");
+  CHECK(r[3].pc == "do_exit+0x89a/0xaf0");
+}
