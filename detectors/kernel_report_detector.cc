@@ -165,10 +165,29 @@ class KernelReportDetector final : public Detector {
         if (r.busy.empty()) m += "; the log shows no busy-workqueue dump, so what was pending is not known";
         break;
       }
-      case KernelReportKind::kRcuStall:
-        m = "RCU stall: " + (r.cpus.empty() ? cpu : "CPUs " + cpu_list(r.cpus)) + " held up the grace period" +
-            (r.gp_age_jiffies >= 0 ? " (" + std::to_string(r.gp_age_jiffies) + " jiffies old)" : "") + where(r);
+      case KernelReportKind::kRcuStall: {
+        const std::string age = r.gp_age_jiffies >= 0 ? " (" + std::to_string(r.gp_age_jiffies) + " jiffies old)" : "";
+        const std::string who = r.cpus.empty() ? cpu : (r.cpus.size() == 1 ? "CPU" : "CPUs ") + cpu_list(r.cpus);
+        // The grace period waits on its kthread, not on a CPU: every CPU had
+        // reported ("All QSes seen"), or the kthread got no CPU time (a
+        // stalled CPU listed then may only be idle, waiting to be asked).
+        if (r.all_qs_seen || r.gp_kthread_starved_jiffies >= 0 || r.gp_kthread_timer_missed_jiffies >= 0) {
+          m = "RCU stall" + age + ": " +
+              (r.all_qs_seen ? std::string("no CPU held up the grace period (all quiescent states seen)")
+                             : who + " had not reported a quiescent state") +
+              "; the grace-period kthread did not run";
+          if (r.gp_kthread_starved_jiffies >= 0)
+            m += ": starved for " + std::to_string(r.gp_kthread_starved_jiffies) + " jiffies" +
+                 (r.gp_kthread_cpu >= 0 ? " (it was to run on CPU" + std::to_string(r.gp_kthread_cpu) + ")" : "");
+          if (r.gp_kthread_timer_missed_jiffies >= 0)
+            m += std::string(r.gp_kthread_starved_jiffies >= 0 ? "; " : ": ") + "its timer wakeup did not happen for " +
+                 std::to_string(r.gp_kthread_timer_missed_jiffies) + " jiffies";
+          m += where(r);
+          break;
+        }
+        m = "RCU stall: " + who + " held up the grace period" + age + where(r);
         break;
+      }
       case KernelReportKind::kHungTask:
         m = "hung task: " + (task.empty() ? "a task" : task) + " blocked for more than " +
             (stuck.empty() ? "the threshold" : stuck) + where(r);
@@ -288,12 +307,30 @@ class KernelReportDetector final : public Detector {
         if (r.busy_dropped) d["busy_dropped"] = r.busy_dropped;
         break;
       }
-      case KernelReportKind::kRcuStall:
+      case KernelReportKind::kRcuStall: {
         d["stalled_cpus"] = r.cpus;
         d["gp_age_jiffies"] = r.gp_age_jiffies >= 0 ? nlohmann::ordered_json(r.gp_age_jiffies) : nlohmann::ordered_json(nullptr);
+        if (r.all_qs_seen) d["all_qs_seen"] = true;
+        if (r.gp_kthread_starved_jiffies >= 0) d["gp_kthread_starved_jiffies"] = r.gp_kthread_starved_jiffies;
+        if (r.gp_kthread_cpu >= 0) d["gp_kthread_cpu"] = r.gp_kthread_cpu;
+        if (r.gp_kthread_timer_missed_jiffies >= 0)
+          d["gp_kthread_timer_missed_jiffies"] = r.gp_kthread_timer_missed_jiffies;
+        if (!r.gp_kthread_frames.empty()) {
+          auto kthread = nlohmann::ordered_json::array();
+          for (const StackFrame& frame : r.gp_kthread_frames) kthread.push_back(frame_text(frame));
+          d["gp_kthread_call_trace"] = std::move(kthread);
+        }
         break;
+      }
       case KernelReportKind::kCsdLockTimeout:
         d["function"] = r.csd_function;
+        break;
+      case KernelReportKind::kHardLockup:
+        // powerpc's "CPU 3 detected hard LOCKUP on other CPUs 5-6": they are what it is about.
+        if (!r.cpus.empty()) {
+          d["locked_cpus"] = r.cpus;
+          f.related_cpus = r.cpus;
+        }
         break;
       case KernelReportKind::kWarning:
         d["location"] = r.reason;

@@ -110,6 +110,22 @@ void add_brace_cpus(std::string_view text, std::vector<int32_t>* cpus) {
   }
 }
 
+// A kernel CPU list ("%*pbl"): "5-6,9" -> 5, 6, 9 (at most 64).
+void add_cpu_list(std::string_view text, std::vector<int32_t>* cpus) {
+  text = symbol_token(text);
+  while (!text.empty() && cpus->size() < 64) {
+    std::string_view item = text.substr(0, text.find(','));
+    int32_t first = -1, last = -1;
+    auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), first);
+    if (ec != std::errc{}) return;
+    last = first;
+    if (p < item.data() + item.size() && *p == '-') std::from_chars(p + 1, item.data() + item.size(), last);
+    for (int32_t cpu = first; cpu <= last && cpus->size() < 64; ++cpu) cpus->push_back(cpu);
+    if (item.size() == text.size()) break;
+    text.remove_prefix(item.size() + 1);
+  }
+}
+
 // "\t3-...0: (1 GPs behind) idle=..." / "\t0-....: (5249 ticks this GP)":
 // one stalled CPU of a newer RCU stall report.
 int32_t rcu_stall_cpu_line(std::string_view t) {
@@ -330,6 +346,7 @@ void KernelReportParser::close_open() {
   }
   open_ = -1;
   in_trace_ = false;
+  in_gp_kthread_dump_ = false;
 }
 
 // The soft-lockup watchdog reports a lockup again while it lasts
@@ -384,10 +401,21 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
     size_t at = t.find("not syncing");
     r.reason = capped(ltrim(t.substr(at + 11 + (t.substr(at + 11).starts_with(":") ? 1 : 0))), 200);
     if (contains(t, "hard LOCKUP")) r.cpu = static_cast<int32_t>(number_after(t, "on cpu "));
-  } else if (contains(t, "hard LOCKUP")) {
-    // "NMI watchdog: Watchdog detected hard LOCKUP on cpu 3"
+  } else if (contains(t, "hard LOCKUP") || contains(t, "Hard LOCKUP")) {
+    // "NMI watchdog: Watchdog detected hard LOCKUP on cpu 3"; powerpc
+    // (arch/powerpc/kernel/watchdog.c): "Watchdog CPU:59 Hard LOCKUP" (4.x),
+    // "CPU 59 self-detected hard LOCKUP @ func+0x../0x..", and
+    // "CPU 3 detected hard LOCKUP on other CPUs 5-6" (CPU 3 reports them).
     r.kind = KernelReportKind::kHardLockup;
     r.cpu = static_cast<int32_t>(number_after(t, "on cpu "));
+    if (r.cpu < 0) r.cpu = static_cast<int32_t>(number_after(t, "Watchdog CPU:"));
+    if (size_t other = t.find("on other CPUs "); other != std::string_view::npos) {
+      add_cpu_list(t.substr(other + 14), &r.cpus);
+      r.cpu = r.cpus.size() == 1 ? r.cpus[0] : -1;
+    } else if (r.cpu < 0 && contains(t, "self-detected hard LOCKUP")) {
+      r.cpu = static_cast<int32_t>(number_after(t, "CPU "));
+      if (size_t at = t.find(" @ "); at != std::string_view::npos) r.pc = capped(symbol_token(t.substr(at + 3)), 120);
+    }
   } else if (contains(t, "workqueue lockup - pool")) {
     // "BUG: workqueue lockup - pool cpus=2 node=0 flags=0x1 nice=0 stuck for 115s!"
     r.kind = KernelReportKind::kWorkqueueLockup;
@@ -405,6 +433,8 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
     // "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:", older with "{ 3}  (t=5250 jiffies ...)"
     r.kind = KernelReportKind::kRcuStall;
     add_brace_cpus(t, &r.cpus);
+    // Before 3.x: "INFO: rcu_sched_state detected stall on CPU 0 (t=105060 jiffies)".
+    if (int64_t cpu = number_after(t, "stall on CPU "); cpu >= 0 && r.cpus.empty()) r.cpus.push_back(static_cast<int32_t>(cpu));
     r.gp_age_jiffies = number_after(t, "t=");
   } else if (contains(t, "INFO: task ") && contains(t, " blocked for more than ")) {
     // "INFO: task kworker/u8:2:123 blocked for more than 120 seconds."
@@ -556,7 +586,8 @@ void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
   StackFrame frame;
   const bool trace32 = t.starts_with("-") && t.size() > 4 && t[4] == '|';
   if ((in_trace_ || (trace32 && contiguous_)) && parse_stack_frame(t, &frame)) {
-    if (r->frames.size() < kMaxFrames) r->frames.push_back(std::move(frame));
+    std::vector<StackFrame>& frames = in_gp_kthread_dump_ ? r->gp_kthread_frames : r->frames;
+    if (frames.size() < kMaxFrames) frames.push_back(std::move(frame));
     else ++r->frames_dropped;
     contiguous_ = true;
     return;
@@ -602,6 +633,15 @@ void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
     if (r->pc.empty()) r->pc = capped(symbol_token(where), 120);
   } else if (r->kind == KernelReportKind::kWatchdogKick && contains(t, "kick_bit")) {
     r->kicked_mask = number_after(t.substr(t.find("kick_bit")), "=", 16);
+  } else if (r->kind == KernelReportKind::kRcuStall && contains(t, "All QSes seen")) {
+    r->all_qs_seen = true;
+  } else if (r->kind == KernelReportKind::kRcuStall && contains(t, " kthread starved for ")) {
+    r->gp_kthread_starved_jiffies = number_after(t, " kthread starved for ");
+    r->gp_kthread_cpu = static_cast<int32_t>(number_after(t, "->cpu="));
+  } else if (r->kind == KernelReportKind::kRcuStall && contains(t, "kthread timer wakeup didn't happen for ")) {
+    r->gp_kthread_timer_missed_jiffies = number_after(t, "kthread timer wakeup didn't happen for ");
+  } else if (r->kind == KernelReportKind::kRcuStall && contains(t, "grace-period kthread stack dump")) {
+    in_gp_kthread_dump_ = true;
   } else if (r->kind == KernelReportKind::kRcuStall) {
     if (int32_t cpu = rcu_stall_cpu_line(t); cpu >= 0 && r->cpus.size() < 64) r->cpus.push_back(cpu);
     else if (contains(t, "jiffies") && r->gp_age_jiffies < 0) r->gp_age_jiffies = number_after(t, "t=");

@@ -90,6 +90,17 @@ struct KernelReport {
   uint32_t busy_dropped = 0;
   // RCU stall: "t=5252 jiffies" (the grace period's age).
   int64_t gp_age_jiffies = -1;
+  // RCU stall whose cause is the grace-period kthread, not a CPU
+  // (kernel/rcu/tree_stall.h): "All QSes seen, last rcu_sched kthread
+  // activity ..." (every CPU had reported), "rcu_sched kthread starved for
+  // 38227 jiffies! ... ->cpu=1", "kthread timer wakeup didn't happen for N
+  // jiffies!", and the kthread's own stack ("RCU grace-period kthread stack
+  // dump:"), kept apart from the stalled CPUs'.
+  bool all_qs_seen = false;
+  int64_t gp_kthread_starved_jiffies = -1;
+  int32_t gp_kthread_cpu = -1;
+  int64_t gp_kthread_timer_missed_jiffies = -1;
+  std::vector<StackFrame> gp_kthread_frames;
   // CSD lock timeout: the function the waited-for CPU was to run.
   std::string csd_function;
   // Watchdog kick bits: CPUs asked to kick, CPUs that did.
@@ -141,6 +152,7 @@ class KernelReportParser {
   static constexpr int kScratch = -2;
   int open_ = -1;
   bool in_trace_ = false;         // after "Call trace:"
+  bool in_gp_kthread_dump_ = false;  // after "RCU grace-period kthread stack dump:"
   bool contiguous_ = false;       // the last record belonged to open_
   int busy_state_ = 0;            // 1: inside "Showing busy workqueues..."
   std::string busy_workqueue_;

@@ -150,3 +150,14 @@ TEST_CASE("kernel-report.a hung task is summarised by what it waits in, not by t
   CHECK(f[0].message.find("in wait_for_common <- wait_for_completion <- __flush_work") != std::string::npos);
   CHECK(f[0].details["call_trace"].size() == 8);  // the details keep every frame
 }
+
+TEST_CASE("kernel-report.an RCU stall with all quiescent states seen blames the grace-period kthread, not a CPU") {
+  auto f = findings_of("[  295.076187] INFO: rcu_sched detected stalls on CPUs/tasks:\n"
+                       "[  295.076197] \t(detected by 1, t=21003 jiffies, g=7740, c=7739, q=376)\n"
+                       "[  295.076197] All QSes seen, last rcu_sched kthread activity 20540 (4294962375-4294941835), "
+                       "jiffies_till_next_fqs=3, root ->qsmask 0x0\n");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].details["all_qs_seen"] == true);
+  CHECK(f[0].message.find("no CPU held up the grace period") != std::string::npos);
+  CHECK(f[0].message.find("kthread did not run") != std::string::npos);
+}

@@ -228,3 +228,42 @@ TEST_CASE("kernel-report.WARN splats are read in each kernel's wording, and othe
   CHECK(r[3].comm == "kworker/2:1");
   CHECK(r[3].pc == "do_exit+0x89a/0xaf0");
 }
+
+TEST_CASE("kernel-report.powerpc's hard lockups name their CPU in each kernel's wording") {
+  auto r = parse("[  252.718655] Watchdog CPU:59 Hard LOCKUP\n"
+                 "[  300.000000] watchdog: CPU 7 self-detected hard LOCKUP @ plpar_hcall_norets+0x1c/0x28\n"
+                 "[  400.000000] watchdog: CPU 3 detected hard LOCKUP on other CPUs 5-6\n");
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].kind == KernelReportKind::kHardLockup);
+  CHECK(r[0].cpu == 59);
+  CHECK(r[1].cpu == 7);
+  CHECK(r[1].pc == "plpar_hcall_norets+0x1c/0x28");
+  CHECK(r[2].cpus == std::vector<int32_t>{5, 6});
+}
+
+TEST_CASE("kernel-report.an RCU stall caused by its grace-period kthread says so, and keeps the kthread's stack apart") {
+  auto r = parse("[  103.087243] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:\n"
+                 "[  103.087558] rcu: \t1-...!: (0 ticks this GP) idle=cf8/0/0x0 softirq=20/20 fqs=0 \n"
+                 "[  103.087821] \t(detected by 0, t=38227 jiffies, g=-1127, q=10)\n"
+                 "[  103.088153] rcu: rcu_sched kthread starved for 38227 jiffies! g-1127 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x402 ->cpu=1\n"
+                 "[  103.088153] rcu: RCU grace-period kthread stack dump:\n"
+                 "[  103.088153] Call Trace:\n"
+                 "[  103.088153]  __schedule+0x288/0x600\n"
+                 "[  103.088153]  rcu_gp_kthread+0x4f6/0xd40\n"
+                 "[  200.000000] INFO: rcu_sched_state detected stall on CPU 0 (t=105060 jiffies)\n"
+                 "[  300.000000] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:\n"
+                 "[  300.000001] \t(detected by 0, t=254302 jiffies, g=8370033, q=8218)\n"
+                 "[  300.000002] rcu: All QSes seen, last rcu_sched kthread activity 254300 (4322046580-4321792280), jiffies_till_next_fqs=1, root ->qsmask 0x0\n"
+                 "[  300.000003] rcu: rcu_sched kthread timer wakeup didn't happen for 254299 jiffies! g8370033 f0x2 RCU_GP_WAIT_FQS(5) ->state=0x200\n");
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].cpus == std::vector<int32_t>{1});
+  CHECK(r[0].gp_kthread_starved_jiffies == 38227);
+  CHECK(r[0].gp_kthread_cpu == 1);
+  CHECK(r[0].frames.empty());
+  CHECK(r[0].gp_kthread_frames.size() == 2);
+  CHECK(r[1].cpu == 0);
+  CHECK(r[1].gp_age_jiffies == 105060);
+  CHECK(r[2].all_qs_seen);
+  CHECK(r[2].gp_kthread_timer_missed_jiffies == 254299);
+  CHECK(r[2].cpus.empty());
+}
