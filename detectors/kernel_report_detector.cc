@@ -150,7 +150,7 @@ class KernelReportDetector final : public Detector {
             " nice=" + std::to_string(r.pool_nice) + ") started no work for " + (stuck.empty() ? "too long" : stuck);
         std::vector<std::string> pending, in_flight;
         for (const BusyWorkqueueEntry& e : r.busy) {
-          if (e.is_pool || e.pool_cpus != r.pool_cpus) continue;
+          if (e.is_pool || e.pool_cpus != r.pool_cpus || e.pool_nice != r.pool_nice) continue;
           for (const auto& p : e.pending) pending.push_back(p);
           for (const auto& p : e.in_flight) in_flight.push_back(p);
         }
@@ -162,7 +162,9 @@ class KernelReportDetector final : public Detector {
         };
         if (!in_flight.empty()) m += "; in flight: " + join(in_flight);
         if (!pending.empty()) m += "; pending: " + join(pending);
-        if (r.busy.empty()) m += "; the log shows no busy-workqueue dump, so what was pending is not known";
+        if (r.busy_dump_seen && pending.empty() && in_flight.empty())
+          m += "; the busy-workqueue dump lists nothing of this pool";
+        if (!r.busy_dump_seen && r.busy.empty()) m += "; the log shows no busy-workqueue dump, so what was pending is not known";
         break;
       }
       case KernelReportKind::kRcuStall: {
@@ -297,7 +299,7 @@ class KernelReportDetector final : public Detector {
           if (!e.pending.empty()) entry["pending"] = e.pending;
           if (!e.delayed.empty()) entry["delayed"] = e.delayed;
           busy.push_back(std::move(entry));
-          if (e.is_pool || e.pool_cpus != r.pool_cpus) continue;
+          if (e.is_pool || e.pool_cpus != r.pool_cpus || e.pool_nice != r.pool_nice) continue;
           for (const auto& p : e.pending) pending.push_back(p);
           for (const auto& p : e.in_flight) in_flight.push_back(p);
         }

@@ -657,6 +657,9 @@ void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
 }
 
 // show_workqueue_state() output after a workqueue lockup (kernel/workqueue.c).
+// One dump follows every lockup wq_watchdog_timer_fn() found in its pass;
+// an entry belongs to the lockup of its pool (same CPUs, same nice: the
+// highpri pool of a CPU is another pool).
 bool KernelReportParser::attach_busy_line(std::string_view t) {
   KernelReport* lockup = nullptr;
   for (auto it = reports_.rbegin(); it != reports_.rend(); ++it)
@@ -664,6 +667,21 @@ bool KernelReportParser::attach_busy_line(std::string_view t) {
       lockup = &*it;
       break;
     }
+  if ((t.starts_with("pwq ") || t.starts_with("pool ")) && lockup) {
+    const std::string_view cpus = word_after(t, "cpus=");
+    const int64_t nice_at = static_cast<int64_t>(t.find("nice="));
+    int32_t nice = 0;
+    if (nice_at >= 0) std::from_chars(t.data() + nice_at + 5, t.data() + t.size(), nice);
+    for (size_t i = busy_first_; i < reports_.size(); ++i)
+      if (reports_[i].kind == KernelReportKind::kWorkqueueLockup && reports_[i].pool_cpus == cpus &&
+          reports_[i].pool_nice == nice) {
+        lockup = &reports_[i];
+        break;
+      }
+    busy_lockup_ = static_cast<int>(lockup - reports_.data());
+  }
+  if (t.starts_with("in-flight:") || t.starts_with("pending:") || t.starts_with("delayed:") || t.starts_with("inactive:"))
+    lockup = busy_lockup_ >= 0 && static_cast<size_t>(busy_lockup_) < reports_.size() ? &reports_[static_cast<size_t>(busy_lockup_)] : lockup;
   if (t.starts_with("workqueue ") && contains(t, ": flags=")) {
     busy_workqueue_ = std::string(t.substr(10, std::min<size_t>(t.find(':') - 10, 64)));
     return true;
@@ -682,6 +700,8 @@ bool KernelReportParser::attach_busy_line(std::string_view t) {
     e.pool_id = static_cast<int32_t>(number_after(t, pwq ? "pwq " : "pool "));
     e.pool_cpus = std::string(word_after(t, "cpus="));
     e.pool_cpu = single_cpu(e.pool_cpus);
+    if (int64_t at = static_cast<int64_t>(t.find("nice=")); at >= 0)
+      std::from_chars(t.data() + at + 5, t.data() + t.size(), e.pool_nice);
     if (pool) {
       e.hung_seconds = number_after(t, "hung=");
       e.workers = static_cast<int32_t>(number_after(t, "workers="));
@@ -710,6 +730,18 @@ void KernelReportParser::on_record(const LogRecord& record) {
   }
   if (t.starts_with("Showing busy workqueues and worker pools:")) {
     busy_state_ = 1;
+    busy_lockup_ = -1;
+    busy_first_ = reports_.size();
+    // The lockups of this watchdog pass: printed just before, no dump yet.
+    TimeNs latest = -1;
+    for (size_t i = reports_.size(); i-- > 0;) {
+      KernelReport& r = reports_[i];
+      if (r.kind != KernelReportKind::kWorkqueueLockup || r.busy_dump_seen) break;
+      if (latest < 0) latest = r.at;
+      if (r.at >= 0 && latest >= 0 && latest - r.at > kReportBurst) break;
+      r.busy_dump_seen = true;
+      busy_first_ = i;
+    }
     return;
   }
   if (may_start_report(t) && start_report(record, t)) return;

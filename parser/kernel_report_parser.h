@@ -56,6 +56,7 @@ struct BusyWorkqueueEntry {
   int32_t pool_id = -1;
   std::string pool_cpus;   // "2", "0-7"
   int32_t pool_cpu = -1;   // the one CPU of a bound pool, -1 for unbound
+  int32_t pool_nice = 0;   // each CPU has a nice=0 and a highpri nice=-20 pool
   bool is_pool = false;    // a "pool N:" line (workers), not a pwq
   int64_t hung_seconds = -1;
   int32_t workers = -1;
@@ -86,8 +87,9 @@ struct KernelReport {
   // Workqueue lockup: "pool cpus=2 node=0 flags=0x1 nice=0".
   std::string pool_cpus, pool_flags;
   int32_t pool_node = -1, pool_nice = 0;
-  std::vector<BusyWorkqueueEntry> busy;
+  std::vector<BusyWorkqueueEntry> busy;  // the dump's entries for this pool (or, none matching, the last lockup's)
   uint32_t busy_dropped = 0;
+  bool busy_dump_seen = false;  // "Showing busy workqueues..." followed it in the same watchdog pass
   // RCU stall: "t=5252 jiffies" (the grace period's age).
   int64_t gp_age_jiffies = -1;
   // RCU stall whose cause is the grace-period kthread, not a CPU
@@ -156,6 +158,8 @@ class KernelReportParser {
   bool contiguous_ = false;       // the last record belonged to open_
   int busy_state_ = 0;            // 1: inside "Showing busy workqueues..."
   std::string busy_workqueue_;
+  size_t busy_first_ = 0;
+  int busy_lockup_ = -1;          // index of the lockup the last pwq/pool line went to         // the first workqueue lockup the dump being read follows
   uint64_t dropped_reports_ = 0;
 };
 

@@ -161,3 +161,21 @@ TEST_CASE("kernel-report.an RCU stall with all quiescent states seen blames the 
   CHECK(f[0].message.find("no CPU held up the grace period") != std::string::npos);
   CHECK(f[0].message.find("kthread did not run") != std::string::npos);
 }
+
+TEST_CASE("kernel-report.a workqueue lockup's pending work is its own pool's, not the same CPU's highpri pool's") {
+  auto f = findings_of("[  123.868062] BUG: workqueue lockup - pool cpus=0 node=0 flags=0x0 nice=0 stuck for 33s!\n"
+                       "[  123.868070] BUG: workqueue lockup - pool cpus=4 node=0 flags=0x0 nice=0 stuck for 33s!\n"
+                       "[  123.875947] Showing busy workqueues and worker pools:\n"
+                       "[  123.879551] workqueue events: flags=0x0\n"
+                       "[  123.882503]   pwq 0: cpus=0 node=0 flags=0x0 nice=0 active=2/256\n"
+                       "[  123.886495]     pending: vmstat_shepherd\n"
+                       "[  123.922839] workqueue kblockd: flags=0x18\n"
+                       "[  123.926263]   pwq 1: cpus=0 node=0 flags=0x0 nice=-20 active=2/256\n"
+                       "[  123.930255]     pending: blk_mq_timeout_work\n");
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].details["pending_on_pool"] == nlohmann::ordered_json::array({"vmstat_shepherd"}));
+  CHECK(f[0].message.find("blk_mq_timeout_work") == std::string::npos);
+  // The dump followed both lockups of the watchdog's pass; it had nothing of CPU4's pool.
+  CHECK(f[1].message.find("no busy-workqueue dump") == std::string::npos);
+  CHECK(f[1].message.find("lists nothing of this pool") != std::string::npos);
+}
