@@ -721,6 +721,37 @@ bool KernelReportParser::attach_busy_line(std::string_view t) {
   return false;
 }
 
+void KernelReportParser::finish() {
+  close_open();
+  // A quote after the report is caught as it comes (start_report); one
+  // before it only now. Folding renumbers reports: nested_in follows.
+  std::vector<int> new_index(reports_.size(), -1);
+  std::vector<KernelReport> kept;
+  kept.reserve(reports_.size());
+  for (size_t i = 0; i < reports_.size(); ++i) {
+    KernelReport& q = reports_[i];
+    bool quote = false;
+    if (q.at < 0)
+      for (size_t j = i + 1; j < reports_.size() && !quote; ++j)
+        // The quote may keep a prefix the log's reader did not take ("kernel: ").
+        if (reports_[j].at >= 0 && reports_[j].kind == q.kind && !reports_[j].header.empty() &&
+            (q.header.ends_with(reports_[j].header) || reports_[j].header.ends_with(q.header))) {
+          reports_[j].repeats += q.repeats + 1;
+          quote = true;
+        }
+    if (quote) continue;
+    new_index[i] = static_cast<int>(kept.size());
+    kept.push_back(std::move(q));
+  }
+  if (kept.size() == reports_.size()) {
+    reports_ = std::move(kept);
+    return;
+  }
+  for (KernelReport& r : kept)
+    if (r.nested_in >= 0) r.nested_in = new_index[static_cast<size_t>(r.nested_in)];
+  reports_ = std::move(kept);
+}
+
 void KernelReportParser::on_record(const LogRecord& record) {
   std::string_view t = ltrim(record.text);
   if (t.empty()) return;

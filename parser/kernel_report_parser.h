@@ -132,7 +132,10 @@ class KernelReportParser {
 
   void on_record(const LogRecord& record);
   // Closes the report still open at the end of the input.
-  void finish() { close_open(); }
+  // Closes the report still open at the end of the input; an unstamped
+  // report identical to a stamped one is a quote of it (prose quoting the
+  // log before the log itself) and is folded into it.
+  void finish();
   // The reports, in order of their first line.
   std::vector<KernelReport>& reports() { return reports_; }
   const std::vector<KernelReport>& reports() const { return reports_; }

@@ -267,3 +267,12 @@ TEST_CASE("kernel-report.an RCU stall caused by its grace-period kthread says so
   CHECK(r[2].gp_kthread_timer_missed_jiffies == 254299);
   CHECK(r[2].cpus.empty());
 }
+
+TEST_CASE("kernel-report.an untimestamped report quoted before the stamped one it quotes is folded into it") {
+  auto r = parse("kernel: BUG: soft lockup - CPU#0 stuck for 22s! [z_ioctl_int/0:2778]\n"
+                 "Then the log:\n"
+                 "[  100.000000] BUG: soft lockup - CPU#0 stuck for 22s! [z_ioctl_int/0:2778]\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].at == 100'000'000'000);
+  CHECK(r[0].repeats == 1);
+}
