@@ -36,6 +36,21 @@ std::string cpu_list(const std::vector<int32_t>& cpus) {
   return out;
 }
 
+// The scheduler's own frames at the top of a sleeping task's stack
+// (kernel/sched/core.c, kernel/time/timer.c, arch switch code).
+bool is_scheduler_frame(std::string_view fn) {
+  static constexpr std::string_view kFrames[] = {
+      "__switch_to", "__switch_to_asm", "cpu_switch_to", "context_switch", "__schedule", "schedule",
+      "schedule_timeout", "schedule_timeout_uninterruptible", "schedule_timeout_interruptible",
+      "schedule_timeout_killable", "io_schedule", "io_schedule_timeout", "schedule_preempt_disabled",
+      "schedule_hrtimeout", "schedule_hrtimeout_range", "schedule_hrtimeout_range_clock", "preempt_schedule_common",
+      "preempt_schedule", "__cond_resched", "_cond_resched", "schedule_idle", "freezable_schedule",
+      "__schedule_loop", "schedule_rtlock", "rt_mutex_schedule"};
+  for (std::string_view f : kFrames)
+    if (fn == f) return true;
+  return false;
+}
+
 std::string frame_text(const StackFrame& f) {
   std::string out = f.unreliable ? "? " : "";
   out += f.function + f.offset;
@@ -97,15 +112,22 @@ class KernelReportDetector final : public Detector {
   }
 
  private:
-  // "in smp_call_function_many <- kick_all_cpus_sync <- sync_icache_aliases"
+  // "in smp_call_function_many <- kick_all_cpus_sync <- sync_icache_aliases":
+  // the frames that say what it was doing. "?" frames are stale words on the
+  // stack; a sleeping task's innermost frames are the scheduler switching it
+  // out, the same for every sleeper, and what it waits in comes after.
   std::string where(const KernelReport& r) const {
     std::string out;
-    const size_t n = std::min(r.frames.size(), kMessageFrames);
-    for (size_t i = 0; i < n; ++i) {
-      out += i == 0 ? " in " : " <- ";
-      out += r.frames[i].function;
+    size_t named = 0;
+    for (const StackFrame& frame : r.frames) {
+      if (named == kMessageFrames) break;
+      if (frame.unreliable) continue;
+      if (r.kind == KernelReportKind::kHungTask && named == 0 && is_scheduler_frame(frame.function)) continue;
+      out += named++ == 0 ? " in " : " <- ";
+      out += frame.function;
     }
-    if (out.empty() && !r.pc.empty()) out = " at " + r.pc;
+    // A WARN's message names its function already.
+    if (out.empty() && !r.pc.empty() && r.kind != KernelReportKind::kWarning) out = " at " + r.pc;
     return out;
   }
 
@@ -128,7 +150,7 @@ class KernelReportDetector final : public Detector {
             " nice=" + std::to_string(r.pool_nice) + ") started no work for " + (stuck.empty() ? "too long" : stuck);
         std::vector<std::string> pending, in_flight;
         for (const BusyWorkqueueEntry& e : r.busy) {
-          if (e.is_pool || e.pool_cpus != r.pool_cpus) continue;
+          if (e.is_pool || e.pool_cpus != r.pool_cpus || e.pool_nice != r.pool_nice) continue;
           for (const auto& p : e.pending) pending.push_back(p);
           for (const auto& p : e.in_flight) in_flight.push_back(p);
         }
@@ -140,13 +162,34 @@ class KernelReportDetector final : public Detector {
         };
         if (!in_flight.empty()) m += "; in flight: " + join(in_flight);
         if (!pending.empty()) m += "; pending: " + join(pending);
-        if (r.busy.empty()) m += "; the log shows no busy-workqueue dump, so what was pending is not known";
+        if (r.busy_dump_seen && pending.empty() && in_flight.empty())
+          m += "; the busy-workqueue dump lists nothing of this pool";
+        if (!r.busy_dump_seen && r.busy.empty()) m += "; the log shows no busy-workqueue dump, so what was pending is not known";
         break;
       }
-      case KernelReportKind::kRcuStall:
-        m = "RCU stall: " + (r.cpus.empty() ? cpu : "CPUs " + cpu_list(r.cpus)) + " held up the grace period" +
-            (r.gp_age_jiffies >= 0 ? " (" + std::to_string(r.gp_age_jiffies) + " jiffies old)" : "") + where(r);
+      case KernelReportKind::kRcuStall: {
+        const std::string age = r.gp_age_jiffies >= 0 ? " (" + std::to_string(r.gp_age_jiffies) + " jiffies old)" : "";
+        const std::string who = r.cpus.empty() ? cpu : (r.cpus.size() == 1 ? "CPU" : "CPUs ") + cpu_list(r.cpus);
+        // The grace period waits on its kthread, not on a CPU: every CPU had
+        // reported ("All QSes seen"), or the kthread got no CPU time (a
+        // stalled CPU listed then may only be idle, waiting to be asked).
+        if (r.all_qs_seen || r.gp_kthread_starved_jiffies >= 0 || r.gp_kthread_timer_missed_jiffies >= 0) {
+          m = "RCU stall" + age + ": " +
+              (r.all_qs_seen ? std::string("no CPU held up the grace period (all quiescent states seen)")
+                             : who + " had not reported a quiescent state") +
+              "; the grace-period kthread did not run";
+          if (r.gp_kthread_starved_jiffies >= 0)
+            m += ": starved for " + std::to_string(r.gp_kthread_starved_jiffies) + " jiffies" +
+                 (r.gp_kthread_cpu >= 0 ? " (it was to run on CPU" + std::to_string(r.gp_kthread_cpu) + ")" : "");
+          if (r.gp_kthread_timer_missed_jiffies >= 0)
+            m += std::string(r.gp_kthread_starved_jiffies >= 0 ? "; " : ": ") + "its timer wakeup did not happen for " +
+                 std::to_string(r.gp_kthread_timer_missed_jiffies) + " jiffies";
+          m += where(r);
+          break;
+        }
+        m = "RCU stall: " + who + " held up the grace period" + age + where(r);
         break;
+      }
       case KernelReportKind::kHungTask:
         m = "hung task: " + (task.empty() ? "a task" : task) + " blocked for more than " +
             (stuck.empty() ? "the threshold" : stuck) + where(r);
@@ -168,6 +211,12 @@ class KernelReportDetector final : public Detector {
         break;
       case KernelReportKind::kPanic:
         m = "kernel panic" + (r.cpu >= 0 ? " on " + cpu : std::string()) + ": " + r.reason;
+        break;
+      case KernelReportKind::kWarning:
+        m = cpu + " kernel WARNING" + (r.reason.empty() ? "" : " at " + r.reason) +
+            (r.pc.empty() ? "" : " in " + r.pc.substr(0, r.pc.find('+'))) +
+            (task.empty() ? "" : (r.comm.empty() ? ", " : ", task ") + task) +
+            where(r);
         break;
       case KernelReportKind::kRtThrottling:
         m = "RT throttling activated: real-time tasks used up their share of a CPU and were held back";
@@ -191,13 +240,18 @@ class KernelReportDetector final : public Detector {
            (r.kind == KernelReportKind::kHardLockup ? " (its interrupts are off)"
             : r.kind == KernelReportKind::kCsdLockTimeout ? ""
                                                           : " (an oops runs with interrupts off)");
+    if (r.successive > 0)
+      m += " (reported " + std::to_string(r.successive) + " times as it went on; the last: \"" + r.last_header + "\")";
     if (r.repeats > 0) m += " [quoted " + std::to_string(r.repeats + 1) + " times in the input; counted once]";
     return m;
   }
 
   Finding make_finding(const KernelReport& r, const ReportVerdict& v) const {
     Finding f;
-    f.severity = r.kind == KernelReportKind::kRtThrottling ? Severity::kWarning : Severity::kError;
+    // A WARN() is the kernel noticing something it did not expect and going
+    // on; RT throttling is it holding tasks back as configured.
+    f.severity = r.kind == KernelReportKind::kRtThrottling || r.kind == KernelReportKind::kWarning ? Severity::kWarning
+                                                                                                   : Severity::kError;
     if (r.cpu >= 0) f.cpu = r.cpu;
     if (r.pid >= 0) f.pid = r.pid;
     if (!r.comm.empty()) f.comm = r.comm;
@@ -245,7 +299,7 @@ class KernelReportDetector final : public Detector {
           if (!e.pending.empty()) entry["pending"] = e.pending;
           if (!e.delayed.empty()) entry["delayed"] = e.delayed;
           busy.push_back(std::move(entry));
-          if (e.is_pool || e.pool_cpus != r.pool_cpus) continue;
+          if (e.is_pool || e.pool_cpus != r.pool_cpus || e.pool_nice != r.pool_nice) continue;
           for (const auto& p : e.pending) pending.push_back(p);
           for (const auto& p : e.in_flight) in_flight.push_back(p);
         }
@@ -255,12 +309,34 @@ class KernelReportDetector final : public Detector {
         if (r.busy_dropped) d["busy_dropped"] = r.busy_dropped;
         break;
       }
-      case KernelReportKind::kRcuStall:
+      case KernelReportKind::kRcuStall: {
         d["stalled_cpus"] = r.cpus;
         d["gp_age_jiffies"] = r.gp_age_jiffies >= 0 ? nlohmann::ordered_json(r.gp_age_jiffies) : nlohmann::ordered_json(nullptr);
+        if (r.all_qs_seen) d["all_qs_seen"] = true;
+        if (r.gp_kthread_starved_jiffies >= 0) d["gp_kthread_starved_jiffies"] = r.gp_kthread_starved_jiffies;
+        if (r.gp_kthread_cpu >= 0) d["gp_kthread_cpu"] = r.gp_kthread_cpu;
+        if (r.gp_kthread_timer_missed_jiffies >= 0)
+          d["gp_kthread_timer_missed_jiffies"] = r.gp_kthread_timer_missed_jiffies;
+        if (!r.gp_kthread_frames.empty()) {
+          auto kthread = nlohmann::ordered_json::array();
+          for (const StackFrame& frame : r.gp_kthread_frames) kthread.push_back(frame_text(frame));
+          d["gp_kthread_call_trace"] = std::move(kthread);
+        }
         break;
+      }
       case KernelReportKind::kCsdLockTimeout:
         d["function"] = r.csd_function;
+        break;
+      case KernelReportKind::kHardLockup:
+        // powerpc's "CPU 3 detected hard LOCKUP on other CPUs 5-6": they are what it is about.
+        if (!r.cpus.empty()) {
+          d["locked_cpus"] = r.cpus;
+          f.related_cpus = r.cpus;
+        }
+        break;
+      case KernelReportKind::kWarning:
+        d["location"] = r.reason;
+        d["function"] = r.pc;
         break;
       case KernelReportKind::kOops:
       case KernelReportKind::kBug:
@@ -297,6 +373,11 @@ class KernelReportDetector final : public Detector {
       d["waiting_cpus"] = v.waiting_cpus;
     }
     if (r.repeats) d["repeats"] = r.repeats;
+    if (r.successive) {
+      d["successive_reports"] = r.successive;
+      d["first_reported_ns"] = r.first_at >= 0 ? nlohmann::ordered_json(r.first_at) : nlohmann::ordered_json(nullptr);
+      d["last_line"] = r.last_header;
+    }
     if (dropped_) d["reports_dropped"] = dropped_;
     return f;
   }

@@ -1,5 +1,6 @@
 #include "parser/kernel_report_parser.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 
@@ -23,6 +24,9 @@ std::string_view trim(std::string_view s) {
 
 constexpr int64_t kSecond = 1'000'000'000;
 constexpr int64_t kReportBurst = 2 * kSecond;
+// How much later than the previous report a continuing lockup's stall may
+// seem to begin: the watchdog's timer and the printk clock drift apart.
+constexpr int64_t kSuccessiveSlack = 4 * kSecond;
 
 bool contains(std::string_view text, std::string_view key) { return text.find(key) != std::string_view::npos; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -106,6 +110,22 @@ void add_brace_cpus(std::string_view text, std::vector<int32_t>* cpus) {
   }
 }
 
+// A kernel CPU list ("%*pbl"): "5-6,9" -> 5, 6, 9 (at most 64).
+void add_cpu_list(std::string_view text, std::vector<int32_t>* cpus) {
+  text = symbol_token(text);
+  while (!text.empty() && cpus->size() < 64) {
+    std::string_view item = text.substr(0, text.find(','));
+    int32_t first = -1, last = -1;
+    auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), first);
+    if (ec != std::errc{}) return;
+    last = first;
+    if (p < item.data() + item.size() && *p == '-') std::from_chars(p + 1, item.data() + item.size(), last);
+    for (int32_t cpu = first; cpu <= last && cpus->size() < 64; ++cpu) cpus->push_back(cpu);
+    if (item.size() == text.size()) break;
+    text.remove_prefix(item.size() + 1);
+  }
+}
+
 // "\t3-...0: (1 GPs behind) idle=..." / "\t0-....: (5249 ticks this GP)":
 // one stalled CPU of a newer RCU stall report.
 int32_t rcu_stall_cpu_line(std::string_view t) {
@@ -126,7 +146,7 @@ int32_t rcu_stall_cpu_line(std::string_view t) {
 // The words start with bytes rare in other lines (mostly capitals): "BUG: "
 // opens soft and workqueue lockups and x86 faults, "INFO: " RCU stalls and
 // hung tasks, "[#" an oops' die() line (general protection fault too).
-constexpr std::string_view kReportWords[] = {"BUG",  "LOCKUP",       "INFO: ",     "Internal e", "CSD",
+constexpr std::string_view kReportWords[] = {"BUG", "WARNING: ",  "LOCKUP",       "INFO: ",     "Internal e", "CSD",
                                              "Unable", "Oops",       "[#",         "Kernel panic", "RT throttl",
                                              "_kick_bit", ",check=0x"};
 
@@ -160,6 +180,76 @@ bool may_start_report(std::string_view t) {
   return false;
 }
 
+// What __warn() (kernel/panic.c) prints after "WARNING: ": since 3.10
+// "CPU: 0 PID: 55 at kernel/exit.c:741 do_exit+0x89a/0xaf0" (with "()"
+// after the function until 4.10, without the file when it is not known),
+// before "at kernel/softirq.c:159 local_bh_enable+0x40/0x87()", and from 6.17
+// "kernel/exit.c:741 at do_exit+0x89a/0xaf0, CPU#0: kworker/0:1/55".
+// Other "WARNING: " lines (lockdep's "possible circular locking
+// dependency detected", prose) are none.
+bool parse_warning(std::string_view w, KernelReport* r) {
+  std::string_view where;
+  if (w.starts_with("CPU: ")) {
+    r->cpu = static_cast<int32_t>(number_after(w, "CPU: "));
+    r->pid = static_cast<int32_t>(number_after(w, " PID: "));
+    size_t at = w.find(" at ");
+    if (r->cpu < 0 || at == std::string_view::npos) return false;
+    where = w.substr(at + 4);
+  } else if (w.starts_with("at ")) {
+    where = w.substr(3);
+  } else {
+    size_t at = w.find(" at ");
+    std::string_view file = w.substr(0, at);
+    if (at == std::string_view::npos || file.find(':') == std::string_view::npos || file.find(' ') != std::string_view::npos)
+      return false;
+    r->reason = capped(file, 200);
+    std::string_view rest = w.substr(at + 4);
+    size_t comma = rest.find(", CPU#");
+    r->pc = capped(rest.substr(0, comma), 120);
+    if (comma != std::string_view::npos) {
+      std::string_view who = rest.substr(comma + 6);
+      r->cpu = static_cast<int32_t>(number_after(who, ""));
+      std::string_view task = trim(who.substr(std::min(who.size(), who.find(':') + 1)));
+      size_t slash = task.rfind('/');
+      if (slash != std::string_view::npos) {
+        r->comm = capped(task.substr(0, slash), 64);
+        std::from_chars(task.data() + slash + 1, task.data() + task.size(), r->pid);
+      }
+    }
+    r->kind = KernelReportKind::kWarning;
+    return true;
+  }
+  // "kernel/exit.c:741 do_exit+0x89a/0xaf0", or the function alone.
+  where = trim(where);
+  size_t blank = where.find(' ');
+  std::string_view first = where.substr(0, blank);
+  if (blank != std::string_view::npos && first.find(':') != std::string_view::npos) {
+    r->reason = capped(first, 200);
+    where = ltrim(where.substr(blank));
+  }
+  std::string_view fn = symbol_token(where);
+  if (fn.ends_with("()")) fn.remove_suffix(2);
+  r->pc = capped(fn, 120);
+  if (r->pc.empty() && r->reason.empty()) return false;
+  r->kind = KernelReportKind::kWarning;
+  return true;
+}
+
+// The task name in dump_stack's "CPU: 15 UID: 1000 PID: 72081 Comm: Execution
+// worke Tainted: G ..." (lib/dump_stack.c). A comm may hold blanks: it ends
+// where the taint ("Tainted:", "Not tainted"), a distribution's "Kdump:"
+// note or the line ends, and is at most TASK_COMM_LEN - 1 bytes.
+std::string_view comm_of_cpu_line(std::string_view t) {
+  size_t at = t.find(" Comm: ");
+  if (at == std::string_view::npos) return {};
+  std::string_view rest = t.substr(at + 7);
+  size_t end = rest.size();
+  for (std::string_view stop : {" Tainted:", " Not tainted", " Kdump:"}) end = std::min(end, rest.find(stop));
+  rest = rest.substr(0, end);
+  if (end == t.size() - at - 7 && rest.size() > 15) rest = rest.substr(0, rest.find(' '));  // some other tail
+  return trim(rest);
+}
+
 bool is_oops_kind(KernelReportKind k) { return k == KernelReportKind::kOops || k == KernelReportKind::kBug; }
 
 }  // namespace
@@ -177,6 +267,7 @@ std::string_view kernel_report_kind_name(KernelReportKind kind) {
     case KernelReportKind::kPanic: return "panic";
     case KernelReportKind::kRtThrottling: return "rt-throttling";
     case KernelReportKind::kWatchdogKick: return "watchdog-kick";
+    case KernelReportKind::kWarning: return "warning";
   }
   return "unknown";
 }
@@ -255,6 +346,38 @@ void KernelReportParser::close_open() {
   }
   open_ = -1;
   in_trace_ = false;
+  in_gp_kthread_dump_ = false;
+}
+
+// The soft-lockup watchdog reports a lockup again while it lasts
+// (kernel/watchdog.c): the same CPU and task, stuck longer. Since 5.14 the
+// duration keeps growing from the lockup's start; before, it restarted at
+// each report, so a later report's stall began no later than the one before
+// was printed. A log flushed after the fact may print them all at once.
+bool KernelReportParser::continues(const KernelReport& e, const KernelReport& r) {
+  if (r.kind != KernelReportKind::kSoftLockup || e.cpu != r.cpu || e.pid != r.pid || e.comm != r.comm ||
+      r.stuck_ns <= 0)
+    return false;
+  if (e.header == r.header && (r.at < 0 || r.at == e.at)) return false;  // a quote of it
+  if (r.at < 0 || e.at < 0) return r.stuck_ns > e.stuck_ns;
+  return r.at >= e.at && r.at - r.stuck_ns <= e.at + kSuccessiveSlack;
+}
+
+// One finding for the whole lockup: from its earliest start to its last report.
+void KernelReportParser::merge_successive(KernelReport* e, const KernelReport& r) {
+  if (e->successive == 0) {
+    e->successive = 1;
+    e->first_at = e->at;
+  }
+  ++e->successive;
+  if (r.at >= 0 && e->at >= 0) {
+    const TimeNs began = std::min(e->at - e->stuck_ns, r.at - r.stuck_ns);
+    e->at = r.at;
+    e->stuck_ns = r.at - began;
+  } else {
+    e->stuck_ns = std::max(e->stuck_ns, r.stuck_ns);
+  }
+  e->last_header = r.header;
 }
 
 // Recognises the first line of a report; false when `t` starts none (it may
@@ -278,10 +401,21 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
     size_t at = t.find("not syncing");
     r.reason = capped(ltrim(t.substr(at + 11 + (t.substr(at + 11).starts_with(":") ? 1 : 0))), 200);
     if (contains(t, "hard LOCKUP")) r.cpu = static_cast<int32_t>(number_after(t, "on cpu "));
-  } else if (contains(t, "hard LOCKUP")) {
-    // "NMI watchdog: Watchdog detected hard LOCKUP on cpu 3"
+  } else if (contains(t, "hard LOCKUP") || contains(t, "Hard LOCKUP")) {
+    // "NMI watchdog: Watchdog detected hard LOCKUP on cpu 3"; powerpc
+    // (arch/powerpc/kernel/watchdog.c): "Watchdog CPU:59 Hard LOCKUP" (4.x),
+    // "CPU 59 self-detected hard LOCKUP @ func+0x../0x..", and
+    // "CPU 3 detected hard LOCKUP on other CPUs 5-6" (CPU 3 reports them).
     r.kind = KernelReportKind::kHardLockup;
     r.cpu = static_cast<int32_t>(number_after(t, "on cpu "));
+    if (r.cpu < 0) r.cpu = static_cast<int32_t>(number_after(t, "Watchdog CPU:"));
+    if (size_t other = t.find("on other CPUs "); other != std::string_view::npos) {
+      add_cpu_list(t.substr(other + 14), &r.cpus);
+      r.cpu = r.cpus.size() == 1 ? r.cpus[0] : -1;
+    } else if (r.cpu < 0 && contains(t, "self-detected hard LOCKUP")) {
+      r.cpu = static_cast<int32_t>(number_after(t, "CPU "));
+      if (size_t at = t.find(" @ "); at != std::string_view::npos) r.pc = capped(symbol_token(t.substr(at + 3)), 120);
+    }
   } else if (contains(t, "workqueue lockup - pool")) {
     // "BUG: workqueue lockup - pool cpus=2 node=0 flags=0x1 nice=0 stuck for 115s!"
     r.kind = KernelReportKind::kWorkqueueLockup;
@@ -299,6 +433,8 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
     // "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:", older with "{ 3}  (t=5250 jiffies ...)"
     r.kind = KernelReportKind::kRcuStall;
     add_brace_cpus(t, &r.cpus);
+    // Before 3.x: "INFO: rcu_sched_state detected stall on CPU 0 (t=105060 jiffies)".
+    if (int64_t cpu = number_after(t, "stall on CPU "); cpu >= 0 && r.cpus.empty()) r.cpus.push_back(static_cast<int32_t>(cpu));
     r.gp_age_jiffies = number_after(t, "t=");
   } else if (contains(t, "INFO: task ") && contains(t, " blocked for more than ")) {
     // "INFO: task kworker/u8:2:123 blocked for more than 120 seconds."
@@ -344,6 +480,8 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
     r.kind = KernelReportKind::kOops;
     r.die_count = count > 0 ? count : 1;
     r.reason = capped(t, 200);
+  } else if (t.starts_with("WARNING: ") && parse_warning(t.substr(9), &r)) {
+    // lib/bug.c's WARN splat, printed by __warn() in kernel/panic.c.
   } else if (contains(t, "kernel BUG at ")) {
     r.kind = KernelReportKind::kBug;
     r.reason = capped(t.substr(t.find("kernel BUG at ")), 200);
@@ -391,10 +529,18 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
       (previous->cpu < 0 || record.cpu < 0 || record.cpu == previous->cpu))
     r.nested_in = previous_index;
 
-  // The same report quoted again (a blog repeats the line it discusses).
+  // The same report quoted again (a blog repeats the line it discusses), or
+  // the watchdog reporting a lockup that goes on.
   for (auto it = reports_.rbegin(); it != reports_.rend(); ++it) {
     KernelReport& e = *it;
     if (e.kind != r.kind) continue;
+    if (continues(e, r)) {
+      merge_successive(&e, r);
+      scratch_ = KernelReport{};
+      open_ = kScratch;
+      contiguous_ = true;
+      return true;
+    }
     const bool same_moment = r.at >= 0 && r.at == e.at && (r.cpu < 0 || e.cpu < 0 || r.cpu == e.cpu);
     const bool quoted = r.at < 0 && (e.header == r.header || (r.cpu >= 0 && r.cpu == e.cpu && r.stuck_ns == e.stuck_ns &&
                                                               r.pid == e.pid));
@@ -440,7 +586,8 @@ void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
   StackFrame frame;
   const bool trace32 = t.starts_with("-") && t.size() > 4 && t[4] == '|';
   if ((in_trace_ || (trace32 && contiguous_)) && parse_stack_frame(t, &frame)) {
-    if (r->frames.size() < kMaxFrames) r->frames.push_back(std::move(frame));
+    std::vector<StackFrame>& frames = in_gp_kthread_dump_ ? r->gp_kthread_frames : r->frames;
+    if (frames.size() < kMaxFrames) frames.push_back(std::move(frame));
     else ++r->frames_dropped;
     contiguous_ = true;
     return;
@@ -460,9 +607,10 @@ void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
     // "CPU: 35 PID: 29506 Comm: docker-containe Kdump: loaded Tainted: ..."
     if (r->cpu < 0 && r->kind != KernelReportKind::kHungTask && r->kind != KernelReportKind::kWorkqueueLockup)
       r->cpu = static_cast<int32_t>(number_after(t, "CPU: "));
-    if (r->pid < 0 && r->kind != KernelReportKind::kWorkqueueLockup) {
-      r->pid = static_cast<int32_t>(number_after(t, " PID: "));
-      r->comm = std::string(word_after(t, " Comm: ").substr(0, 64));
+    const int32_t pid = static_cast<int32_t>(number_after(t, " PID: "));
+    if ((r->pid < 0 || (r->pid == pid && r->comm.empty())) && r->kind != KernelReportKind::kWorkqueueLockup) {
+      r->pid = pid;
+      r->comm = capped(comm_of_cpu_line(t), 64);
     }
   } else if (t.starts_with("Process ") && contains(t, "(pid: ")) {
     // "Process gen_seri_oops/0 (pid: 58147, stack limit = 0x...)"
@@ -475,9 +623,25 @@ void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
                                                                    ? 5
                                                                    : t.find(':', 5) + 1)
                                                     : t.substr(t.starts_with("pc : ") ? 5 : 9);
+    // Before 4.9 x86 printed the address twice first:
+    // "RIP: 0010:[<ffffffffa90ef1d5>]  [<ffffffffa90ef1d5>] smp_call_function_many+0x1f5/0x250".
+    for (where = ltrim(where); where.starts_with("[<");) {
+      size_t close = where.find(">]");
+      if (close == std::string_view::npos) break;
+      where = ltrim(where.substr(close + 2));
+    }
     if (r->pc.empty()) r->pc = capped(symbol_token(where), 120);
   } else if (r->kind == KernelReportKind::kWatchdogKick && contains(t, "kick_bit")) {
     r->kicked_mask = number_after(t.substr(t.find("kick_bit")), "=", 16);
+  } else if (r->kind == KernelReportKind::kRcuStall && contains(t, "All QSes seen")) {
+    r->all_qs_seen = true;
+  } else if (r->kind == KernelReportKind::kRcuStall && contains(t, " kthread starved for ")) {
+    r->gp_kthread_starved_jiffies = number_after(t, " kthread starved for ");
+    r->gp_kthread_cpu = static_cast<int32_t>(number_after(t, "->cpu="));
+  } else if (r->kind == KernelReportKind::kRcuStall && contains(t, "kthread timer wakeup didn't happen for ")) {
+    r->gp_kthread_timer_missed_jiffies = number_after(t, "kthread timer wakeup didn't happen for ");
+  } else if (r->kind == KernelReportKind::kRcuStall && contains(t, "grace-period kthread stack dump")) {
+    in_gp_kthread_dump_ = true;
   } else if (r->kind == KernelReportKind::kRcuStall) {
     if (int32_t cpu = rcu_stall_cpu_line(t); cpu >= 0 && r->cpus.size() < 64) r->cpus.push_back(cpu);
     else if (contains(t, "jiffies") && r->gp_age_jiffies < 0) r->gp_age_jiffies = number_after(t, "t=");
@@ -493,6 +657,9 @@ void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
 }
 
 // show_workqueue_state() output after a workqueue lockup (kernel/workqueue.c).
+// One dump follows every lockup wq_watchdog_timer_fn() found in its pass;
+// an entry belongs to the lockup of its pool (same CPUs, same nice: the
+// highpri pool of a CPU is another pool).
 bool KernelReportParser::attach_busy_line(std::string_view t) {
   KernelReport* lockup = nullptr;
   for (auto it = reports_.rbegin(); it != reports_.rend(); ++it)
@@ -500,6 +667,21 @@ bool KernelReportParser::attach_busy_line(std::string_view t) {
       lockup = &*it;
       break;
     }
+  if ((t.starts_with("pwq ") || t.starts_with("pool ")) && lockup) {
+    const std::string_view cpus = word_after(t, "cpus=");
+    const int64_t nice_at = static_cast<int64_t>(t.find("nice="));
+    int32_t nice = 0;
+    if (nice_at >= 0) std::from_chars(t.data() + nice_at + 5, t.data() + t.size(), nice);
+    for (size_t i = busy_first_; i < reports_.size(); ++i)
+      if (reports_[i].kind == KernelReportKind::kWorkqueueLockup && reports_[i].pool_cpus == cpus &&
+          reports_[i].pool_nice == nice) {
+        lockup = &reports_[i];
+        break;
+      }
+    busy_lockup_ = static_cast<int>(lockup - reports_.data());
+  }
+  if (t.starts_with("in-flight:") || t.starts_with("pending:") || t.starts_with("delayed:") || t.starts_with("inactive:"))
+    lockup = busy_lockup_ >= 0 && static_cast<size_t>(busy_lockup_) < reports_.size() ? &reports_[static_cast<size_t>(busy_lockup_)] : lockup;
   if (t.starts_with("workqueue ") && contains(t, ": flags=")) {
     busy_workqueue_ = std::string(t.substr(10, std::min<size_t>(t.find(':') - 10, 64)));
     return true;
@@ -518,6 +700,8 @@ bool KernelReportParser::attach_busy_line(std::string_view t) {
     e.pool_id = static_cast<int32_t>(number_after(t, pwq ? "pwq " : "pool "));
     e.pool_cpus = std::string(word_after(t, "cpus="));
     e.pool_cpu = single_cpu(e.pool_cpus);
+    if (int64_t at = static_cast<int64_t>(t.find("nice=")); at >= 0)
+      std::from_chars(t.data() + at + 5, t.data() + t.size(), e.pool_nice);
     if (pool) {
       e.hung_seconds = number_after(t, "hung=");
       e.workers = static_cast<int32_t>(number_after(t, "workers="));
@@ -537,6 +721,37 @@ bool KernelReportParser::attach_busy_line(std::string_view t) {
   return false;
 }
 
+void KernelReportParser::finish() {
+  close_open();
+  // A quote after the report is caught as it comes (start_report); one
+  // before it only now. Folding renumbers reports: nested_in follows.
+  std::vector<int> new_index(reports_.size(), -1);
+  std::vector<KernelReport> kept;
+  kept.reserve(reports_.size());
+  for (size_t i = 0; i < reports_.size(); ++i) {
+    KernelReport& q = reports_[i];
+    bool quote = false;
+    if (q.at < 0)
+      for (size_t j = i + 1; j < reports_.size() && !quote; ++j)
+        // The quote may keep a prefix the log's reader did not take ("kernel: ").
+        if (reports_[j].at >= 0 && reports_[j].kind == q.kind && !reports_[j].header.empty() &&
+            (q.header.ends_with(reports_[j].header) || reports_[j].header.ends_with(q.header))) {
+          reports_[j].repeats += q.repeats + 1;
+          quote = true;
+        }
+    if (quote) continue;
+    new_index[i] = static_cast<int>(kept.size());
+    kept.push_back(std::move(q));
+  }
+  if (kept.size() == reports_.size()) {
+    reports_ = std::move(kept);
+    return;
+  }
+  for (KernelReport& r : kept)
+    if (r.nested_in >= 0) r.nested_in = new_index[static_cast<size_t>(r.nested_in)];
+  reports_ = std::move(kept);
+}
+
 void KernelReportParser::on_record(const LogRecord& record) {
   std::string_view t = ltrim(record.text);
   if (t.empty()) return;
@@ -546,6 +761,18 @@ void KernelReportParser::on_record(const LogRecord& record) {
   }
   if (t.starts_with("Showing busy workqueues and worker pools:")) {
     busy_state_ = 1;
+    busy_lockup_ = -1;
+    busy_first_ = reports_.size();
+    // The lockups of this watchdog pass: printed just before, no dump yet.
+    TimeNs latest = -1;
+    for (size_t i = reports_.size(); i-- > 0;) {
+      KernelReport& r = reports_[i];
+      if (r.kind != KernelReportKind::kWorkqueueLockup || r.busy_dump_seen) break;
+      if (latest < 0) latest = r.at;
+      if (r.at >= 0 && latest >= 0 && latest - r.at > kReportBurst) break;
+      r.busy_dump_seen = true;
+      busy_first_ = i;
+    }
     return;
   }
   if (may_start_report(t) && start_report(record, t)) return;

@@ -33,6 +33,7 @@ enum class KernelReportKind : uint8_t {
   kPanic,
   kRtThrottling,
   kWatchdogKick,  // a vendor watchdog's per-CPU kick bits (MediaTek)
+  kWarning,       // a WARN() splat: "WARNING: CPU: 0 PID: 55 at kernel/exit.c:741 do_exit+0x89a/0xaf0"
 };
 std::string_view kernel_report_kind_name(KernelReportKind kind);
 
@@ -55,6 +56,7 @@ struct BusyWorkqueueEntry {
   int32_t pool_id = -1;
   std::string pool_cpus;   // "2", "0-7"
   int32_t pool_cpu = -1;   // the one CPU of a bound pool, -1 for unbound
+  int32_t pool_nice = 0;   // each CPU has a nice=0 and a highpri nice=-20 pool
   bool is_pool = false;    // a "pool N:" line (workers), not a pwq
   int64_t hung_seconds = -1;
   int32_t workers = -1;
@@ -76,7 +78,8 @@ struct KernelReport {
   std::string comm;
   int64_t stuck_ns = -1;    // soft lockup, workqueue lockup, hung task, CSD wait
   std::string header;       // its first line (capped)
-  std::string reason;       // oops: "NULL pointer dereference at virtual address 0..."; panic: its message
+  std::string reason;       // oops: "NULL pointer dereference at virtual address 0..."; panic: its message;
+                            // warning: where in the source, "kernel/exit.c:741"
   std::string pc;           // "gen_seri_oops+0x28/0x38" (pc :, PC is at, RIP:)
   std::vector<StackFrame> frames;
   uint32_t frames_dropped = 0;
@@ -84,10 +87,22 @@ struct KernelReport {
   // Workqueue lockup: "pool cpus=2 node=0 flags=0x1 nice=0".
   std::string pool_cpus, pool_flags;
   int32_t pool_node = -1, pool_nice = 0;
-  std::vector<BusyWorkqueueEntry> busy;
+  std::vector<BusyWorkqueueEntry> busy;  // the dump's entries for this pool (or, none matching, the last lockup's)
   uint32_t busy_dropped = 0;
+  bool busy_dump_seen = false;  // "Showing busy workqueues..." followed it in the same watchdog pass
   // RCU stall: "t=5252 jiffies" (the grace period's age).
   int64_t gp_age_jiffies = -1;
+  // RCU stall whose cause is the grace-period kthread, not a CPU
+  // (kernel/rcu/tree_stall.h): "All QSes seen, last rcu_sched kthread
+  // activity ..." (every CPU had reported), "rcu_sched kthread starved for
+  // 38227 jiffies! ... ->cpu=1", "kthread timer wakeup didn't happen for N
+  // jiffies!", and the kthread's own stack ("RCU grace-period kthread stack
+  // dump:"), kept apart from the stalled CPUs'.
+  bool all_qs_seen = false;
+  int64_t gp_kthread_starved_jiffies = -1;
+  int32_t gp_kthread_cpu = -1;
+  int64_t gp_kthread_timer_missed_jiffies = -1;
+  std::vector<StackFrame> gp_kthread_frames;
   // CSD lock timeout: the function the waited-for CPU was to run.
   std::string csd_function;
   // Watchdog kick bits: CPUs asked to kick, CPUs that did.
@@ -97,6 +112,12 @@ struct KernelReport {
   int32_t nested_in = -1;   // index of the oops it is nested in, -1 if none
   bool ended = false;       // "---[ end trace ...]---" was seen
   uint32_t repeats = 0;     // the same report quoted again (blogs do)
+  // Successive reports of one lockup that went on, merged into this one
+  // (0: it was reported once). `at` and `stuck_ns` are then the last
+  // report's and the whole lockup's; `first_at` the first report's time.
+  uint32_t successive = 0;
+  TimeNs first_at = -1;
+  std::string last_header;  // the last successive report's line
 };
 
 class KernelReportParser {
@@ -111,7 +132,10 @@ class KernelReportParser {
 
   void on_record(const LogRecord& record);
   // Closes the report still open at the end of the input.
-  void finish() { close_open(); }
+  // Closes the report still open at the end of the input; an unstamped
+  // report identical to a stamped one is a quote of it (prose quoting the
+  // log before the log itself) and is folded into it.
+  void finish();
   // The reports, in order of their first line.
   std::vector<KernelReport>& reports() { return reports_; }
   const std::vector<KernelReport>& reports() const { return reports_; }
@@ -123,6 +147,8 @@ class KernelReportParser {
   bool attach_busy_line(std::string_view text);
   void close_open();
   KernelReport* open_report();
+  static bool continues(const KernelReport& earlier, const KernelReport& later);
+  static void merge_successive(KernelReport* earlier, const KernelReport& later);
 
   const char* source_;
   std::vector<KernelReport> reports_;
@@ -131,9 +157,12 @@ class KernelReportParser {
   static constexpr int kScratch = -2;
   int open_ = -1;
   bool in_trace_ = false;         // after "Call trace:"
+  bool in_gp_kthread_dump_ = false;  // after "RCU grace-period kthread stack dump:"
   bool contiguous_ = false;       // the last record belonged to open_
   int busy_state_ = 0;            // 1: inside "Showing busy workqueues..."
   std::string busy_workqueue_;
+  size_t busy_first_ = 0;
+  int busy_lockup_ = -1;          // index of the lockup the last pwq/pool line went to         // the first workqueue lockup the dump being read follows
   uint64_t dropped_reports_ = 0;
 };
 

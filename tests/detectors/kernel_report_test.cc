@@ -95,3 +95,87 @@ TEST_CASE("kernel-report.lockups with no cross-CPU wait name no culprit, and an 
   CHECK_FALSE(f[0].details.contains("unanswering"));
   CHECK_FALSE(f[1].details.contains("waits_for_cpus"));
 }
+
+TEST_CASE("kernel-report.a soft lockup reported 8 times is one finding as long as the last report") {
+  // journalctl printed them all in the same second (thesofproject/linux#5008).
+  std::string log;
+  for (int s : {45, 71, 104, 130, 160, 186, 220, 246})
+    log += "May 20 15:52:21 host kernel: watchdog: BUG: soft lockup - CPU#1 stuck for " + std::to_string(s) +
+           "s! [rtcwake:72543]\n";
+  auto f = findings_of(log);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].cpu == 1);
+  CHECK(f[0].duration == 246'000'000'000);
+  CHECK(f[0].details["successive_reports"] == 8);
+  CHECK(f[0].message.find("246") != std::string::npos);
+  CHECK(f[0].message.find("quoted") == std::string::npos);
+}
+
+TEST_CASE("kernel-report.an old kernel's soft lockup restarting its count at each report is still one lockup") {
+  auto f = findings_of("[  100.000000] BUG: soft lockup - CPU#2 stuck for 22s! [a:7]\n"
+                       "[  123.000000] BUG: soft lockup - CPU#2 stuck for 22s! [a:7]\n"
+                       "[  400.000000] BUG: soft lockup - CPU#2 stuck for 22s! [a:7]\n");
+  REQUIRE(f.size() == 2);  // the third began long after the second was printed
+  CHECK(f[0].start == 78'000'000'000);
+  CHECK(f[0].end == 123'000'000'000);
+  CHECK(f[1].start == 378'000'000'000);
+}
+
+TEST_CASE("kernel-report.a WARN splat is a warning with its CPU, task, source line and function") {
+  auto f = findings_of("[    0.197834] ------------[ cut here ]------------\n"
+                       "[    0.197837] WARNING: CPU: 0 PID: 0 at kernel/locking/rtmutex.c:2142 __rt_mutex_trylock+0x1d/0xc0\n"
+                       "[    0.197851] Modules linked in:\n"
+                       "[    0.197854] CPU: 0 PID: 0 Comm: swapper/0 Not tainted 5.6.17-rt10-xanmod1 #0\n"
+                       "[    0.197860] RIP: 0010:__rt_mutex_trylock+0x1d/0xc0\n");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::kWarning);
+  CHECK(f[0].details["kind"] == "warning");
+  CHECK(f[0].cpu == 0);
+  CHECK(f[0].pid == 0);
+  CHECK(f[0].comm == "swapper/0");
+  CHECK(f[0].details["location"] == "kernel/locking/rtmutex.c:2142");
+  CHECK(f[0].details["function"] == "__rt_mutex_trylock+0x1d/0xc0");
+  CHECK(f[0].message.find("WARNING at kernel/locking/rtmutex.c:2142 in __rt_mutex_trylock") != std::string::npos);
+}
+
+TEST_CASE("kernel-report.a hung task is summarised by what it waits in, not by the scheduler or '?' frames") {
+  auto f = findings_of("[ 80.481916] INFO: task swapper/0:1 blocked for more than 10 seconds.\n"
+                       "[ 80.481958] Call trace:\n"
+                       "[ 80.481971]  __switch_to+0xc0/0x104\n[ 80.481981]  __schedule+0x5d8/0x8c8\n"
+                       "[ 80.481995]  schedule+0x74/0x94\n[ 80.482010]  schedule_timeout+0x44/0x3ec\n"
+                       "[ 80.482011]  ? bit_wait+0x10/0x60\n"
+                       "[ 80.482025]  wait_for_common+0xd4/0x170\n[ 80.482039]  wait_for_completion+0x14/0x1c\n"
+                       "[ 80.482053]  __flush_work+0x108/0x19c\n");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].message.find("in wait_for_common <- wait_for_completion <- __flush_work") != std::string::npos);
+  CHECK(f[0].details["call_trace"].size() == 8);  // the details keep every frame
+}
+
+TEST_CASE("kernel-report.an RCU stall with all quiescent states seen blames the grace-period kthread, not a CPU") {
+  auto f = findings_of("[  295.076187] INFO: rcu_sched detected stalls on CPUs/tasks:\n"
+                       "[  295.076197] \t(detected by 1, t=21003 jiffies, g=7740, c=7739, q=376)\n"
+                       "[  295.076197] All QSes seen, last rcu_sched kthread activity 20540 (4294962375-4294941835), "
+                       "jiffies_till_next_fqs=3, root ->qsmask 0x0\n");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].details["all_qs_seen"] == true);
+  CHECK(f[0].message.find("no CPU held up the grace period") != std::string::npos);
+  CHECK(f[0].message.find("kthread did not run") != std::string::npos);
+}
+
+TEST_CASE("kernel-report.a workqueue lockup's pending work is its own pool's, not the same CPU's highpri pool's") {
+  auto f = findings_of("[  123.868062] BUG: workqueue lockup - pool cpus=0 node=0 flags=0x0 nice=0 stuck for 33s!\n"
+                       "[  123.868070] BUG: workqueue lockup - pool cpus=4 node=0 flags=0x0 nice=0 stuck for 33s!\n"
+                       "[  123.875947] Showing busy workqueues and worker pools:\n"
+                       "[  123.879551] workqueue events: flags=0x0\n"
+                       "[  123.882503]   pwq 0: cpus=0 node=0 flags=0x0 nice=0 active=2/256\n"
+                       "[  123.886495]     pending: vmstat_shepherd\n"
+                       "[  123.922839] workqueue kblockd: flags=0x18\n"
+                       "[  123.926263]   pwq 1: cpus=0 node=0 flags=0x0 nice=-20 active=2/256\n"
+                       "[  123.930255]     pending: blk_mq_timeout_work\n");
+  REQUIRE(f.size() == 2);
+  CHECK(f[0].details["pending_on_pool"] == nlohmann::ordered_json::array({"vmstat_shepherd"}));
+  CHECK(f[0].message.find("blk_mq_timeout_work") == std::string::npos);
+  // The dump followed both lockups of the watchdog's pass; it had nothing of CPU4's pool.
+  CHECK(f[1].message.find("no busy-workqueue dump") == std::string::npos);
+  CHECK(f[1].message.find("lists nothing of this pool") != std::string::npos);
+}

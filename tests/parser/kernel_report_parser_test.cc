@@ -186,3 +186,93 @@ TEST_CASE("kernel-report.a healthy boot log holds no report") {
   REQUIRE(r.size() == 1);
   CHECK(r[0].kind == KernelReportKind::kBug);
 }
+
+TEST_CASE("kernel-report.a comm may hold blanks: it ends at the taint or the line's end") {
+  auto r = parse("[    1.000000] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+                 "[    1.100000] CPU: 15 UID: 1000 PID: 72081 Comm: Execution worke Tainted: G        W          6.10.0\n"
+                 "[    2.000000] BUG: kernel NULL pointer dereference, address: 0000000000000008\n"
+                 "[    2.100000] CPU: 3 PID: 9 Comm: a b\n"
+                 "[    3.000000] BUG: kernel NULL pointer dereference, address: 0000000000000010\n"
+                 "[    3.100000] CPU: 35 PID: 29506 Comm: docker-containe Kdump: loaded Tainted: G\n");
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].comm == "Execution worke");
+  CHECK(r[0].pid == 72081);
+  CHECK(r[1].comm == "a b");
+  CHECK(r[2].comm == "docker-containe");
+}
+
+TEST_CASE("kernel-report.an old x86 RIP line names the function after its addresses") {
+  auto r = parse("[    1.000000] BUG: soft lockup - CPU#0 stuck for 22s! [a:1]\n"
+                 "[    1.100000] RIP: 0010:[<ffffffffa90ef1d5>]  [<ffffffffa90ef1d5>] smp_call_function_many+0x1f5/0x250\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].pc == "smp_call_function_many+0x1f5/0x250");
+}
+
+TEST_CASE("kernel-report.WARN splats are read in each kernel's wording, and other WARNING lines are none") {
+  auto r = parse("[    1.000000] WARNING: CPU: 0 PID: 55 at kernel/exit.c:741 do_exit+0x89a/0xaf0\n"
+                 "[    2.000000] WARNING: CPU: 1 PID: 7 at fs/inode.c:12 iput+0x1/0x2()\n"
+                 "[    3.000000] WARNING: at kernel/softirq.c:159 local_bh_enable+0x40/0x87()\n"
+                 "[    4.000000] WARNING: kernel/exit.c:741 at do_exit+0x89a/0xaf0, CPU#2: kworker/2:1/123\n"
+                 "[    5.000000] WARNING: possible circular locking dependency detected\n");
+  REQUIRE(r.size() == 4);
+  CHECK(r[0].kind == KernelReportKind::kWarning);
+  CHECK(r[0].cpu == 0);
+  CHECK(r[0].pid == 55);
+  CHECK(r[0].reason == "kernel/exit.c:741");
+  CHECK(r[0].pc == "do_exit+0x89a/0xaf0");
+  CHECK(r[1].pc == "iput+0x1/0x2");
+  CHECK(r[2].reason == "kernel/softirq.c:159");
+  CHECK(r[2].pc == "local_bh_enable+0x40/0x87");
+  CHECK(r[3].cpu == 2);
+  CHECK(r[3].pid == 123);
+  CHECK(r[3].comm == "kworker/2:1");
+  CHECK(r[3].pc == "do_exit+0x89a/0xaf0");
+}
+
+TEST_CASE("kernel-report.powerpc's hard lockups name their CPU in each kernel's wording") {
+  auto r = parse("[  252.718655] Watchdog CPU:59 Hard LOCKUP\n"
+                 "[  300.000000] watchdog: CPU 7 self-detected hard LOCKUP @ plpar_hcall_norets+0x1c/0x28\n"
+                 "[  400.000000] watchdog: CPU 3 detected hard LOCKUP on other CPUs 5-6\n");
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].kind == KernelReportKind::kHardLockup);
+  CHECK(r[0].cpu == 59);
+  CHECK(r[1].cpu == 7);
+  CHECK(r[1].pc == "plpar_hcall_norets+0x1c/0x28");
+  CHECK(r[2].cpus == std::vector<int32_t>{5, 6});
+}
+
+TEST_CASE("kernel-report.an RCU stall caused by its grace-period kthread says so, and keeps the kthread's stack apart") {
+  auto r = parse("[  103.087243] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:\n"
+                 "[  103.087558] rcu: \t1-...!: (0 ticks this GP) idle=cf8/0/0x0 softirq=20/20 fqs=0 \n"
+                 "[  103.087821] \t(detected by 0, t=38227 jiffies, g=-1127, q=10)\n"
+                 "[  103.088153] rcu: rcu_sched kthread starved for 38227 jiffies! g-1127 f0x0 RCU_GP_WAIT_FQS(5) ->state=0x402 ->cpu=1\n"
+                 "[  103.088153] rcu: RCU grace-period kthread stack dump:\n"
+                 "[  103.088153] Call Trace:\n"
+                 "[  103.088153]  __schedule+0x288/0x600\n"
+                 "[  103.088153]  rcu_gp_kthread+0x4f6/0xd40\n"
+                 "[  200.000000] INFO: rcu_sched_state detected stall on CPU 0 (t=105060 jiffies)\n"
+                 "[  300.000000] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:\n"
+                 "[  300.000001] \t(detected by 0, t=254302 jiffies, g=8370033, q=8218)\n"
+                 "[  300.000002] rcu: All QSes seen, last rcu_sched kthread activity 254300 (4322046580-4321792280), jiffies_till_next_fqs=1, root ->qsmask 0x0\n"
+                 "[  300.000003] rcu: rcu_sched kthread timer wakeup didn't happen for 254299 jiffies! g8370033 f0x2 RCU_GP_WAIT_FQS(5) ->state=0x200\n");
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].cpus == std::vector<int32_t>{1});
+  CHECK(r[0].gp_kthread_starved_jiffies == 38227);
+  CHECK(r[0].gp_kthread_cpu == 1);
+  CHECK(r[0].frames.empty());
+  CHECK(r[0].gp_kthread_frames.size() == 2);
+  CHECK(r[1].cpu == 0);
+  CHECK(r[1].gp_age_jiffies == 105060);
+  CHECK(r[2].all_qs_seen);
+  CHECK(r[2].gp_kthread_timer_missed_jiffies == 254299);
+  CHECK(r[2].cpus.empty());
+}
+
+TEST_CASE("kernel-report.an untimestamped report quoted before the stamped one it quotes is folded into it") {
+  auto r = parse("kernel: BUG: soft lockup - CPU#0 stuck for 22s! [z_ioctl_int/0:2778]\n"
+                 "Then the log:\n"
+                 "[  100.000000] BUG: soft lockup - CPU#0 stuck for 22s! [z_ioctl_int/0:2778]\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].at == 100'000'000'000);
+  CHECK(r[0].repeats == 1);
+}
