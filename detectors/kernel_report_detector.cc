@@ -6,6 +6,7 @@
 // it names the CPU that lockups waiting in a cross-CPU call wait for
 // (kernel_report_reasoning.h). The pipeline ties each to the trace findings
 // it explains.
+#include <algorithm>
 #include <string>
 
 #include "detectors/detector.h"
@@ -119,9 +120,13 @@ class KernelReportDetector final : public Detector {
   std::string where(const KernelReport& r) const {
     std::string out;
     size_t named = 0;
+    // Kernels without a reliable unwinder mark every frame "?": then they
+    // are all there is, and read as they come.
+    const bool any_reliable =
+        std::any_of(r.frames.begin(), r.frames.end(), [](const StackFrame& frame) { return !frame.unreliable; });
     for (const StackFrame& frame : r.frames) {
       if (named == kMessageFrames) break;
-      if (frame.unreliable) continue;
+      if (frame.unreliable && any_reliable) continue;
       if (r.kind == KernelReportKind::kHungTask && named == 0 && is_scheduler_frame(frame.function)) continue;
       out += named++ == 0 ? " in " : " <- ";
       out += frame.function;

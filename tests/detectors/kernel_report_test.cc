@@ -151,6 +151,16 @@ TEST_CASE("kernel-report.a hung task is summarised by what it waits in, not by t
   CHECK(f[0].details["call_trace"].size() == 8);  // the details keep every frame
 }
 
+TEST_CASE("kernel-report.a trace whose every frame is '?' (no reliable unwinder) is summarised by those frames") {
+  auto f = findings_of("[ 1.000000] INFO: task DDRace64-Server:27090 blocked for more than 120 seconds.\n"
+                       "[ 1.000001] Call Trace:\n"
+                       "[ 1.000002]  [<ffffffff8135067c>] ? __mutex_lock_common.isra.5+0xff/0x164\n"
+                       "[ 1.000003]  [<ffffffff8135056a>] ? mutex_lock+0x1a/0x2d\n"
+                       "[ 1.000004]  [<ffffffff81104029>] ? walk_component+0x1f4/0x406\n");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].message.find("in __mutex_lock_common.isra.5 <- mutex_lock <- walk_component") != std::string::npos);
+}
+
 TEST_CASE("kernel-report.an RCU stall with all quiescent states seen blames the grace-period kthread, not a CPU") {
   auto f = findings_of("[  295.076187] INFO: rcu_sched detected stalls on CPUs/tasks:\n"
                        "[  295.076197] \t(detected by 1, t=21003 jiffies, g=7740, c=7739, q=376)\n"
