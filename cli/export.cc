@@ -69,8 +69,8 @@ std::optional<TimeNs> parse_window_time(const std::string& text) {
 // The window asked for, when the trace has nothing in it: CPUs it has no
 // events of, or times before its first or after its last event.
 std::optional<std::string> window_outside_trace(const TimelineOptions& window, const AnalysisResult& r) {
-  const int digits = r.fraction_digits < 0 ? 6 : r.fraction_digits;
-  const std::string span = format_timestamp(r.first_ns, digits) + " .. " + format_timestamp(r.last_ns, digits);
+  const TimeStyle style = r.time_style();
+  const std::string span = format_trace_time(r.first_ns, style) + " .. " + format_trace_time(r.last_ns, style);
   std::string has;
   for (int32_t cpu : r.cpus) has += (has.empty() ? "" : ",") + std::to_string(cpu);
   for (int32_t cpu : window.cpus)

@@ -20,7 +20,14 @@ inline std::string finding_cpu_label(const nlohmann::ordered_json& f) {
   return f["cpu"].is_number_integer() ? "CPU" + std::to_string(f["cpu"].get<int64_t>()) : std::string("-");
 }
 
-// A time as the trace's lines print it (microseconds).
-inline std::string trace_seconds(int64_t ns) { return format_timestamp(ns, 6); }
+// How an entry's times print, from its report's input (input.clock and
+// input.fraction_digits; a report without them: seconds to the microsecond).
+inline TimeStyle time_style_of(const nlohmann::ordered_json& input) {
+  TimeStyle style;
+  if (!input.is_object()) return style;
+  style.wall_clock = input.value("clock", std::string()) == "wall-clock";
+  style.fraction_digits = input.value("fraction_digits", 6);
+  return style;
+}
 
 }  // namespace ftlens

@@ -55,6 +55,7 @@ std::vector<int64_t> lanes_of(const Json& input, const Json& findings, bool* cpu
 // (at least 2 px wide; findings that overlap in time get rows of their own
 // in the lane, up to kRows), the root causes outlined and marked.
 std::string timeline_svg(const Json& input, const Json& findings) {
+  const TimeStyle style = time_style_of(input);
   constexpr int kWidth = 960, kLeft = 64, kRow = 9, kRows = 6, kPad = 6, kTop = 12, kAxis = 28;
   const int64_t first = input.value("first_ns", int64_t{0});
   const int64_t last = std::max(input.value("last_ns", int64_t{0}), first + 1);
@@ -114,7 +115,7 @@ std::string timeline_svg(const Json& input, const Json& findings) {
            std::to_string(x0) + "\" y=\"" + std::to_string(y) + "\" width=\"" + std::to_string(x1 - x0) + "\" height=\"" +
            std::to_string(kRow - 2) + "\" fill=\"" + fill + "\"" + (root ? " stroke=\"#000\" stroke-width=\"1.5\"" : "") +
            "><title>" +
-           escaped(f["id"].get<std::string>() + " " + f["detector"].get<std::string>() + " at " + trace_seconds(start) + ": " +
+           escaped(f["id"].get<std::string>() + " " + f["detector"].get<std::string>() + " at " + format_trace_time(start, style) + ": " +
                    f["message"].get<std::string>()) +
            "</title></rect>\n";
     if (root)
@@ -133,26 +134,26 @@ std::string timeline_svg(const Json& input, const Json& findings) {
     svg += "<line x1=\"" + std::to_string(x) + "\" y1=\"" + std::to_string(axis_y) + "\" x2=\"" + std::to_string(x) +
            "\" y2=\"" + std::to_string(axis_y + 4) + "\" stroke=\"#333\"/><text x=\"" + std::to_string(x) + "\" y=\"" +
            std::to_string(axis_y + 16) + "\" font-size=\"11\" text-anchor=\"" +
-           (i == 0 ? "start" : i == kTicks ? "end" : "middle") + "\">" + trace_seconds(at) + "</text>";
+           (i == 0 ? "start" : i == kTicks ? "end" : "middle") + "\">" + format_trace_time(at, style) + "</text>";
   }
   return svg + "</g></svg>\n";
 }
 
 // The groups first: each root cause with the findings it explains.
-std::string groups_html(const Json& findings) {
+std::string groups_html(const Json& findings, const TimeStyle& style) {
   std::string out;
   for (const Json& root : findings) {
     if (!root.value("root_cause", false)) continue;
     const std::string group = root["group"].get<std::string>();
     out += "<div class=\"group\"><p><b>" + escaped(group) + ": root cause " + escaped(root["id"].get<std::string>()) + " " +
-           escaped(root["detector"].get<std::string>()) + " on " + finding_cpu_label(root) + " at " + trace_seconds(root["start_ns"].get<int64_t>()) +
+           escaped(root["detector"].get<std::string>()) + " on " + finding_cpu_label(root) + " at " + format_trace_time(root["start_ns"].get<int64_t>(), style) +
            "</b><br>" + escaped(root["message"].get<std::string>()) + "</p><ul>";
     bool alone = true;
     for (const Json& f : findings) {
       if (&f == &root || !f["group"].is_string() || f["group"] != group) continue;
       alone = false;
       out += "<li class=\"" + f["severity"].get<std::string>() + "\">" + escaped(f["id"].get<std::string>()) + " " +
-             escaped(f["detector"].get<std::string>()) + " on " + finding_cpu_label(f) + " at " + trace_seconds(f["start_ns"].get<int64_t>()) + ": " +
+             escaped(f["detector"].get<std::string>()) + " on " + finding_cpu_label(f) + " at " + format_trace_time(f["start_ns"].get<int64_t>(), style) + ": " +
              escaped(f["message"].get<std::string>()) + "</li>";
     }
     if (alone) out += "<li>alone: nothing else the trace could judge goes with it</li>";
@@ -172,12 +173,13 @@ std::string perfetto_links(const std::string& perfetto, const std::string& title
 std::string trace_section(size_t index, const std::string& path, const Json& input, const Json& findings,
                           const std::string& perfetto) {
   const int64_t first = input.value("first_ns", int64_t{0}), last = input.value("last_ns", int64_t{0});
+  const TimeStyle style = time_style_of(input);
   std::string h = "<section class=\"trace\" id=\"trace-" + std::to_string(index) + "\"><h2>" + escaped(path) + "</h2><p>" +
                   escaped(input.value("format", std::string())) + ", " + std::to_string(input.value("events", int64_t{0})) +
-                  " events, " + trace_seconds(first) + " .. " + trace_seconds(last) + " (" + format_duration(last - first) + ")</p>\n";
+                  " events, " + format_trace_time(first, style) + " .. " + format_trace_time(last, style) + " (" + format_duration(last - first) + ")</p>\n";
   h += perfetto_links(perfetto, path);
   h += timeline_svg(input, findings);
-  h += groups_html(findings);
+  h += groups_html(findings, style);
   if (findings.empty()) return h + "<p>No findings.</p></section>\n";
   h += "<table class=\"sortable findings\"><thead><tr><th>id</th><th>severity</th><th>detector</th><th>CPU</th><th>task</th>"
        "<th>at</th><th>for</th><th>what</th></tr></thead><tbody>\n";
@@ -186,7 +188,7 @@ std::string trace_section(size_t index, const std::string& path, const Json& inp
     h += "<tr class=\"" + f["severity"].get<std::string>() + "\">" + cell(f["id"].get<std::string>()) +
          cell(f["severity"].get<std::string>(), std::to_string(severity_rank(f))) + cell(f["detector"].get<std::string>()) +
          cell(finding_cpu_label(f)) + cell(f["comm"].is_string() ? f["comm"].get<std::string>() : "") +
-         cell(trace_seconds(start), std::to_string(start)) + cell(format_duration(duration), std::to_string(duration)) +
+         cell(format_trace_time(start, style), std::to_string(start)) + cell(format_duration(duration), std::to_string(duration)) +
          cell(f["message"].get<std::string>()) + "</tr>\n";
   }
   return h + "</tbody></table></section>\n";
@@ -286,13 +288,14 @@ std::string build_scan_html(const Json& report) {
       continue;
     }
     int counts[3] = {0, 0, 0};
+    const TimeStyle style = time_style_of(t["input"]);
     for (const auto& f : t["findings"]) {
       ++counts[severity_rank(f)];
       const int64_t start = f["start_ns"].get<int64_t>(), duration = f["duration_ns"].get<int64_t>();
       findings += "<tr class=\"" + f["severity"].get<std::string>() + "\">" + cell(path) + cell(f["id"].get<std::string>()) +
                   cell(f["detector"].get<std::string>()) +
                   cell(f["severity"].get<std::string>(), std::to_string(severity_rank(f))) + cell(finding_cpu_label(f)) +
-                  cell(f["comm"].is_string() ? f["comm"].get<std::string>() : "") + cell(trace_seconds(start), std::to_string(start)) +
+                  cell(f["comm"].is_string() ? f["comm"].get<std::string>() : "") + cell(format_trace_time(start, style), std::to_string(start)) +
                   cell(format_duration(duration), std::to_string(duration)) + cell(f["message"].get<std::string>()) + "</tr>\n";
     }
     const std::string perfetto = t.contains("perfetto") ? t["perfetto"].get<std::string>() : "";

@@ -52,6 +52,8 @@ Json build_report(const AnalysisResult& r) {
   // What the input was: recordings one after the other, cuts, pasted text.
   Json& input = report["input"];
   input["segments"] = std::max<size_t>(r.recordings.size(), 1);
+  input["clock"] = r.wall_clock ? "wall-clock" : "seconds";
+  input["fraction_digits"] = r.time_style().fraction_digits;
   Json recordings = Json::array();
   for (const RecordingSpan& rec : r.recordings)
     recordings.push_back({{"first_ns", rec.first_ns}, {"last_ns", rec.last_ns}, {"events", rec.events}});

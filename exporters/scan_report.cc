@@ -158,7 +158,9 @@ std::string junit_seconds(int64_t ns) {
   return std::to_string(ms / 1000) + "." + frac;
 }
 
-std::string finding_when(const Json& f) { return trace_seconds(f["start_ns"].get<int64_t>()); }
+std::string finding_when(const Json& f, const TimeStyle& style) {
+  return format_trace_time(f["start_ns"].get<int64_t>(), style);
+}
 
 // The failure of a trace: the root cause of its worst group (the most
 // severe root cause, then the earliest), or its worst finding when no group
@@ -179,7 +181,7 @@ const Json* failure_of(const Json& findings, Severity fail_at) {
 
 // What the summary prints of a trace's findings: the groups with their root
 // causes first, then every finding, the worst first.
-std::string findings_text(const Json& findings) {
+std::string findings_text(const Json& findings, const TimeStyle& style) {
   std::string out;
   // Appended piece by piece: GCC 12 warns falsely (-Wrestrict) on
   // "literal" + string chains here.
@@ -191,7 +193,7 @@ std::string findings_text(const Json& findings) {
     if (!root.value("root_cause", false)) continue;
     const std::string& group = text(root, "group");
     add({group, ": root cause ", text(root, "id"), " ", text(root, "detector"), " on ", finding_cpu_label(root), " at ",
-         finding_when(root), "\n    ", text(root, "message"), "\n"});
+         finding_when(root, style), "\n    ", text(root, "message"), "\n"});
     bool alone = true;
     for (const Json& f : findings) {
       if (&f == &root || !f["group"].is_string() || f["group"] != group) continue;
@@ -204,7 +206,7 @@ std::string findings_text(const Json& findings) {
   for (const char* severity : {"error", "warning", "info"})
     for (const Json& f : findings) {
       if (f["severity"] != severity) continue;
-      add({"\n", severity, " ", text(f, "id"), " ", text(f, "detector"), "  ", finding_cpu_label(f), "  at ", finding_when(f),
+      add({"\n", severity, " ", text(f, "id"), " ", text(f, "detector"), "  ", finding_cpu_label(f), "  at ", finding_when(f, style),
            "  for ", format_duration(f["duration_ns"].get<int64_t>()), f["end_ns"].is_null() ? " (open at trace end)" : "",
            "\n        ", text(f, "message"), "\n"});
       if (f["group"].is_string() && !f.value("root_cause", false)) add({"        (part of ", text(f, "group"), ")\n"});
@@ -269,7 +271,7 @@ std::string build_junit(const Json& report, Severity fail_at, const std::vector<
                                           " " + (*failure)["detector"].get<std::string>() + " on " + finding_cpu_label(*failure) +
                                           ": " + (*failure)["message"].get<std::string>());
       suite.cases += "\">";
-      append_xml_escaped(suite.cases, findings_text(t["findings"]));
+      append_xml_escaped(suite.cases, findings_text(t["findings"], time_style_of(t["input"])));
       suite.cases += "</failure>\n";
     }
     suite.cases += "    </testcase>\n";

@@ -59,7 +59,7 @@ unsigned long long ull(uint64_t n) { return static_cast<unsigned long long>(n); 
 // What the input was, beyond its format: several recordings, cuts, text
 // pasted from a web page, clocks going backwards, losses. One line each,
 // only for what is there.
-void write_input_shape(const AnalysisResult& r, int digits, std::FILE* out) {
+void write_input_shape(const AnalysisResult& r, const TimeStyle& style, std::FILE* out) {
   if (r.recordings.size() > 1) {
     std::fprintf(out, "  input: %zu recordings one after the other (the timestamps restart), each analyzed on its own:",
                  r.recordings.size());
@@ -70,8 +70,8 @@ void write_input_shape(const AnalysisResult& r, int digits, std::FILE* out) {
         break;
       }
       const RecordingSpan& rec = r.recordings[i];
-      std::fprintf(out, "%s %zu) %s .. %s (%s)", i ? ";" : "", i + 1, format_timestamp(rec.first_ns, digits).c_str(),
-                   format_timestamp(rec.last_ns, digits).c_str(), format_duration(rec.last_ns - rec.first_ns).c_str());
+      std::fprintf(out, "%s %zu) %s .. %s (%s)", i ? ";" : "", i + 1, format_trace_time(rec.first_ns, style).c_str(),
+                   format_trace_time(rec.last_ns, style).c_str(), format_duration(rec.last_ns - rec.first_ns).c_str());
     }
     std::fprintf(out, "\n");
   }
@@ -155,7 +155,7 @@ std::string severity_counts(const AnalysisResult& r) {
 }
 
 void write_text_summary(const AnalysisResult& r, std::FILE* out) {
-  const int digits = r.fraction_digits < 0 ? 6 : r.fraction_digits;
+  const TimeStyle style = r.time_style();
 
   // What held the text, outermost last: "systrace (atrace-zlib, gzip)".
   std::string wrappers = r.container;
@@ -163,10 +163,10 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
   const std::string format = wrappers.empty() ? r.format : r.format + " (" + wrappers + ")";
   const std::string path = printable(r.path);
   std::fprintf(out, "%s: %s, %s on %s, %s .. %s (%s)\n", path.c_str(), format.c_str(),
-               counted(r.events, "event").c_str(), counted(r.cpus.size(), "CPU").c_str(), format_timestamp(r.first_ns, digits).c_str(),
-               format_timestamp(r.last_ns, digits).c_str(), format_duration(r.last_ns - r.first_ns).c_str());
+               counted(r.events, "event").c_str(), counted(r.cpus.size(), "CPU").c_str(), format_trace_time(r.first_ns, style).c_str(),
+               format_trace_time(r.last_ns, style).c_str(), format_duration(r.last_ns - r.first_ns).c_str());
   if (!r.warning.empty()) std::fprintf(out, "  warning: %s\n", printable(r.warning).c_str());
-  write_input_shape(r, digits, out);
+  write_input_shape(r, style, out);
   if (r.text.skipped_lines || r.lost_events || r.text.malformed_payloads) {
     std::fprintf(out, "  input: %s skipped, %s lost in the ring buffer, %s unreadable\n",
                  counted(r.text.skipped_lines, "line").c_str(), counted(r.lost_events, "event").c_str(),
@@ -185,7 +185,7 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
     if (!root.root_cause) continue;
     std::fprintf(out, "\n%s: root cause %s %s on %s at %s\n    %s\n", root.group.c_str(), root.id.c_str(),
                  root.detector.c_str(), root.cpu ? ("CPU" + std::to_string(*root.cpu)).c_str() : "-",
-                 format_timestamp(root.start, digits).c_str(), printable(root.message).c_str());
+                 format_trace_time(root.start, style).c_str(), printable(root.message).c_str());
     if (root.related.empty()) {
       std::fprintf(out, "    alone: nothing else the trace could judge goes with it\n");
       continue;
@@ -202,7 +202,7 @@ void write_text_summary(const AnalysisResult& r, std::FILE* out) {
       if (static_cast<int>(f.severity) != sev) continue;
       std::string where = f.cpu ? "CPU" + std::to_string(*f.cpu) : std::string("-");
       std::fprintf(out, "\n%-7s %s %s  %s  at %s  for %s%s\n", std::string(severity_name(f.severity)).c_str(),
-                   f.id.c_str(), f.detector.c_str(), where.c_str(), format_timestamp(f.start, digits).c_str(),
+                   f.id.c_str(), f.detector.c_str(), where.c_str(), format_trace_time(f.start, style).c_str(),
                    format_duration(f.duration).c_str(), f.end ? "" : " (open at trace end)");
       std::fprintf(out, "        %s\n", printable(f.message).c_str());
       if (f.details.contains("stack")) print_stack(out, f.details["stack"]);

@@ -68,18 +68,56 @@ std::string format_timestamp(int64_t ns, int fraction_digits) {
   return buf;
 }
 
+std::string format_trace_time(int64_t ns, const TimeStyle& style) {
+  if (!style.wall_clock || ns < 0) return format_timestamp(ns, style.fraction_digits);
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static constexpr int kDaysBefore[] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365};
+  const int64_t secs = ns / kPow10[9];
+  int64_t day_of_year = secs / 86400;
+  const int64_t in_day = secs % 86400;
+  // A span that runs past December 31st (a log across New Year) goes on
+  // in the days after it, counted as days of January.
+  int month = 0;
+  if (day_of_year >= 365) {
+    day_of_year -= 365;
+    month = 0;
+  } else {
+    while (month < 11 && day_of_year >= kDaysBefore[month + 1]) ++month;
+    day_of_year -= kDaysBefore[month];
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s %2lld %02lld:%02lld:%02lld", kMonths[month], static_cast<long long>(day_of_year + 1),
+                static_cast<long long>(in_day / 3600), static_cast<long long>(in_day / 60 % 60),
+                static_cast<long long>(in_day % 60));
+  std::string out = buf;
+  const int digits = style.fraction_digits > 9 ? 9 : style.fraction_digits;
+  if (digits > 0) {
+    std::snprintf(buf, sizeof buf, ".%0*lld", digits, static_cast<long long>((ns % kPow10[9]) / kPow10[9 - digits]));
+    out += buf;
+  }
+  return out;
+}
+
 std::string format_duration(int64_t ns) {
   char buf[48];
   const long long v = ns;
+  const char* unit = "ns";
   if (ns >= kPow10[9])
-    std::snprintf(buf, sizeof buf, "%lld.%06llds", v / kPow10[9], (v % kPow10[9]) / 1000);
+    std::snprintf(buf, sizeof buf, "%lld.%06lld", v / kPow10[9], (v % kPow10[9]) / 1000), unit = "s";
   else if (ns >= kPow10[6])
-    std::snprintf(buf, sizeof buf, "%lld.%03lldms", v / kPow10[6], (v % kPow10[6]) / 1000);
+    std::snprintf(buf, sizeof buf, "%lld.%03lld", v / kPow10[6], (v % kPow10[6]) / 1000), unit = "ms";
   else if (ns >= kPow10[3])
-    std::snprintf(buf, sizeof buf, "%lld.%03lldus", v / kPow10[3], v % kPow10[3]);
+    std::snprintf(buf, sizeof buf, "%lld.%03lld", v / kPow10[3], v % kPow10[3]), unit = "us";
   else
-    std::snprintf(buf, sizeof buf, "%lldns", v);
-  return buf;
+    std::snprintf(buf, sizeof buf, "%lld", v);
+  // "122s", not "122.000000s": a whole number of units is printed as one (a
+  // kernel log's "122 seconds" reads back as it was); any other keeps every
+  // digit, so that durations line up.
+  std::string out = buf;
+  if (const size_t dot = out.find('.'); dot != std::string::npos && out.find_first_not_of('0', dot + 1) == std::string::npos)
+    out.resize(dot);
+  return out + unit;
 }
 
 }  // namespace ftlens

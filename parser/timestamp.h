@@ -22,6 +22,19 @@ std::optional<ParsedTimestamp> parse_timestamp(std::string_view text);
 // Formats ns the way the trace printed it, so a reader can grep for it.
 std::string format_timestamp(int64_t ns, int fraction_digits);
 
+// How an input's times are printed back: seconds with so many fraction
+// digits, or, for a kernel log stamped by a wall clock (dmesg -T, syslog,
+// journalctl, logcat), as that clock, its time counted from January 1st of
+// a year that is not a leap year (the log rarely prints the year).
+struct TimeStyle {
+  int fraction_digits = 6;
+  bool wall_clock = false;
+};
+
+// format_timestamp, or "Oct 11 06:07:26" (the day padded as syslog and
+// dmesg -T pad it) with the fraction digits the log printed.
+std::string format_trace_time(int64_t ns, const TimeStyle& style);
+
 // "22.482721s", "350ms", "12us": a short human duration.
 std::string format_duration(int64_t ns);
 

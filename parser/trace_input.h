@@ -8,6 +8,7 @@
 #include <string>
 
 #include "parser/text_trace_info.h"
+#include "parser/timestamp.h"
 
 namespace ftlens {
 
@@ -21,6 +22,8 @@ struct TraceInput {
   uint64_t lost_events = 0;
   int declared_cpus = 0;
   int fraction_digits = 6;  // how timestamps are best printed back to the user
+  bool wall_clock = false;  // a kernel log's wall clock: times print as "Oct 11 06:07:26" (TimeStyle)
+  TimeStyle time_style() const { return {fraction_digits < 0 ? 6 : fraction_digits, wall_clock}; }
   std::string instances;    // trace.dat: other buffer instances in the file, comma-separated
   TextTraceInfo text;       // text inputs only: line accounting
 };

@@ -192,6 +192,12 @@ void read_kernel_log(ByteSource& source, std::vector<char>& buf, ssize_t n, cons
   result.events = text.events;
   result.lost_events = text.lost_events;
   result.fraction_digits = 6;
+  // Times as the log printed them. An ftrace dump inside keeps its events'
+  // own clock (seconds), which the records then cannot share.
+  if (log.clock == LogClock::kWallClock && text.events == 0) {
+    result.wall_clock = true;
+    result.fraction_digits = log.fraction_digits;
+  }
   if (n < 0)
     result.warning = "input ended early after " + counted(log.lines, "line") + ": " + source.error();
 }

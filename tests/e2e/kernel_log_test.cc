@@ -195,3 +195,24 @@ TEST_CASE("kernel-log.--perfetto puts the reports on their CPUs' tracks; scan fi
   json j = read_json(report);
   REQUIRE(j["traces"].size() == 1);
 }
+
+TEST_CASE("kernel-log.a wall-clock log's times print as the log printed them, in the summary, the JUnit and the HTML") {
+  const std::string log = kTraces + "/kernel_log_dmesg_T_rcu_hung.txt";  // [Tue Dec  1 13:20:01 2026] ...
+  json j = analyze_log(log, "kl-wall");
+  CHECK(j["input"]["clock"] == "wall-clock");
+  CHECK(j["input"]["fraction_digits"] == 0);
+  Run summary = run_ftlens("analyze " + log);
+  CHECK(summary.out.find("kernel-log, 0 events on 1 CPU, Dec  1 13:20:01 .. Dec  1 13:26:44 (403s)") != std::string::npos);
+  CHECK(summary.out.find("at Dec  1 13:25:12") != std::string::npos);  // the RCU stall, as grep finds it in the log
+  CHECK(summary.out.find("blocked for more than 122s") != std::string::npos);
+  const std::string dir = scratch("kl-wall-scan");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(log, dir + "/dmesg.txt");
+  const std::string junit = scratch("kl-wall.xml"), html = scratch("kl-wall.html");
+  REQUIRE(run_ftlens("scan " + dir + " --junit " + junit + " --html " + html).exit_code == 0);
+  CHECK(slurp(junit).find("at Dec  1 13:25:12") != std::string::npos);
+  CHECK(slurp(html).find("Dec  1 13:25:12") != std::string::npos);
+  // A trace's seconds are untouched.
+  CHECK(analyze_log(kTraces + "/kernel_log_dmesg_arm64_hung_task_flush_work.txt", "kl-secs")["input"]["clock"] == "seconds");
+}

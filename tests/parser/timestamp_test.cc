@@ -100,7 +100,21 @@ TEST_CASE("timestamp.formatting gives back what the trace printed") {
   CHECK(ftlens::format_timestamp(2162317831123, 9) == "2162.317831123");
   CHECK(ftlens::format_timestamp(42, 0) == "42");
   CHECK(ftlens::format_duration(22482721000) == "22.482721s");
-  CHECK(ftlens::format_duration(350000000) == "350.000ms");
-  CHECK(ftlens::format_duration(12500) == "12.500us");
+  CHECK(ftlens::format_duration(350000000) == "350ms");
+  CHECK(ftlens::format_duration(12500) == "12.500us");  // digits kept where any counts
   CHECK(ftlens::format_duration(7) == "7ns");
+  CHECK(ftlens::format_duration(122'000'000'000) == "122s");  // a kernel log's "122 seconds"
+  CHECK(ftlens::format_duration(2'500'000'000) == "2.500000s");
+}
+
+TEST_CASE("timestamp.a kernel log's wall clock prints as the log printed it, with its fraction digits") {
+  using ftlens::TimeStyle;
+  // Oct 11 06:07:26 as counted from January 1st of a year that is not a leap year.
+  const int64_t oct11 = ((273 + 10) * 86400LL + 6 * 3600 + 7 * 60 + 26) * 1'000'000'000LL;
+  CHECK(ftlens::format_trace_time(oct11, TimeStyle{0, true}) == "Oct 11 06:07:26");
+  CHECK(ftlens::format_trace_time(oct11 + 379'000'000, TimeStyle{3, true}) == "Oct 11 06:07:26.379");
+  CHECK(ftlens::format_trace_time(0, TimeStyle{0, true}) == "Jan  1 00:00:00");
+  CHECK(ftlens::format_trace_time(364 * 86400LL * 1'000'000'000LL, TimeStyle{0, true}) == "Dec 31 00:00:00");
+  CHECK(ftlens::format_trace_time(365 * 86400LL * 1'000'000'000LL, TimeStyle{0, true}) == "Jan  1 00:00:00");  // New Year
+  CHECK(ftlens::format_trace_time(1573162047000, TimeStyle{6, false}) == "1573.162047");
 }
