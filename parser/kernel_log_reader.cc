@@ -490,6 +490,23 @@ class DumpLineSink final : public EventSink {
 
 }  // namespace
 
+namespace {
+
+// A line of ftrace_dump's: the latency format ("rcu_tort-75  0dNh3.
+// 10612062717us : sched_wakeup: ..."), or a loss marker ("CPU:0 [LOST 41556131
+// EVENTS]"). No other kernel message has that shape.
+bool looks_like_dump_line(std::string_view text) {
+  const size_t first = text.find_first_not_of(' ');
+  if (first == std::string_view::npos) return false;
+  text.remove_prefix(first);
+  if (text.starts_with("CPU:") && text.find("[LOST ") != std::string_view::npos) return true;
+  FtraceLine cols;
+  bool in_usecs = false;
+  return !tokenize_latency_line(text, &cols, &in_usecs);
+}
+
+}  // namespace
+
 KernelLogReader::KernelLogReader(StringPool& pool, EventSink& events, LogRecordSink& records)
     : pool_(pool), events_(events), records_(records) {}
 
@@ -616,8 +633,15 @@ void KernelLogReader::handle_line(std::string_view line) {
     std::string_view message = next == std::string_view::npos ? text : text.substr(0, next);
     if (!first) ++info_.joined_records;
     first = false;
-    if (!(dump_state_ > 0 && handle_dump_line(line.substr(0, prefix.length + message.size()), message)))
-      handle_record(message, prefix);
+    const std::string_view whole = line.substr(0, prefix.length + message.size());
+    if (dump_state_ == 0 && looks_like_dump_line(message)) {
+      // A dump's lines without its "Dumping ftrace buffer:" head: a part of
+      // one pasted into a mail or a bug. It lasts while its lines do.
+      dump_state_ = 2;
+      headless_dump_ = true;
+      ++info_.dumps;
+    }
+    if (!(dump_state_ > 0 && handle_dump_line(whole, message))) handle_record(message, prefix);
     if (next == std::string_view::npos) return;
     line = text.substr(next);
     prefix = following;
@@ -681,6 +705,7 @@ void KernelLogReader::handle_record(std::string_view text, const LogPrefix& give
   records_.on_log_record(LogRecord{info_.lines, prefix.at, prefix.cpu, prefix.pid, prefix.comm, text, true});
 }
 
+
 // Inside a dump: its two dashed rules and the trace lines between them go to
 // the ftrace parser (in its dmesg mode, prefix and all).
 bool KernelLogReader::handle_dump_line(std::string_view line, std::string_view text) {
@@ -691,6 +716,11 @@ bool KernelLogReader::handle_dump_line(std::string_view line, std::string_view t
     return true;
   }
   if (dump_state_ != 2) return false;
+  if (headless_dump_ && !looks_like_dump_line(text)) {
+    dump_state_ = 0;  // the log goes on after the part of the dump
+    headless_dump_ = false;
+    return false;
+  }
   if (!dump_) {
     dump_sink_ = std::make_unique<DumpLineSink>(events_, info_, dump_);
     dump_ = std::make_unique<FtraceTextParser>(pool_, *dump_sink_);

@@ -133,6 +133,7 @@ class KernelLogReader {
   bool in_long_line_ = false;
   TimeNs relative_base_ = 0;  // dmesg -H: the time a "[  +0.000005]" is after
   int dump_state_ = 0;  // 0 outside, 1 after "Dumping ftrace buffer:", 2 inside
+  bool headless_dump_ = false;  // inside lines of a dump that came without its head
   std::unique_ptr<EventSink> dump_sink_;
   std::unique_ptr<FtraceTextParser> dump_;
 };

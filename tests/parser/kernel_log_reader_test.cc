@@ -148,6 +148,21 @@ TEST_CASE("kernel-log.a log quoted in an email reply is read without its quote m
   CHECK(r.info.blank_lines == 1);  // a quote mark alone is a blank line of the reply
 }
 
+TEST_CASE("kernel-log.lines of an ftrace dump pasted without its head are read as the dump, and the log goes on after them") {
+  const std::string log =
+      "[10612.026812]   <idle>-0         1d..2. 10608102968us : sched_switch: prev_comm=swapper/1 prev_pid=0 prev_prio=120 "
+      "prev_state=R ==> next_comm=migration/1 next_pid=24 next_prio=0\n"
+      "[10612.028498] CPU:0 [LOST 41556131 EVENTS]\n"
+      "[10612.030666] rcu_tort-75        0dNh3. 10612062717us : sched_wakeup: comm=rcuc/0 pid=19 prio=97 target_cpu=000\n"
+      "[10612.151370] rcu: INFO: rcu_preempt self-detected stall on CPU\n";
+  Read r(log);
+  CHECK(r.info.dumps == 1);
+  CHECK(r.info.dump_lines == 3);
+  CHECK(r.got.events >= 2);
+  REQUIRE(r.got.records.size() == 1);  // the log after the dump's lines
+  CHECK(r.got.records[0].text == "rcu: INFO: rcu_preempt self-detected stall on CPU");
+}
+
 TEST_CASE("kernel-log.a record cut between chunks is read as one") {
   const std::string text = "[   1.000000] first record\n[   2.000000] second record that is longer\n[   3.000000] third";
   for (size_t chunk : {size_t{1}, size_t{3}, size_t{7}, size_t{16}}) {
