@@ -31,9 +31,12 @@ std::string_view symbol(std::string_view s) {
 }  // namespace
 
 LatencyHeaderLine read_latency_header_line(std::string_view line) {
+  if (!line.starts_with('#')) return {};
+  return read_latency_header_text(trim_blanks(line.substr(1)));
+}
+
+LatencyHeaderLine read_latency_header_text(std::string_view body) {
   LatencyHeaderLine out;
-  if (!line.starts_with('#')) return out;
-  const std::string_view body = trim_blanks(line.substr(1));
   if (const size_t at = body.find(" latency trace v"); at != std::string_view::npos && at > 0 &&
                                                       body.find(' ') == at) {
     out.kind = LatencyHeaderLine::kTitle;

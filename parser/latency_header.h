@@ -29,6 +29,11 @@ struct LatencyHeaderLine {
 // One '#' line of a trace header; kind kNone when it is none of the block's.
 LatencyHeaderLine read_latency_header_line(std::string_view line);
 
+// The same line without its '#' (trimmed): kernels before 2.6.27 printed
+// the block above the column legend with no '#' ("irqsoff latency trace
+// v1.1.5 on 2.6.26-rc8", " latency: 50 us, #101/101, CPU#0 | ...").
+LatencyHeaderLine read_latency_header_text(std::string_view body);
+
 // Whether `tracer` measures a latency the header's "latency:" line reports.
 bool is_latency_tracer(std::string_view tracer);
 

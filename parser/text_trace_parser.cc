@@ -422,6 +422,20 @@ void FtraceTextParser::handle_trace_line(std::string_view line, size_t first) {
     read_latency_header(line.substr(first));
     return;
   }
+  // Before the first event: the latency block as 2.6.26 printed it, no '#'
+  // before its lines, between rules of dashes.
+  if (info_.events == 0 && is_latency_tracer(info_.tracer)) {
+    const std::string_view body = trim_blanks(line.substr(first));
+    if (const LatencyHeaderLine h = read_latency_header_text(body); h.kind != LatencyHeaderLine::kNone) {
+      ++info_.header_lines;
+      take_latency_header(h);
+      return;
+    }
+    if (body.find_first_not_of('-') == std::string_view::npos) {
+      ++info_.header_lines;
+      return;
+    }
+  }
   if (latency_pending_) hand_on_latency_max();
   if ((line[first] == 'C' || line[first] == '#') && handle_marker(line.substr(first))) return;
   if (line[first] == '=' && first + 1 < line.size() && line[first + 1] == '>') return handle_stack_frame(line.substr(first + 2));
@@ -507,8 +521,9 @@ void FtraceTextParser::note_text_write(const Event& event) {
   text_write_lines_ = 0;
 }
 
-void FtraceTextParser::read_latency_header(std::string_view line) {
-  const LatencyHeaderLine h = read_latency_header_line(line);
+void FtraceTextParser::read_latency_header(std::string_view line) { take_latency_header(read_latency_header_line(line)); }
+
+void FtraceTextParser::take_latency_header(const LatencyHeaderLine& h) {
   switch (h.kind) {
     case LatencyHeaderLine::kNone: return;
     case LatencyHeaderLine::kTitle:

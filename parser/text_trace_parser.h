@@ -12,6 +12,7 @@
 
 #include "parser/event.h"
 #include "parser/event_sink.h"
+#include "parser/latency_header.h"
 #include "parser/text_trace_info.h"
 
 namespace ftlens {
@@ -163,6 +164,7 @@ class FtraceTextParser {
   // as the lines come, in order) and handed on as one kLatencyMax before the
   // first line after it.
   void read_latency_header(std::string_view line);
+  void take_latency_header(const LatencyHeaderLine& h);
   void hand_on_latency_max();
   Event latency_max_;
   bool latency_pending_ = false;

@@ -590,3 +590,31 @@ TEST_CASE("text parser.a nop recording after a function_graph one in the same fi
   CHECK(sink.events.back().type == EventType::kSchedWaking);
   CHECK(parser.lines_independent());
 }
+
+TEST_CASE("text parser.a 2.6.26 latency header, printed without '#' between rules of dashes, gives the tracer's maximum") {
+  // Documentation/ftrace.txt of 2.6.26 (irqsoff).
+  OneLine r("# tracer: irqsoff\n"
+            "#\n"
+            "irqsoff latency trace v1.1.5 on 2.6.26-rc8\n"
+            "--------------------------------------------------------------------\n"
+            " latency: 50 us, #101/101, CPU#0 | (M:preempt VP:0, KP:0, SP:0 HP:0 #P:2)\n"
+            "    -----------------\n"
+            "    | task: ls-4339 (uid:0 nice:0 policy:0 rt_prio:0)\n"
+            "    -----------------\n"
+            " => started at: __alloc_pages_internal\n"
+            " => ended at:   __alloc_pages_internal\n"
+            "\n"
+            "#  cmd     pid ||||| time  |   caller\n"
+            "      ls-4339  0...1    0us+: get_page_from_freelist (__alloc_pages_internal)\n"
+            "      ls-4339  0d..1    3us : rmqueue_bulk (get_page_from_freelist)\n");
+  CHECK(r.info.skipped_lines == 0);
+  CHECK(r.info.stack_frame_lines == 0);  // " => started at:" is the header's, not a frame
+  CHECK(r.info.latency_reports == 1);
+  REQUIRE(!r.sink.events.empty());
+  const Event& max = r.sink.events[0];
+  CHECK(max.type == EventType::kLatencyMax);
+  CHECK(max.number == 50'000);
+  CHECK(max.cpu == 0);
+  CHECK(max.pid == 4339);
+  CHECK(r.pool.view(max.function) == "__alloc_pages_internal");
+}
