@@ -7,6 +7,7 @@
 // (kernel_report_reasoning.h). The pipeline ties each to the trace findings
 // it explains.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "detectors/detector.h"
@@ -22,7 +23,23 @@ struct KernelReportConfig {
   bool enabled = true;
   // Reports kept (each with its call trace): twice what one source keeps.
   uint64_t max_reports = 2 * KernelReportParser::kMaxReports;
+  // A watchdog's panic ("softlockup: hung tasks") follows the report it
+  // panics for at once; 10 s allows for a slow console printing the trace.
+  TimeNs panic_cause_window_ns = 10'000'000'000;
 };
+
+// The report kind a watchdog's panic message names: kernel/watchdog.c
+// "softlockup: hung tasks", kernel/watchdog_perf.c "Hard LOCKUP" (newer
+// "hardlockup: ..."), kernel/hung_task.c "hung_task: blocked tasks",
+// kernel/rcu/tree_stall.h "RCU Stall".
+std::optional<KernelReportKind> panic_cause_kind(std::string_view reason) {
+  if (reason.starts_with("softlockup")) return KernelReportKind::kSoftLockup;
+  if (reason.starts_with("hardlockup") || reason.find("Hard LOCKUP") != std::string_view::npos)
+    return KernelReportKind::kHardLockup;
+  if (reason.starts_with("hung_task")) return KernelReportKind::kHungTask;
+  if (reason.starts_with("RCU Stall")) return KernelReportKind::kRcuStall;
+  return std::nullopt;
+}
 
 // Call-trace frames a finding's message names (details hold them all).
 constexpr size_t kMessageFrames = 3;
@@ -110,7 +127,11 @@ class KernelReportDetector final : public Detector {
   void finish(const SystemModel&) override {
     UnansweredCpu silent;
     const std::vector<ReportVerdict> verdicts = reason_across_reports(reports_, &silent);
-    for (size_t i = 0; i < reports_.size(); ++i) report(make_finding(reports_[i], verdicts[i]));
+    for (size_t i = 0; i < reports_.size(); ++i) {
+      Finding f = make_finding(reports_[i], verdicts[i]);
+      if (reports_[i].kind == KernelReportKind::kPanic) link_panic_cause(i, &f);
+      report(std::move(f));
+    }
     if (silent.cpu >= 0) report(unanswered_finding(silent));
   }
 
@@ -476,6 +497,26 @@ class KernelReportDetector final : public Detector {
     t["call_trace"] = std::move(frames);
     if (r.target_frames_dropped) t["call_trace_dropped"] = r.target_frames_dropped;
     d["target_backtrace"] = std::move(t);
+  }
+
+  // A watchdog's panic belongs to the report it panicked for, the last of
+  // that kind before it: details.caused_by_line names it, and correlate.h
+  // puts both in one group with that report as its root cause.
+  void link_panic_cause(size_t panic, Finding* f) const {
+    const KernelReport& p = reports_[panic];
+    const std::optional<KernelReportKind> kind = panic_cause_kind(p.reason);
+    if (!kind) return;
+    for (size_t j = panic; j-- > 0;) {
+      const KernelReport& r = reports_[j];
+      if (r.kind != *kind || r.source != p.source) continue;
+      const TimeNs last = r.last_at >= 0 ? r.last_at : r.at;
+      if (p.at >= 0 && last >= 0 && p.at - last > config_.panic_cause_window_ns)
+        return;  // an older report of that kind: this panic is not its
+      f->details["caused_by_line"] = r.line;
+      const std::string of = r.cpu >= 0 ? " of CPU" + std::to_string(r.cpu) : task_text(r).empty() ? "" : " of " + task_text(r);
+      f->message += "; raised by the " + std::string(kernel_report_kind_name(r.kind)) + of + " reported before it";
+      return;
+    }
   }
 
   KernelReportConfig config_;

@@ -228,3 +228,14 @@ TEST_CASE("kernel-report.a CSD lock that got unstuck is a warning naming no culp
   CHECK(f[0].message.find("got unstuck") != std::string::npos);
   CHECK(f[0].message.find("never answered") == std::string::npos);
 }
+
+TEST_CASE("kernel-report.a watchdog's panic names the report it panicked for, and only a recent one") {
+  auto f = findings_of("[41819967.871466]  EMERG: BUG: soft lockup - CPU#3 stuck for 23s! [tapdisk:23395]\n"
+                       "[41819967.872648]  EMERG: Kernel panic - not syncing: softlockup: hung tasks\n"
+                       "[  300.000000] INFO: task khugepaged:170 blocked for more than 122 seconds.\n"
+                       "[  400.000000] Kernel panic - not syncing: hung_task: blocked tasks\n");
+  REQUIRE(f.size() == 4);
+  CHECK(f[1].details["caused_by_line"] == f[0].details["input_line"]);
+  CHECK(f[1].message.find("raised by the soft-lockup of CPU3") != std::string::npos);
+  CHECK_FALSE(f[3].details.contains("caused_by_line"));  // 100 s after the hung task: not its panic
+}
