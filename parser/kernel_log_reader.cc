@@ -678,7 +678,7 @@ void KernelLogReader::handle_record(std::string_view text, const LogPrefix& give
     ++info_.empty_records;
     return;
   }
-  records_.on_log_record(LogRecord{info_.lines, prefix.at, prefix.cpu, prefix.pid, prefix.comm, text, true});
+  records_.on_log_record(LogRecord{info_.lines, prefix.at, prefix.cpu, prefix.pid, prefix.comm, text, true, prefix.clock});
 }
 
 // Inside a dump: its two dashed rules and the trace lines between them go to

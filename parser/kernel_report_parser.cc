@@ -606,6 +606,7 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
   r.source = source_;
   r.line = record.line;
   r.at = r.last_at = record.at;
+  r.wall_clock = record.clock == LogClock::kWallClock;
   r.reporting_cpu = record.cpu;
   if (record.pid >= 0 && r.pid < 0 && r.kind != KernelReportKind::kHungTask) {
     r.pid = record.pid;
@@ -632,7 +633,10 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
     const bool same_moment = r.at >= 0 && r.at == e.at && (r.cpu < 0 || e.cpu < 0 || r.cpu == e.cpu);
     const bool quoted = r.at < 0 && (e.header == r.header || (r.cpu >= 0 && r.cpu == e.cpu && r.stuck_ns == e.stuck_ns &&
                                                               r.pid == e.pid));
-    if (same_moment || quoted) {
+    // The console and syslog both logging the report: the same line on the
+    // printk clock and on a wall clock, which cannot be compared.
+    const bool other_channel = r.at >= 0 && e.at >= 0 && r.wall_clock != e.wall_clock && e.header == r.header;
+    if (same_moment || quoted || other_channel) {
       ++e.repeats;
       scratch_ = KernelReport{};
       open_ = kScratch;

@@ -71,6 +71,7 @@ struct KernelReport {
   uint64_t line = 0;        // input line of its first record
   TimeNs at = -1;           // printk time of its first record, -1 if unstamped
   TimeNs last_at = -1;      // of its last record
+  bool wall_clock = false;  // `at` is a wall-clock prefix's (syslog, RFC3339), not printk's
   int32_t cpu = -1;         // the CPU it is about
   bool cpu_inferred = false;  // taken from the report it is nested in
   int32_t reporting_cpu = -1;  // the CPU the log prefix says printed it

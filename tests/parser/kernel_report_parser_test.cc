@@ -377,3 +377,13 @@ TEST_CASE("kernel-report.a hung task blocked in I/O wait (7.1's wording) is a hu
   CHECK(r[0].io_wait);
   CHECK(r[0].frames.size() == 3);
 }
+
+TEST_CASE("kernel-report.the same report from the console and from syslog is one report, on different clocks") {
+  auto r = parse("[  738.894674] INFO: task khugepaged:170 blocked for more than 122 seconds.\n"
+                 "2026-05-28T12:19:54.424175+00:00 vm-1779970054023451471 kernel: INFO: task khugepaged:170 blocked for more than 122 seconds.\n"
+                 "[  860.000000] INFO: task khugepaged:170 blocked for more than 245 seconds.\n");
+  REQUIRE(r.size() == 2);  // the later report on the printk clock is another
+  CHECK(r[0].repeats == 1);
+  CHECK_FALSE(r[0].wall_clock);
+  CHECK(r[1].stuck_ns == 245'000'000'000);
+}
