@@ -66,6 +66,22 @@ void correlate_findings(std::vector<Finding>& findings, TimeNs trace_end) {
     }
   }
 
+  // A watchdog's panic and the report it panicked for (the kernel-report
+  // detector names it in details.caused_by_line): one problem, though the
+  // panic names no CPU or task.
+  for (size_t i = 0; i < n; ++i) {
+    const Finding& p = findings[i];
+    if (!p.is_report || !p.details.contains("caused_by_line")) continue;
+    for (size_t j = 0; j < n; ++j)
+      if (j != i && findings[j].is_report && findings[j].detector == p.detector &&
+          findings[j].details.value("input_line", nlohmann::ordered_json()) == p.details["caused_by_line"] &&
+          findings[j].details.value("source", std::string()) == p.details.value("source", std::string()) &&
+          !findings[j].details.contains("caused_by_line")) {
+        groups.join(i, j);
+        break;
+      }
+  }
+
   std::vector<std::vector<size_t>> members(n);
   for (size_t i = 0; i < n; ++i) members[groups.find(i)].push_back(i);
   // Number groups in the order of their root causes in the report.

@@ -7,6 +7,7 @@
 // (kernel_report_reasoning.h). The pipeline ties each to the trace findings
 // it explains.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "detectors/detector.h"
@@ -22,7 +23,23 @@ struct KernelReportConfig {
   bool enabled = true;
   // Reports kept (each with its call trace): twice what one source keeps.
   uint64_t max_reports = 2 * KernelReportParser::kMaxReports;
+  // A watchdog's panic ("softlockup: hung tasks") follows the report it
+  // panics for at once; 10 s allows for a slow console printing the trace.
+  TimeNs panic_cause_window_ns = 10'000'000'000;
 };
+
+// The report kind a watchdog's panic message names: kernel/watchdog.c
+// "softlockup: hung tasks", kernel/watchdog_perf.c "Hard LOCKUP" (newer
+// "hardlockup: ..."), kernel/hung_task.c "hung_task: blocked tasks",
+// kernel/rcu/tree_stall.h "RCU Stall".
+std::optional<KernelReportKind> panic_cause_kind(std::string_view reason) {
+  if (reason.starts_with("softlockup")) return KernelReportKind::kSoftLockup;
+  if (reason.starts_with("hardlockup") || reason.find("Hard LOCKUP") != std::string_view::npos)
+    return KernelReportKind::kHardLockup;
+  if (reason.starts_with("hung_task")) return KernelReportKind::kHungTask;
+  if (reason.starts_with("RCU Stall")) return KernelReportKind::kRcuStall;
+  return std::nullopt;
+}
 
 // Call-trace frames a finding's message names (details hold them all).
 constexpr size_t kMessageFrames = 3;
@@ -108,8 +125,14 @@ class KernelReportDetector final : public Detector {
   }
 
   void finish(const SystemModel&) override {
-    const std::vector<ReportVerdict> verdicts = reason_across_reports(reports_);
-    for (size_t i = 0; i < reports_.size(); ++i) report(make_finding(reports_[i], verdicts[i]));
+    UnansweredCpu silent;
+    const std::vector<ReportVerdict> verdicts = reason_across_reports(reports_, &silent);
+    for (size_t i = 0; i < reports_.size(); ++i) {
+      Finding f = make_finding(reports_[i], verdicts[i]);
+      if (reports_[i].kind == KernelReportKind::kPanic) link_panic_cause(i, &f);
+      report(std::move(f));
+    }
+    if (silent.cpu >= 0) report(unanswered_finding(silent));
   }
 
  private:
@@ -117,22 +140,36 @@ class KernelReportDetector final : public Detector {
   // the frames that say what it was doing. "?" frames are stale words on the
   // stack; a sleeping task's innermost frames are the scheduler switching it
   // out, the same for every sleeper, and what it waits in comes after.
-  std::string where(const KernelReport& r) const {
+  std::string where(const KernelReport& r) const { return where(r.frames, r.pc, r.kind); }
+  static std::string where(const std::vector<StackFrame>& frames, const std::string& pc, KernelReportKind kind) {
     std::string out;
     size_t named = 0;
     // Kernels without a reliable unwinder mark every frame "?": then they
     // are all there is, and read as they come.
     const bool any_reliable =
-        std::any_of(r.frames.begin(), r.frames.end(), [](const StackFrame& frame) { return !frame.unreliable; });
-    for (const StackFrame& frame : r.frames) {
+        std::any_of(frames.begin(), frames.end(), [](const StackFrame& frame) { return !frame.unreliable; });
+    for (const StackFrame& frame : frames) {
       if (named == kMessageFrames) break;
       if (frame.unreliable && any_reliable) continue;
-      if (r.kind == KernelReportKind::kHungTask && named == 0 && is_scheduler_frame(frame.function)) continue;
+      if (kind == KernelReportKind::kHungTask && named == 0 && is_scheduler_frame(frame.function)) continue;
       out += named++ == 0 ? " in " : " <- ";
       out += frame.function;
     }
     // A WARN's message names its function already.
-    if (out.empty() && !r.pc.empty() && r.kind != KernelReportKind::kWarning) out = " at " + r.pc;
+    if (out.empty() && !pc.empty() && kind != KernelReportKind::kWarning) out = " at " + pc;
+    return out;
+  }
+
+  // "local_irq_disab (pid 228) at delay_tsc+0x2f/0xa0 in irq_disabling_thread <- kthread": what a CSD
+  // timeout's target ran, from its NMI backtrace or task dump; "" when the log has none.
+  static std::string target_text(const KernelReport& r) {
+    std::string out;
+    if (!r.target_comm.empty() || r.target_pid >= 0)
+      out = (r.target_comm.empty() ? std::string("task") : r.target_comm) +
+            (r.target_pid >= 0 ? " (pid " + std::to_string(r.target_pid) + ")" : "");
+    if (!r.target_pc.empty()) out += (out.empty() ? "at " : " at ") + r.target_pc;
+    std::string in = where(r.target_frames, "", KernelReportKind::kCsdLockTimeout);
+    if (!in.empty()) out += out.empty() ? in.substr(1) : in;
     return out;
   }
 
@@ -196,13 +233,21 @@ class KernelReportDetector final : public Detector {
         break;
       }
       case KernelReportKind::kHungTask:
-        m = "hung task: " + (task.empty() ? "a task" : task) + " blocked for more than " +
+        m = "hung task: " + (task.empty() ? "a task" : task) + (r.io_wait ? " blocked in I/O wait for more than " : " blocked for more than ") +
             (stuck.empty() ? "the threshold" : stuck) + where(r);
         break;
       case KernelReportKind::kCsdLockTimeout:
         m = cpu + " waited " + (stuck.empty() ? "too long" : stuck) + " for CPU" +
             (r.cpus.empty() ? "?" : std::to_string(r.cpus[0])) + " to run " +
             (r.csd_function.empty() ? "a cross-CPU call" : r.csd_function) + " (CSD lock timeout)";
+        if (r.csd_unstuck)
+          m += "; the lock got unstuck: CPU" + (r.cpus.empty() ? "?" : std::to_string(r.cpus[0])) +
+               " ran it late" +
+               (r.csd_unstuck_at >= 0 && r.at >= 0 && r.csd_unstuck_at >= r.at
+                    ? ", " + format_duration(r.csd_unstuck_at - r.at) + " after this report"
+                    : std::string());
+        if (std::string target = target_text(r); !target.empty())
+          m += "; CPU" + std::to_string(r.cpus[0]) + " was running " + target;
         break;
       case KernelReportKind::kOops:
       case KernelReportKind::kBug:
@@ -255,8 +300,10 @@ class KernelReportDetector final : public Detector {
     Finding f;
     // A WARN() is the kernel noticing something it did not expect and going
     // on; RT throttling is it holding tasks back as configured.
-    f.severity = r.kind == KernelReportKind::kRtThrottling || r.kind == KernelReportKind::kWarning ? Severity::kWarning
-                                                                                                   : Severity::kError;
+    // A CSD lock that got unstuck was answered, if late: the system went on.
+    f.severity = r.kind == KernelReportKind::kRtThrottling || r.kind == KernelReportKind::kWarning || r.csd_unstuck
+                     ? Severity::kWarning
+                     : Severity::kError;
     if (r.cpu >= 0) f.cpu = r.cpu;
     if (r.pid >= 0) f.pid = r.pid;
     if (!r.comm.empty()) f.comm = r.comm;
@@ -268,6 +315,7 @@ class KernelReportDetector final : public Detector {
     f.start = r.at >= 0 ? r.at - stuck : 0;
     TimeNs end = r.at;
     if (v.unanswering && v.waited_until > end) end = v.waited_until;  // it never came back
+    if (r.csd_unstuck && r.csd_unstuck_at > end) end = r.csd_unstuck_at;  // the wait ended then
     f.end = end >= 0 ? std::optional<TimeNs>(end) : std::nullopt;
     f.duration = end >= 0 ? end - f.start : stuck;
     f.message = message(r, v);
@@ -329,8 +377,15 @@ class KernelReportDetector final : public Detector {
         }
         break;
       }
+      case KernelReportKind::kHungTask:
+        if (r.io_wait) d["io_wait"] = true;
+        break;
       case KernelReportKind::kCsdLockTimeout:
         d["function"] = r.csd_function;
+        if (r.csd_bug_id >= 0) d["lock_number"] = r.csd_bug_id;
+        d["unstuck"] = r.csd_unstuck;
+        if (r.csd_unstuck_at >= 0) d["unstuck_ns"] = r.csd_unstuck_at;
+        add_target(r, d);
         break;
       case KernelReportKind::kHardLockup:
         // powerpc's "CPU 3 detected hard LOCKUP on other CPUs 5-6": they are what it is about.
@@ -385,6 +440,83 @@ class KernelReportDetector final : public Detector {
     }
     if (dropped_) d["reports_dropped"] = dropped_;
     return f;
+  }
+
+  // The CPU CSD timeouts wait for, which printed nothing itself: the cause
+  // of their waits, shown with what its NMI backtrace or task dump says.
+  Finding unanswered_finding(const UnansweredCpu& u) const {
+    const KernelReport& named = reports_[static_cast<size_t>(u.named_by)];
+    const KernelReport* dump = u.dump >= 0 ? &reports_[static_cast<size_t>(u.dump)] : nullptr;
+    Finding f;
+    f.severity = Severity::kError;
+    f.cpu = u.cpu;
+    if (dump && dump->target_pid >= 0) f.pid = dump->target_pid;
+    if (dump && !dump->target_comm.empty()) f.comm = dump->target_comm;
+    f.start = u.since >= 0 ? u.since : (named.at >= 0 ? named.at : 0);
+    if (u.until >= 0) f.end = u.until;
+    f.duration = f.end ? *f.end - f.start : 0;
+    f.message = "CPU" + std::to_string(u.cpu) + " did not answer the cross-CPU call" +
+                (named.csd_function.empty() ? std::string() : " to " + named.csd_function) + " that " +
+                (u.waiting_cpus.size() == 1 ? "CPU " : "CPUs ") + cpu_list(u.waiting_cpus) + " waited for" +
+                (f.duration > 0 ? " (" + format_duration(f.duration) + ")" : std::string()) +
+                " (CSD lock timeouts name it; it printed no report of its own, as a CPU with interrupts off does)";
+    if (const std::string target = dump ? target_text(*dump) : std::string(); !target.empty())
+      f.message += "; its " + std::string(dump->target_dump.starts_with("Task dump") ? "task dump" : "NMI backtrace") +
+                   " shows " + target;
+    else
+      f.message += "; the log shows no backtrace of it";
+    auto& d = f.details;
+    d["kind"] = "unanswering-cpu";
+    d["line"] = dump ? dump->target_dump : named.header;
+    d["source"] = named.source;
+    d["input_line"] = named.line;
+    d["reported_ns"] = u.until >= 0 ? nlohmann::ordered_json(u.until) : nlohmann::ordered_json(nullptr);
+    if (dump && !dump->target_pc.empty()) d["pc"] = dump->target_pc;
+    auto frames = nlohmann::ordered_json::array();
+    if (dump)
+      for (const StackFrame& frame : dump->target_frames) frames.push_back(frame_text(frame));
+    d["call_trace"] = std::move(frames);
+    if (dump && dump->target_frames_dropped) d["call_trace_dropped"] = dump->target_frames_dropped;
+    d["function"] = named.csd_function;
+    d["unanswering"] = true;
+    d["waiting_cpus"] = u.waiting_cpus;
+    f.related_cpus = u.waiting_cpus;
+    if (dropped_) d["reports_dropped"] = dropped_;
+    return f;
+  }
+
+  // A CSD timeout's view of its target: its NMI backtrace or task dump.
+  static void add_target(const KernelReport& r, nlohmann::ordered_json& d) {
+    if (r.target_dump.empty()) return;
+    nlohmann::ordered_json t = {{"line", r.target_dump}};
+    if (r.target_pid >= 0) t["pid"] = r.target_pid;
+    if (!r.target_comm.empty()) t["comm"] = r.target_comm;
+    if (!r.target_pc.empty()) t["pc"] = r.target_pc;
+    auto frames = nlohmann::ordered_json::array();
+    for (const StackFrame& frame : r.target_frames) frames.push_back(frame_text(frame));
+    t["call_trace"] = std::move(frames);
+    if (r.target_frames_dropped) t["call_trace_dropped"] = r.target_frames_dropped;
+    d["target_backtrace"] = std::move(t);
+  }
+
+  // A watchdog's panic belongs to the report it panicked for, the last of
+  // that kind before it: details.caused_by_line names it, and correlate.h
+  // puts both in one group with that report as its root cause.
+  void link_panic_cause(size_t panic, Finding* f) const {
+    const KernelReport& p = reports_[panic];
+    const std::optional<KernelReportKind> kind = panic_cause_kind(p.reason);
+    if (!kind) return;
+    for (size_t j = panic; j-- > 0;) {
+      const KernelReport& r = reports_[j];
+      if (r.kind != *kind || r.source != p.source) continue;
+      const TimeNs last = r.last_at >= 0 ? r.last_at : r.at;
+      if (p.at >= 0 && last >= 0 && p.at - last > config_.panic_cause_window_ns)
+        return;  // an older report of that kind: this panic is not its
+      f->details["caused_by_line"] = r.line;
+      const std::string of = r.cpu >= 0 ? " of CPU" + std::to_string(r.cpu) : task_text(r).empty() ? "" : " of " + task_text(r);
+      f->message += "; raised by the " + std::string(kernel_report_kind_name(r.kind)) + of + " reported before it";
+      return;
+    }
   }
 
   KernelReportConfig config_;

@@ -39,7 +39,8 @@ const char* cross_call_wait_of(const KernelReport& report) {
   return "";
 }
 
-std::vector<ReportVerdict> reason_across_reports(const std::vector<KernelReport>& reports) {
+std::vector<ReportVerdict> reason_across_reports(const std::vector<KernelReport>& reports, UnansweredCpu* silent) {
+  if (silent) *silent = UnansweredCpu{};
   std::vector<ReportVerdict> verdicts(reports.size());
   size_t first_waiter = reports.size();
   for (size_t i = 0; i < reports.size(); ++i) {
@@ -63,16 +64,18 @@ std::vector<ReportVerdict> reason_across_reports(const std::vector<KernelReport>
     return false;
   };
 
-  // Who does not answer: a CSD timeout names it; else a CPU that oopsed (an
-  // oops runs with interrupts off) before the waits and never reported again
-  // on its own; else a hard-locked CPU.
+  // Who does not answer: a CSD timeout still stuck names it (what that CPU
+  // itself reported, when it did, is the cause; else the CPU is, silent);
+  // else a CPU that oopsed (an oops runs with interrupts off) before the
+  // waits and never reported again on its own; else a hard-locked CPU.
   int culprit = -1;
   int32_t culprit_cpu = -1;
-  for (size_t i = 0; i < reports.size() && culprit < 0; ++i)
-    if (reports[i].kind == KernelReportKind::kCsdLockTimeout && !reports[i].cpus.empty() && reports[i].cpus[0] >= 0) {
-      culprit = static_cast<int>(i);
+  int named_by = -1;
+  for (size_t i = 0; i < reports.size() && culprit_cpu < 0; ++i)
+    if (reports[i].kind == KernelReportKind::kCsdLockTimeout && !reports[i].csd_unstuck && !reports[i].cpus.empty() &&
+        reports[i].cpus[0] >= 0) {
       culprit_cpu = reports[i].cpus[0];
-      // What the named CPU itself reported, when it did, is the better cause.
+      named_by = static_cast<int>(i);
       for (size_t j = 0; j < reports.size(); ++j)
         if (reports[j].cpu == culprit_cpu && !verdicts[j].cross_call_wait && reports[j].nested_in < 0 &&
             (reports[j].kind == KernelReportKind::kHardLockup || reports[j].kind == KernelReportKind::kOops ||
@@ -81,7 +84,7 @@ std::vector<ReportVerdict> reason_across_reports(const std::vector<KernelReport>
           break;
         }
     }
-  for (size_t i = 0; i < first_waiter && culprit < 0; ++i) {
+  for (size_t i = 0; i < first_waiter && culprit_cpu < 0; ++i) {
     const KernelReport& r = reports[i];
     if ((r.kind != KernelReportKind::kOops && r.kind != KernelReportKind::kBug) || r.nested_in >= 0 || r.cpu < 0 ||
         r.ended || is_waiter_cpu(r.cpu))
@@ -94,12 +97,12 @@ std::vector<ReportVerdict> reason_across_reports(const std::vector<KernelReport>
     culprit = static_cast<int>(i);
     culprit_cpu = r.cpu;
   }
-  for (size_t i = 0; i < reports.size() && culprit < 0; ++i)
+  for (size_t i = 0; i < reports.size() && culprit_cpu < 0; ++i)
     if (reports[i].kind == KernelReportKind::kHardLockup && reports[i].cpu >= 0 && !is_waiter_cpu(reports[i].cpu)) {
       culprit = static_cast<int>(i);
       culprit_cpu = reports[i].cpu;
     }
-  if (culprit < 0) return verdicts;
+  if (culprit_cpu < 0) return verdicts;
 
   // Lockups printed without a trace while the others wait ("the same as
   // above", a paste that kept only the first lines) are the same wait.
@@ -113,15 +116,33 @@ std::vector<ReportVerdict> reason_across_reports(const std::vector<KernelReport>
     verdicts[i].wait_inferred = true;
     verdicts[i].waits_in = verdicts[first_waiter].waits_in;
   }
-  ReportVerdict& answer = verdicts[static_cast<size_t>(culprit)];
+  ReportVerdict unreported;  // the silent culprit's, had it a report
+  ReportVerdict& answer = culprit >= 0 ? verdicts[static_cast<size_t>(culprit)] : unreported;
   answer.unanswering = true;
+  TimeNs since = -1;
   for (size_t i = 0; i < reports.size(); ++i) {
-    if (!verdicts[i].cross_call_wait || reports[i].cpu == culprit_cpu || static_cast<int>(i) == culprit) continue;
+    const KernelReport& r = reports[i];
+    if (!verdicts[i].cross_call_wait || r.cpu == culprit_cpu || static_cast<int>(i) == culprit) continue;
     verdicts[i].waits_for_cpu = culprit_cpu;
-    if (reports[i].cpu >= 0 &&
-        std::find(answer.waiting_cpus.begin(), answer.waiting_cpus.end(), reports[i].cpu) == answer.waiting_cpus.end())
-      answer.waiting_cpus.push_back(reports[i].cpu);
-    answer.waited_until = std::max(answer.waited_until, reports[i].at);
+    if (r.cpu >= 0 && std::find(answer.waiting_cpus.begin(), answer.waiting_cpus.end(), r.cpu) == answer.waiting_cpus.end())
+      answer.waiting_cpus.push_back(r.cpu);
+    answer.waited_until = std::max({answer.waited_until, r.at, r.csd_unstuck ? r.csd_unstuck_at : TimeNs{-1}});
+    if (r.at >= 0 && r.stuck_ns > 0 && (since < 0 || r.at - r.stuck_ns < since)) since = r.at - r.stuck_ns;
+  }
+  if (culprit < 0) {
+    if (silent) {
+      silent->cpu = culprit_cpu;
+      silent->waiting_cpus = answer.waiting_cpus;
+      silent->since = since;
+      silent->until = answer.waited_until;
+      silent->named_by = named_by;
+      for (size_t i = 0; i < reports.size() && silent->dump < 0; ++i)
+        if (reports[i].kind == KernelReportKind::kCsdLockTimeout && !reports[i].cpus.empty() &&
+            reports[i].cpus[0] == culprit_cpu &&
+            (reports[i].target_pid >= 0 || !reports[i].target_pc.empty() || !reports[i].target_frames.empty()))
+          silent->dump = static_cast<int>(i);
+    }
+    return verdicts;
   }
   // An oops nested in the culprit's die() shares its fate.
   for (size_t i = 0; i < reports.size(); ++i)

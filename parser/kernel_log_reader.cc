@@ -702,7 +702,7 @@ void KernelLogReader::handle_record(std::string_view text, const LogPrefix& give
     ++info_.empty_records;
     return;
   }
-  records_.on_log_record(LogRecord{info_.lines, prefix.at, prefix.cpu, prefix.pid, prefix.comm, text, true});
+  records_.on_log_record(LogRecord{info_.lines, prefix.at, prefix.cpu, prefix.pid, prefix.comm, text, true, prefix.clock});
 }
 
 

@@ -26,6 +26,8 @@ class StringPool;
 
 // One record of the log, its prefix removed. Views into the reader's buffer,
 // valid during the call only.
+enum class LogClock : uint8_t;
+
 struct LogRecord {
   uint64_t line = 0;        // 1-based line of the input
   TimeNs at = -1;           // printk time (or wall clock, see LogPrefix), -1 if none
@@ -34,6 +36,7 @@ struct LogRecord {
   std::string_view comm;    // from a MediaTek "[pid:comm]" prefix
   std::string_view text;    // the message
   bool stamped = false;     // the record had a recognised prefix
+  LogClock clock{};         // which clock `at` is on (LogClock::kSeconds, the zero value, unless stamped otherwise)
 };
 
 // Which clock a record's time is on: printk's (seconds since boot), or a

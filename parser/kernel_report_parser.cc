@@ -250,6 +250,27 @@ std::string_view comm_of_cpu_line(std::string_view t) {
   return trim(rest);
 }
 
+// sched_show_task()'s first line, as "Task dump for CPU N:" prints it:
+// "task:kubelet        state:R  running task     stack:0     pid:277695 ..."
+// (5.14 on), before "kubelet         R  running task        0 277695      1 0x00080000"
+// (comm in 15 columns, state, then free stack, pid, ppid, flags).
+bool parse_task_dump_line(std::string_view t, int32_t* pid, std::string* comm) {
+  if (t.starts_with("task:") && contains(t, " pid:")) {
+    *pid = static_cast<int32_t>(number_after(t, " pid:"));
+    *comm = std::string(trim(t.substr(5, t.find(" state:") - 5)).substr(0, 64));
+    return *pid >= 0;
+  }
+  const size_t running = t.find(" running task ");
+  if (t.size() < 17 || running == std::string_view::npos || running < 15) return false;
+  std::string_view rest = ltrim(t.substr(running + 14));
+  rest = ltrim(rest.substr(std::min(rest.size(), rest.find(' '))));  // the free stack
+  int32_t value = -1;
+  if (std::from_chars(rest.data(), rest.data() + rest.size(), value).ec != std::errc{}) return false;
+  *pid = value;
+  *comm = std::string(trim(t.substr(0, 15)));
+  return true;
+}
+
 bool is_oops_kind(KernelReportKind k) { return k == KernelReportKind::kOops || k == KernelReportKind::kBug; }
 
 }  // namespace
@@ -347,6 +368,62 @@ void KernelReportParser::close_open() {
   open_ = -1;
   in_trace_ = false;
   in_gp_kthread_dump_ = false;
+  in_target_dump_ = false;
+}
+
+// The latest CSD timeout of a waiting CPU (by_target: waiting for that CPU),
+// or -1.
+int KernelReportParser::latest_csd_report(int32_t cpu, bool by_target) const {
+  if (cpu < 0) return -1;
+  for (size_t i = reports_.size(); i-- > 0;) {
+    const KernelReport& r = reports_[i];
+    if (r.kind != KernelReportKind::kCsdLockTimeout) continue;
+    if (by_target ? !r.cpus.empty() && r.cpus[0] == cpu : r.cpu == cpu) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// The lines csd_lock_wait_toolong() prints after its first (kernel/smp.c):
+// "\tcsd: CSD lock (#1) unresponsive.", "csd: Re-sending CSD lock (#1) IPI
+// from CPU#05 to CPU#03", the 5.10 debug patches' "csd: cnt(...)" history,
+// and at last "csd: CSD lock (#1) got unstuck on CPU#03, CPU#55 released the
+// lock." (before 5.11 "... released the lock after all. Phew!"). They are
+// no frames: a waiting CPU's call trace goes on past them. True when `t` is
+// one.
+bool KernelReportParser::attach_csd_line(std::string_view t, TimeNs at) {
+  if (t.starts_with("smp:")) t = ltrim(t.substr(4));
+  if (!t.starts_with("csd: ") || contains(t, "non-responsive CSD lock")) return false;
+  if (size_t unstuck = t.find("got unstuck on CPU#"); unstuck != std::string_view::npos) {
+    const int32_t waiter = static_cast<int32_t>(number_after(t.substr(unstuck), "on CPU#"));
+    const int32_t bug_id = static_cast<int32_t>(number_after(t, "(#"));
+    for (size_t i = reports_.size(); i-- > 0;) {
+      KernelReport& r = reports_[i];
+      if (r.kind != KernelReportKind::kCsdLockTimeout || r.cpu != waiter || r.csd_unstuck ||
+          (bug_id >= 0 && r.csd_bug_id >= 0 && bug_id != r.csd_bug_id))
+        continue;
+      r.csd_unstuck = true;
+      r.csd_unstuck_at = at;
+      break;
+    }
+  }
+  return true;
+}
+
+// "NMI backtrace for cpu 17" or "Task dump for CPU 55:" for the CPU a CSD
+// timeout waits for: what follows is that CPU's, not the waiting one's.
+bool KernelReportParser::start_target_dump(std::string_view t) {
+  int64_t cpu = -1;
+  if (t.starts_with("NMI backtrace for cpu ")) cpu = number_after(t, "for cpu ");
+  else if (t.starts_with("Task dump for CPU ")) cpu = number_after(t, "for CPU ");
+  const int report = latest_csd_report(static_cast<int32_t>(cpu), true);
+  if (report < 0) return false;
+  close_open();
+  open_ = report;
+  in_target_dump_ = true;
+  contiguous_ = true;
+  KernelReport& r = reports_[static_cast<size_t>(report)];
+  if (r.target_dump.empty()) r.target_dump = capped(t, kMaxHeaderBytes);
+  return true;
 }
 
 // The soft-lockup watchdog reports a lockup again while it lasts
@@ -355,6 +432,11 @@ void KernelReportParser::close_open() {
 // each report, so a later report's stall began no later than the one before
 // was printed. A log flushed after the fact may print them all at once.
 bool KernelReportParser::continues(const KernelReport& e, const KernelReport& r) {
+  // A CSD lock still not released: the same waiting CPU, target and lock
+  // number ("Continued non-responsive CSD lock (#1) on CPU#5").
+  if (r.kind == KernelReportKind::kCsdLockTimeout)
+    return e.kind == r.kind && !e.csd_unstuck && e.cpu == r.cpu && e.cpus == r.cpus && e.csd_bug_id == r.csd_bug_id &&
+           contains(r.header, "Continued ") && (r.at < 0 || e.at < 0 || r.at >= e.at);
   if (r.kind != KernelReportKind::kSoftLockup || e.cpu != r.cpu || e.pid != r.pid || e.comm != r.comm ||
       r.stuck_ns <= 0)
     return false;
@@ -436,10 +518,13 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
     // Before 3.x: "INFO: rcu_sched_state detected stall on CPU 0 (t=105060 jiffies)".
     if (int64_t cpu = number_after(t, "stall on CPU "); cpu >= 0 && r.cpus.empty()) r.cpus.push_back(static_cast<int32_t>(cpu));
     r.gp_age_jiffies = number_after(t, "t=");
-  } else if (contains(t, "INFO: task ") && contains(t, " blocked for more than ")) {
-    // "INFO: task kworker/u8:2:123 blocked for more than 120 seconds."
+  } else if (contains(t, "INFO: task ") && contains(t, " for more than ") &&
+             (contains(t, " blocked for more than ") || contains(t, " blocked in I/O wait for more than "))) {
+    // kernel/hung_task.c: "INFO: task kworker/u8:2:123 blocked for more than 120 seconds.", since 7.1
+    // "INFO: task %s:%d blocked%s for more than %ld seconds." with " in I/O wait" for a task in io_schedule().
     r.kind = KernelReportKind::kHungTask;
-    if (int64_t s = number_after(t, "blocked for more than "); s >= 0) r.stuck_ns = s * kSecond;
+    if (int64_t s = number_after(t, " for more than "); s >= 0) r.stuck_ns = s * kSecond;
+    r.io_wait = contains(t, " blocked in I/O wait ");
     size_t start = t.find("INFO: task ") + 11;
     size_t end = t.find(" blocked", start);
     size_t colon = t.rfind(':', end);
@@ -449,8 +534,11 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
     }
   } else if (contains(t, "non-responsive CSD lock")) {
     // "csd: Detected non-responsive CSD lock (#1) on CPU#0, waiting 5000000000 ns for CPU#01 do_nothing+0x0/0x10(0x0)."
+    // and, while it lasts, "csd: Continued non-responsive CSD lock (#1) ..." (since 5.11 the wait counts from
+    // the start; before, from the previous report).
     r.kind = KernelReportKind::kCsdLockTimeout;
     r.cpu = static_cast<int32_t>(number_after(t, "on CPU#"));
+    r.csd_bug_id = static_cast<int32_t>(number_after(t, "(#"));
     r.stuck_ns = number_after(t, "waiting ");
     size_t target = t.find("for CPU#");
     if (target != std::string_view::npos) {
@@ -518,6 +606,7 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
   r.source = source_;
   r.line = record.line;
   r.at = r.last_at = record.at;
+  r.wall_clock = record.clock == LogClock::kWallClock;
   r.reporting_cpu = record.cpu;
   if (record.pid >= 0 && r.pid < 0 && r.kind != KernelReportKind::kHungTask) {
     r.pid = record.pid;
@@ -544,7 +633,10 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
     const bool same_moment = r.at >= 0 && r.at == e.at && (r.cpu < 0 || e.cpu < 0 || r.cpu == e.cpu);
     const bool quoted = r.at < 0 && (e.header == r.header || (r.cpu >= 0 && r.cpu == e.cpu && r.stuck_ns == e.stuck_ns &&
                                                               r.pid == e.pid));
-    if (same_moment || quoted) {
+    // The console and syslog both logging the report: the same line on the
+    // printk clock and on a wall clock, which cannot be compared.
+    const bool other_channel = r.at >= 0 && e.at >= 0 && r.wall_clock != e.wall_clock && e.header == r.header;
+    if (same_moment || quoted || other_channel) {
       ++e.repeats;
       scratch_ = KernelReport{};
       open_ = kScratch;
@@ -586,8 +678,11 @@ void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
   StackFrame frame;
   const bool trace32 = t.starts_with("-") && t.size() > 4 && t[4] == '|';
   if ((in_trace_ || (trace32 && contiguous_)) && parse_stack_frame(t, &frame)) {
-    std::vector<StackFrame>& frames = in_gp_kthread_dump_ ? r->gp_kthread_frames : r->frames;
+    std::vector<StackFrame>& frames = in_gp_kthread_dump_ ? r->gp_kthread_frames
+                                      : in_target_dump_   ? r->target_frames
+                                                          : r->frames;
     if (frames.size() < kMaxFrames) frames.push_back(std::move(frame));
+    else if (in_target_dump_) ++r->target_frames_dropped;
     else ++r->frames_dropped;
     contiguous_ = true;
     return;
@@ -600,6 +695,38 @@ void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
   if (t.starts_with("Call trace:") || t.starts_with("Call Trace:") || t.starts_with("Backtrace:") ||
       t == "Call trace" || t == "Call Trace") {
     in_trace_ = true;
+    contiguous_ = true;
+    return;
+  }
+  if (r->kind == KernelReportKind::kCsdLockTimeout && t.starts_with("CPU: ") && contains(t, " PID: ")) {
+    // CSD timeouts of many CPUs print interleaved: each waiting CPU's
+    // dump_stack() and the target's NMI backtrace name their CPU here, and
+    // what follows is that CPU's (a lockup's own CPU line is never another's).
+    const int32_t on = static_cast<int32_t>(number_after(t, "CPU: "));
+    const bool own = in_target_dump_ ? !r->cpus.empty() && on == r->cpus[0] : on == r->cpu;
+    if (!own) {
+      const int other = latest_csd_report(on, false);
+      in_target_dump_ = false;
+      in_trace_ = false;
+      if (other < 0) {
+        scratch_ = KernelReport{};
+        open_ = kScratch;
+        contiguous_ = true;
+        return;
+      }
+      open_ = other;
+      r = open_report();
+    }
+    if (in_target_dump_) {
+      if (r->target_pid < 0) {
+        r->target_pid = static_cast<int32_t>(number_after(t, " PID: "));
+        r->target_comm = capped(comm_of_cpu_line(t), 64);
+      }
+      contiguous_ = true;
+      return;
+    }
+  }
+  if (in_target_dump_ && r->target_pid < 0 && parse_task_dump_line(t, &r->target_pid, &r->target_comm)) {
     contiguous_ = true;
     return;
   }
@@ -630,7 +757,8 @@ void KernelReportParser::attach(const LogRecord& record, std::string_view t) {
       if (close == std::string_view::npos) break;
       where = ltrim(where.substr(close + 2));
     }
-    if (r->pc.empty()) r->pc = capped(symbol_token(where), 120);
+    std::string& pc = in_target_dump_ ? r->target_pc : r->pc;
+    if (pc.empty()) pc = capped(symbol_token(where), 120);
   } else if (r->kind == KernelReportKind::kWatchdogKick && contains(t, "kick_bit")) {
     r->kicked_mask = number_after(t.substr(t.find("kick_bit")), "=", 16);
   } else if (r->kind == KernelReportKind::kRcuStall && contains(t, "All QSes seen")) {
@@ -775,6 +903,8 @@ void KernelReportParser::on_record(const LogRecord& record) {
     }
     return;
   }
+  if ((t[0] == 'c' || t[0] == 's') && attach_csd_line(t, record.at)) return;
+  if ((t[0] == 'N' || t[0] == 'T') && start_target_dump(t)) return;
   if (may_start_report(t) && start_report(record, t)) return;
   if (open_ != -1) attach(record, t);
 }

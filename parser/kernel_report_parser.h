@@ -71,12 +71,14 @@ struct KernelReport {
   uint64_t line = 0;        // input line of its first record
   TimeNs at = -1;           // printk time of its first record, -1 if unstamped
   TimeNs last_at = -1;      // of its last record
+  bool wall_clock = false;  // `at` is a wall-clock prefix's (syslog, RFC3339), not printk's
   int32_t cpu = -1;         // the CPU it is about
   bool cpu_inferred = false;  // taken from the report it is nested in
   int32_t reporting_cpu = -1;  // the CPU the log prefix says printed it
   int32_t pid = -1;
   std::string comm;
   int64_t stuck_ns = -1;    // soft lockup, workqueue lockup, hung task, CSD wait
+  bool io_wait = false;     // hung task: "blocked in I/O wait for more than" (7.1 on)
   std::string header;       // its first line (capped)
   std::string reason;       // oops: "NULL pointer dereference at virtual address 0..."; panic: its message;
                             // warning: where in the source, "kernel/exit.c:741"
@@ -103,8 +105,22 @@ struct KernelReport {
   int32_t gp_kthread_cpu = -1;
   int64_t gp_kthread_timer_missed_jiffies = -1;
   std::vector<StackFrame> gp_kthread_frames;
-  // CSD lock timeout: the function the waited-for CPU was to run.
+  // CSD lock timeout (kernel/smp.c csd_lock_wait_toolong()): the function
+  // the waited-for CPU was to run, the lock's "(#N)" (its "Continued" and
+  // "got unstuck" lines name it again), and whether it got unstuck: the
+  // target ran it late, "CPU#55 released the lock".
   std::string csd_function;
+  int32_t csd_bug_id = -1;
+  bool csd_unstuck = false;
+  TimeNs csd_unstuck_at = -1;
+  // What the waited-for CPU was doing, from the "NMI backtrace for cpu N" or
+  // "Task dump for CPU N:" printed for it: its task, pc and call trace
+  // (kept apart: `pid`, `comm`, `pc` and `frames` are the waiting CPU's).
+  std::string target_dump;  // that dump's first line
+  int32_t target_pid = -1;
+  std::string target_comm, target_pc;
+  std::vector<StackFrame> target_frames;
+  uint32_t target_frames_dropped = 0;
   // Watchdog kick bits: CPUs asked to kick, CPUs that did.
   int64_t kick_mask = -1, kicked_mask = -1;
   // Oops: "[#2]", and whether it happened inside die() of an open one.
@@ -145,6 +161,9 @@ class KernelReportParser {
   bool start_report(const LogRecord& record, std::string_view text);
   void attach(const LogRecord& record, std::string_view text);
   bool attach_busy_line(std::string_view text);
+  bool attach_csd_line(std::string_view text, TimeNs at);
+  bool start_target_dump(std::string_view text);
+  int latest_csd_report(int32_t cpu, bool by_target) const;
   void close_open();
   KernelReport* open_report();
   static bool continues(const KernelReport& earlier, const KernelReport& later);
@@ -158,6 +177,7 @@ class KernelReportParser {
   int open_ = -1;
   bool in_trace_ = false;         // after "Call trace:"
   bool in_gp_kthread_dump_ = false;  // after "RCU grace-period kthread stack dump:"
+  bool in_target_dump_ = false;   // after "NMI backtrace for cpu N" of a CSD timeout's target
   bool contiguous_ = false;       // the last record belonged to open_
   int busy_state_ = 0;            // 1: inside "Showing busy workqueues..."
   std::string busy_workqueue_;

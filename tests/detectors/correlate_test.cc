@@ -87,3 +87,20 @@ TEST_CASE("correlate.an unanswered IPI joins its target's and its senders' findi
   CHECK(f[1].group == f[0].group);
   CHECK(f[3].group.empty());
 }
+
+TEST_CASE("correlate.a watchdog's panic joins the report it panicked for, which is the root cause") {
+  Finding lockup = make("F1", "kernel-report", 3, 1'000'000'000, 24'000'000'000);
+  lockup.details["input_line"] = 5;
+  lockup.details["source"] = "kernel log";
+  Finding panic = make("F2", "kernel-report", 0, 24'001'000'000, 24'001'000'000);
+  panic.cpu.reset();
+  panic.details["input_line"] = 6;
+  panic.details["source"] = "kernel log";
+  panic.details["caused_by_line"] = 5;
+  std::vector<Finding> f = {lockup, panic};
+  correlate_findings(f, 30'000'000'000);
+  CHECK(f[0].group == "G1");
+  CHECK(f[1].group == "G1");
+  CHECK(f[0].root_cause);
+  CHECK_FALSE(f[1].root_cause);
+}

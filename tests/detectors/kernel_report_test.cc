@@ -189,3 +189,53 @@ TEST_CASE("kernel-report.a workqueue lockup's pending work is its own pool's, no
   CHECK(f[1].message.find("no busy-workqueue dump") == std::string::npos);
   CHECK(f[1].message.find("lists nothing of this pool") != std::string::npos);
 }
+
+TEST_CASE("kernel-report.CPUs waiting on a CSD lock are one finding each, and the silent CPU they wait for is the cause") {
+  auto f = findings_of("[ 83.716344] smp: csd: Detected non-responsive CSD lock (#1) on CPU#5, waiting 5000000868 ns for CPU#03 say_hello+0x0/0x20.\n"
+                       "[ 83.716350] smp: csd: Detected non-responsive CSD lock (#2) on CPU#4, waiting 5000003655 ns for CPU#03 say_hello+0x0/0x20.\n"
+                       "[ 78.717016] NMI backtrace for cpu 3\n"
+                       "[ 78.717016] CPU: 3 PID: 228 Comm: local_irq_disab Tainted: G           O       6.3.0 #163\n"
+                       "[ 78.717016] RIP: 0010:delay_tsc+0x2f/0xa0\n"
+                       "[ 78.717016] Call Trace:\n"
+                       "[ 78.717016]  irq_disabling_thread+0x75/0x90 [smp_csd_study]\n"
+                       "[ 88.716186] smp: csd: Continued non-responsive CSD lock (#2) on CPU#4, waiting 10000003683 ns for CPU#03 say_hello+0x0/0x.\n"
+                       "[ 88.716186] smp: csd: Continued non-responsive CSD lock (#1) on CPU#5, waiting 10000001110 ns for CPU#03 say_hello+0x0/0x.\n");
+  REQUIRE(f.size() == 3);
+  CHECK(f[0].cpu == 5);
+  CHECK(f[0].duration == 10'000'001'110);
+  CHECK(f[0].message.find("CPU5 waited 10.000001s for CPU3") != std::string::npos);
+  CHECK_FALSE(f[0].details.contains("unanswering"));
+  CHECK(f[0].details["waits_for_cpus"] == nlohmann::ordered_json::array({3}));
+  CHECK(f[2].cpu == 3);
+  CHECK(f[2].pid == 228);
+  CHECK(f[2].comm == "local_irq_disab");
+  CHECK(f[2].details["kind"] == "unanswering-cpu");
+  CHECK(f[2].details["unanswering"] == true);
+  CHECK(f[2].details["waiting_cpus"] == nlohmann::ordered_json::array({5, 4}));
+  CHECK(f[2].details["pc"] == "delay_tsc+0x2f/0xa0");
+  CHECK(f[2].end == 88'716'186'000);
+  CHECK(f[2].message.find("at delay_tsc+0x2f/0xa0 in irq_disabling_thread") != std::string::npos);
+}
+
+TEST_CASE("kernel-report.a CSD lock that got unstuck is a warning naming no culprit") {
+  auto f = findings_of("[ 10.000000] csd: Detected non-responsive CSD lock (#1) on CPU#3, waiting 5000000042 ns for CPU#55 flush_tlb_func+0x0/0xb0(0x0).\n"
+                       "[ 10.000100] csd: CSD lock (#1) got unstuck on CPU#03, CPU#55 released the lock.\n");
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].severity == Severity::kWarning);
+  CHECK(f[0].details["unstuck"] == true);
+  CHECK_FALSE(f[0].details.contains("unanswering"));
+  CHECK(f[0].end == 10'000'100'000);
+  CHECK(f[0].message.find("got unstuck") != std::string::npos);
+  CHECK(f[0].message.find("never answered") == std::string::npos);
+}
+
+TEST_CASE("kernel-report.a watchdog's panic names the report it panicked for, and only a recent one") {
+  auto f = findings_of("[41819967.871466]  EMERG: BUG: soft lockup - CPU#3 stuck for 23s! [tapdisk:23395]\n"
+                       "[41819967.872648]  EMERG: Kernel panic - not syncing: softlockup: hung tasks\n"
+                       "[  300.000000] INFO: task khugepaged:170 blocked for more than 122 seconds.\n"
+                       "[  400.000000] Kernel panic - not syncing: hung_task: blocked tasks\n");
+  REQUIRE(f.size() == 4);
+  CHECK(f[1].details["caused_by_line"] == f[0].details["input_line"]);
+  CHECK(f[1].message.find("raised by the soft-lockup of CPU3") != std::string::npos);
+  CHECK_FALSE(f[3].details.contains("caused_by_line"));  // 100 s after the hung task: not its panic
+}

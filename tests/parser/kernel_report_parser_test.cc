@@ -276,3 +276,114 @@ TEST_CASE("kernel-report.an untimestamped report quoted before the stamped one i
   CHECK(r[0].at == 100'000'000'000);
   CHECK(r[0].repeats == 1);
 }
+
+TEST_CASE("kernel-report.a CSD lock reported again as it goes on is one report, to its last 'Continued' line") {
+  auto r = parse("[ 83.716344] smp: csd: Detected non-responsive CSD lock (#1) on CPU#5, waiting 5000000868 ns for CPU#03 say_hello+0x0/0x20.\n"
+                 "[ 83.716350] smp: csd: Detected non-responsive CSD lock (#2) on CPU#4, waiting 5000003655 ns for CPU#03 say_hello+0x0/0x20.\n"
+                 "[ 83.717231] smp: \tcsd: CSD lock (#1) unresponsive.\n"
+                 "[ 88.716186] smp: csd: Continued non-responsive CSD lock (#2) on CPU#4, waiting 10000003683 ns for CPU#03 say_hello+0x0/0x.\n"
+                 "[ 88.716186] smp: csd: Continued non-responsive CSD lock (#1) on CPU#5, waiting 10000001110 ns for CPU#03 say_hello+0x0/0x.\n");
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].cpu == 5);
+  CHECK(r[0].csd_bug_id == 1);
+  CHECK(r[0].successive == 2);
+  CHECK(r[0].at == 88'716'186'000);
+  CHECK(r[0].stuck_ns == 10'000'001'110);  // from when the last report says it began
+  CHECK(r[1].cpu == 4);
+  CHECK(r[1].successive == 2);
+}
+
+TEST_CASE("kernel-report.the NMI backtrace of the CPU a CSD lock waits for is that CPU's, not the waiting one's") {
+  auto r = parse("[  163.697057] smp: csd: Detected non-responsive CSD lock (#1) on CPU#206, waiting 1000000292 ns for CPU#17 do_kernel_range_flush+0x0/0xb0(0xffff888dfd943d80).\n"
+                 "[  163.697165] smp:     csd: CSD lock (#1) unresponsive.\n"
+                 "[  163.697198] Sending NMI from CPU 206 to CPUs 17:\n"
+                 "[  163.697214] NMI backtrace for cpu 17\n"
+                 "[  163.697223] CPU: 17 PID: 36681 Comm: as Kdump: loaded Tainted: G             L     6.10.0-rc5 #3439\n"
+                 "[  163.697231] RIP: 0010:native_queued_spin_lock_slowpath+0x2b9/0xae0\n"
+                 "[  163.697268] Call Trace:\n"
+                 "[  163.697270]  <NMI>\n"
+                 "[  163.697272]  ? nmi_cpu_backtrace+0xd1/0x190\n"
+                 "[  163.697311]  </NMI>\n"
+                 "[  163.697312]  <TASK>\n"
+                 "[  163.697317]  queued_write_lock_slowpath+0x3c6/0x440\n"
+                 "[  163.697333]  _raw_write_lock_irq+0xcf/0xe0\n"
+                 "[  163.697381] RIP: 0033:0x7f35457aa349\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].cpu == 206);
+  CHECK(r[0].pid == -1);
+  CHECK(r[0].comm.empty());
+  CHECK(r[0].frames.empty());
+  CHECK(r[0].target_dump == "NMI backtrace for cpu 17");
+  CHECK(r[0].target_pid == 36681);
+  CHECK(r[0].target_comm == "as");
+  CHECK(r[0].target_pc == "native_queued_spin_lock_slowpath+0x2b9/0xae0");
+  REQUIRE(r[0].target_frames.size() == 3);
+  CHECK(r[0].target_frames[1].function == "queued_write_lock_slowpath");
+}
+
+TEST_CASE("kernel-report.interleaved CSD timeouts each keep their own CPU's dump_stack, across the csd: lines") {
+  auto r = parse("[ 83.716344] smp: csd: Detected non-responsive CSD lock (#1) on CPU#5, waiting 5000000868 ns for CPU#03 say_hello+0x0/0x20.\n"
+                 "[ 83.716346] smp: csd: Detected non-responsive CSD lock (#3) on CPU#2, waiting 5000001796 ns for CPU#03 say_hello+0x0/0x20.\n"
+                 "[ 83.717630] CPU: 5 PID: 223 Comm: ipi_sender_3 Tainted: G           O       6.3.0 #163\n"
+                 "[ 83.717895] Call Trace:\n"
+                 "[ 83.718565] smp: csd: Re-sending CSD lock (#6) IPI from CPU#01 to CPU#03\n"
+                 "[ 83.718200]  <TASK>\n"
+                 "[ 83.718200]  __csd_lock_wait+0x1df/0x280\n"
+                 "[ 83.718200]  smp_call_function_single+0x166/0x1b0\n"
+                 "[ 83.752294] CPU: 2 PID: 224 Comm: ipi_sender_4 Tainted: G           O       6.3.0 #163\n");
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].pid == 223);
+  CHECK(r[0].frames.size() == 2);
+  CHECK(r[1].pid == 224);
+  CHECK(r[1].frames.empty());
+}
+
+TEST_CASE("kernel-report.a CSD lock that got unstuck says so, with the target's task dump") {
+  auto r = parse("[285737.522743] csd: Detected non-responsive CSD lock (#1) on CPU#3, waiting 5000000042 ns for CPU#55 flush_tlb_func+0x0/0xb0(0xffff8e0b3e2afbe8).\n"
+                 "[285737.522744]  csd: CSD lock (#1) unresponsive.\n"
+                 "[285737.522747]  csd: cnt(0000000): 0000->0000 queue\n"
+                 "[285737.522758] Task dump for CPU 55:\n"
+                 "[285737.522761] kubelet         R  running task        0 277695      1 0x00080000\n"
+                 "[285737.522761] Call Trace:\n"
+                 "[285737.522769]  [<ffffffff84376b6a>] ? __schedule+0x46a/0x990\n"
+                 "[285737.522780] csd: Re-sending CSD lock (#1) IPI from CPU#03 to CPU#55\n"
+                 "[285737.522788] CPU: 3 PID: 54671 Comm: runc:[2:INIT] Kdump: loaded Tainted: G           OE  ------------ T 3.10.0 #1\n"
+                 "[285737.522789] Call Trace:\n"
+                 "[285737.522793]  [<ffffffff843718ba>] dump_stack+0x19/0x1b\n"
+                 "[285737.522845] csd: CSD lock (#1) got unstuck on CPU#03, CPU#55 released the lock.\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].csd_unstuck);
+  CHECK(r[0].csd_unstuck_at == 285737'522845'000);
+  CHECK(r[0].target_pid == 277695);
+  CHECK(r[0].target_comm == "kubelet");
+  CHECK(r[0].target_frames.size() == 1);
+  CHECK(r[0].pid == 54671);
+  CHECK(r[0].comm == "runc:[2:INIT]");
+  CHECK(r[0].frames.size() == 1);
+}
+
+TEST_CASE("kernel-report.a hung task blocked in I/O wait (7.1's wording) is a hung task like any other") {
+  auto r = parse("[  584.319520][   T31] INFO: task udevd:5612 blocked in I/O wait for more than 143 seconds.\n"
+                 "[  584.319554][   T31]       Tainted: G             L      syzkaller #0\n"
+                 "[  584.319601][   T31] Call trace:\n"
+                 "[  584.319605][   T31]  __switch_to+0x2b0/0x6e0 (T)\n"
+                 "[  584.319639][   T31]  io_schedule+0x1c/0xe0\n"
+                 "[  584.319647][   T31]  folio_wait_bit_common+0x674/0x9ec\n");
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].kind == KernelReportKind::kHungTask);
+  CHECK(r[0].comm == "udevd");
+  CHECK(r[0].pid == 5612);
+  CHECK(r[0].stuck_ns == 143'000'000'000);
+  CHECK(r[0].io_wait);
+  CHECK(r[0].frames.size() == 3);
+}
+
+TEST_CASE("kernel-report.the same report from the console and from syslog is one report, on different clocks") {
+  auto r = parse("[  738.894674] INFO: task khugepaged:170 blocked for more than 122 seconds.\n"
+                 "2026-05-28T12:19:54.424175+00:00 vm-1779970054023451471 kernel: INFO: task khugepaged:170 blocked for more than 122 seconds.\n"
+                 "[  860.000000] INFO: task khugepaged:170 blocked for more than 245 seconds.\n");
+  REQUIRE(r.size() == 2);  // the later report on the printk clock is another
+  CHECK(r[0].repeats == 1);
+  CHECK_FALSE(r[0].wall_clock);
+  CHECK(r[1].stuck_ns == 245'000'000'000);
+}
