@@ -856,8 +856,7 @@ LoneLine FtraceTextParser::parse_lone_line(std::string_view line, Event* event) 
   // fuzz_report_text found two such divergences (a tab in a bad payload,
   // high bytes in a latency flags column); real traces are ASCII, so this
   // costs a byte test per byte and defers nothing on them.
-  for (const char c : line)
-    if (is_high(c) || c == '\t') return {LoneLine::kDefer, 0};
+  if (has_high_or_tab(line)) return {LoneLine::kDefer, 0};
   // This parser's pool only maps names to the trace's: past this many, the
   // counting parser names them itself, so that a trace of millions of
   // distinct names costs one pool, not one per thread.

@@ -105,3 +105,19 @@ TEST_CASE("leading digits and trailing spaces of a word are counted exactly as a
     }
   }
 }
+
+TEST_CASE("byte scan.a UTF-8 byte or a tab is found at any place of a line of any length, and a plain line has none") {
+  for (size_t length = 0; length < 40; ++length) {
+    const std::string plain(length, 'a');
+    CHECK_FALSE(ftlens::has_high_or_tab(plain));
+    for (size_t at = 0; at < length; ++at) {
+      CAPTURE(length);
+      CAPTURE(at);
+      std::string with_tab = plain, with_high = plain;
+      with_tab[at] = '\t';
+      with_high[at] = '\xc2';
+      CHECK(ftlens::has_high_or_tab(with_tab));
+      CHECK(ftlens::has_high_or_tab(with_high));
+    }
+  }
+}
