@@ -330,9 +330,7 @@ class KernelReportDetector final : public Detector {
     if (r.kind == KernelReportKind::kHardLockup) d["assumed_threshold_ns"] = kHardLockupThreshold;
     if (!r.reason.empty()) d["reason"] = r.reason;
     if (!r.pc.empty()) d["pc"] = r.pc;
-    auto frames = nlohmann::ordered_json::array();
-    for (const StackFrame& frame : r.frames) frames.push_back(frame_text(frame));
-    d["call_trace"] = std::move(frames);
+    d["call_trace"] = frames_json(r.frames);
     if (r.frames_dropped) d["call_trace_dropped"] = r.frames_dropped;
     switch (r.kind) {
       case KernelReportKind::kWorkqueueLockup: {
@@ -370,11 +368,7 @@ class KernelReportDetector final : public Detector {
         if (r.gp_kthread_cpu >= 0) d["gp_kthread_cpu"] = r.gp_kthread_cpu;
         if (r.gp_kthread_timer_missed_jiffies >= 0)
           d["gp_kthread_timer_missed_jiffies"] = r.gp_kthread_timer_missed_jiffies;
-        if (!r.gp_kthread_frames.empty()) {
-          auto kthread = nlohmann::ordered_json::array();
-          for (const StackFrame& frame : r.gp_kthread_frames) kthread.push_back(frame_text(frame));
-          d["gp_kthread_call_trace"] = std::move(kthread);
-        }
+        if (!r.gp_kthread_frames.empty()) d["gp_kthread_call_trace"] = frames_json(r.gp_kthread_frames);
         break;
       }
       case KernelReportKind::kHungTask:
@@ -472,10 +466,7 @@ class KernelReportDetector final : public Detector {
     d["input_line"] = named.line;
     d["reported_ns"] = u.until >= 0 ? nlohmann::ordered_json(u.until) : nlohmann::ordered_json(nullptr);
     if (dump && !dump->target_pc.empty()) d["pc"] = dump->target_pc;
-    auto frames = nlohmann::ordered_json::array();
-    if (dump)
-      for (const StackFrame& frame : dump->target_frames) frames.push_back(frame_text(frame));
-    d["call_trace"] = std::move(frames);
+    d["call_trace"] = dump ? frames_json(dump->target_frames) : nlohmann::ordered_json::array();
     if (dump && dump->target_frames_dropped) d["call_trace_dropped"] = dump->target_frames_dropped;
     d["function"] = named.csd_function;
     d["unanswering"] = true;
@@ -485,6 +476,12 @@ class KernelReportDetector final : public Detector {
     return f;
   }
 
+  static nlohmann::ordered_json frames_json(const std::vector<StackFrame>& frames) {
+    auto out = nlohmann::ordered_json::array();
+    for (const StackFrame& frame : frames) out.push_back(frame_text(frame));
+    return out;
+  }
+
   // A CSD timeout's view of its target: its NMI backtrace or task dump.
   static void add_target(const KernelReport& r, nlohmann::ordered_json& d) {
     if (r.target_dump.empty()) return;
@@ -492,9 +489,7 @@ class KernelReportDetector final : public Detector {
     if (r.target_pid >= 0) t["pid"] = r.target_pid;
     if (!r.target_comm.empty()) t["comm"] = r.target_comm;
     if (!r.target_pc.empty()) t["pc"] = r.target_pc;
-    auto frames = nlohmann::ordered_json::array();
-    for (const StackFrame& frame : r.target_frames) frames.push_back(frame_text(frame));
-    t["call_trace"] = std::move(frames);
+    t["call_trace"] = frames_json(r.target_frames);
     if (r.target_frames_dropped) t["call_trace_dropped"] = r.target_frames_dropped;
     d["target_backtrace"] = std::move(t);
   }
