@@ -310,15 +310,20 @@ size_t TracefsRecording::poll() {
     tracefs_cpu* reader = s.readers[static_cast<size_t>(cpu)];
     if (!reader) continue;
     // Bounded, so that one busy CPU cannot starve the others' turn.
+    int partial = 0;
     for (int i = 0; i < 256; ++i) {
       int n = tracefs_cpu_read(reader, s.page.data(), true);
       if (n <= 0 || !s.store_page(cpu, n)) break;
       ++pages;
-      // A page less than half full is the one the kernel was still writing:
-      // this CPU is caught up. Reading on would take pages of one or two
-      // events each when the recording itself makes events (its own read()
-      // calls under raw_syscalls: 115k pages, 472 MB, in one second).
-      if (page_data_bytes(s.page.data(), static_cast<size_t>(n)) < (s.page.size() - kPageHeaderBytes) / 2) break;
+      // A page less than half full is the one the kernel was still writing,
+      // or the rest of one a poll before read in part (full pages may follow
+      // it): at the second, this CPU is caught up. Reading on would take
+      // pages of one or two events each when the recording itself makes
+      // events (its own read() calls under raw_syscalls: 115k pages, 472 MB,
+      // in one second).
+      if (page_data_bytes(s.page.data(), static_cast<size_t>(n)) < (s.page.size() - kPageHeaderBytes) / 2 &&
+          ++partial == 2)
+        break;
     }
   }
   // Comms of tasks that appeared since the last look.
