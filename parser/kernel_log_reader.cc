@@ -401,19 +401,16 @@ size_t unquoted_start(std::string_view line) {
   // "| " in the first column quotes a log in some mail and patch notes. Not
   // after blanks (a function_graph line without its CPU column starts
   // "   |  func() {"), and not on a table row, which ends in '|' too.
-  if (line.size() >= 2 && line[0] == '|' && line[1] == ' ' && line.find_last_not_of(" \t") != 0 &&
-      line[line.find_last_not_of(" \t")] != '|')
-    return line.find_first_not_of(" \t", 1) == std::string_view::npos ? line.size() : line.find_first_not_of(" \t", 1);
+  if (line.starts_with("| ")) {
+    const size_t last = line.find_last_not_of(" \t");  // the '|' at least
+    if (last != 0 && line[last] != '|') return line.find_first_not_of(" \t", 1);  // text follows: never npos
+  }
   if (line == "|") return 1;
   const size_t first = line.find_first_not_of(" \t");
   if (first == std::string_view::npos || line[first] != '>') return 0;
   const size_t after = after_quote_marks(line, first);
   return after == first ? 0 : after;
 }
-
-}  // namespace
-
-namespace {
 
 // Lines only a kernel report prints: a log pasted without its prefixes (a
 // console that prints no time, an excerpt cut out of a web page) is still a
@@ -487,10 +484,6 @@ class DumpLineSink final : public EventSink {
   const KernelLogInfo& log_;
   const std::unique_ptr<FtraceTextParser>& dump_;
 };
-
-}  // namespace
-
-namespace {
 
 // A line of ftrace_dump's: the latency format ("rcu_tort-75  0dNh3.
 // 10612062717us : sched_wakeup: ..."), or a loss marker ("CPU:0 [LOST 41556131
@@ -704,7 +697,6 @@ void KernelLogReader::handle_record(std::string_view text, const LogPrefix& give
   }
   records_.on_log_record(LogRecord{info_.lines, prefix.at, prefix.cpu, prefix.pid, prefix.comm, text, true, prefix.clock});
 }
-
 
 // Inside a dump: its two dashed rules and the trace lines between them go to
 // the ftrace parser (in its dmesg mode, prefix and all).
