@@ -17,6 +17,7 @@ extern "C" {
 #include "parser/event.h"
 #include "parser/dat_file_progress.h"
 #include "parser/record_decoder.h"
+#include "parser/ring_buffer_page.h"
 
 namespace ftlens {
 
@@ -33,9 +34,6 @@ constexpr uint16_t kSectionBuffer = 3;
 constexpr uint16_t kSectionCompressed = 1;
 // A section header: id, flags, description string id, size.
 constexpr size_t kSectionHeaderBytes = 2 + 2 + 4 + 8;
-// What the kernel's ring-buffer page header says about its data size: the
-// low 27 bits of the commit word (the high ones flag missed events).
-constexpr uint64_t kCommitMask = (1u << 27) - 1;
 // Bounds that no real file comes near; a damaged one must not make us
 // allocate what its numbers say.
 constexpr uint64_t kMaxOptionsBytes = 16u << 20;
@@ -313,7 +311,7 @@ class FlyrecordMerger {
       c.next_page += layout_.page_size;
       FieldReader page(reinterpret_cast<const unsigned char*>(c.page), header_bytes);
       page.skip(8);
-      const uint64_t data_bytes = page.number(layout_.long_size) & kCommitMask;
+      const uint64_t data_bytes = page.number(layout_.long_size) & kPageCommitMask;
       if (data_bytes > layout_.page_size - header_bytes) {
         c.damaged = true;  // kbuffer would walk past the page
         return false;

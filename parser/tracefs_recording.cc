@@ -22,6 +22,7 @@ extern "C" {
 #include "parser/event.h"
 #include "parser/event_types.h"
 #include "parser/record_decoder.h"
+#include "parser/ring_buffer_page.h"
 
 // libtracecmd's writer, exported by the library but declared only in
 // trace-cmd's private header (3.1.x signatures; trace-cmd record and extract
@@ -290,15 +291,14 @@ void TracefsRecording::decode_into(StringPool& pool, EventSink& sink) {
 
 namespace {
 
-// A ring-buffer page starts with its time stamp (u64) and its commit word (a
-// long): the bytes of data in the page, with flags in the bits above 27.
+// A ring-buffer page's time stamp and commit word (ring_buffer_page.h).
 constexpr size_t kPageHeaderBytes = 8 + sizeof(long);
 
 size_t page_data_bytes(const char* page, size_t size) {
   if (size < kPageHeaderBytes) return 0;
   unsigned long commit = 0;
   std::memcpy(&commit, page + 8, sizeof commit);
-  return static_cast<size_t>(commit & ((1ul << 27) - 1));
+  return static_cast<size_t>(commit & kPageCommitMask);
 }
 
 }  // namespace
