@@ -1,6 +1,7 @@
 #include "parser/kernel_report_parser.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <bit>
 #include <charconv>
 
@@ -49,6 +50,13 @@ int64_t number_after(std::string_view text, std::string_view key, int base = 10)
   int64_t value = -1;
   auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value, base);
   return ec == std::errc{} ? value : -1;
+}
+
+// The seconds after `key` as ns; -1 when there are none, or more than int64
+// ns hold (292 years: a damaged line).
+int64_t seconds_after(std::string_view text, std::string_view key) {
+  const int64_t s = number_after(text, key);
+  return s >= 0 && s <= INT64_MAX / kSecond ? s * kSecond : -1;
 }
 
 // The word right after `key` (up to a blank), or "".
@@ -470,7 +478,7 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
     // "watchdog: BUG: soft lockup - CPU#35 stuck for 22s! [docker-containe:29506]"
     r.kind = KernelReportKind::kSoftLockup;
     r.cpu = static_cast<int32_t>(number_after(t, "CPU#"));
-    if (int64_t s = number_after(t, "stuck for "); s >= 0) r.stuck_ns = s * kSecond;
+    if (const int64_t ns = seconds_after(t, "stuck for "); ns >= 0) r.stuck_ns = ns;
     size_t open = t.rfind('['), colon = t.rfind(':'), close = t.rfind(']');
     if (open != std::string_view::npos && colon != std::string_view::npos && close != std::string_view::npos &&
         open < colon && colon < close) {
@@ -509,7 +517,7 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
       std::string_view n = t.substr(static_cast<size_t>(at) + 5);
       std::from_chars(n.data(), n.data() + n.size(), r.pool_nice);
     }
-    if (int64_t s = number_after(t, "stuck for "); s >= 0) r.stuck_ns = s * kSecond;
+    if (const int64_t ns = seconds_after(t, "stuck for "); ns >= 0) r.stuck_ns = ns;
   } else if (contains(t, "detected stall") || contains(t, "detected expedited stall") ||
              contains(t, "self-detected stall")) {
     // "rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:", older with "{ 3}  (t=5250 jiffies ...)"
@@ -523,7 +531,7 @@ bool KernelReportParser::start_report(const LogRecord& record, std::string_view 
     // kernel/hung_task.c: "INFO: task kworker/u8:2:123 blocked for more than 120 seconds.", since 7.1
     // "INFO: task %s:%d blocked%s for more than %ld seconds." with " in I/O wait" for a task in io_schedule().
     r.kind = KernelReportKind::kHungTask;
-    if (int64_t s = number_after(t, " for more than "); s >= 0) r.stuck_ns = s * kSecond;
+    if (const int64_t ns = seconds_after(t, " for more than "); ns >= 0) r.stuck_ns = ns;
     r.io_wait = contains(t, " blocked in I/O wait ");
     size_t start = t.find("INFO: task ") + 11;
     size_t end = t.find(" blocked", start);

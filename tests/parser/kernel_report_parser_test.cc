@@ -387,3 +387,14 @@ TEST_CASE("kernel-report.the same report from the console and from syslog is one
   CHECK_FALSE(r[0].wall_clock);
   CHECK(r[1].stuck_ns == 245'000'000'000);
 }
+
+TEST_CASE("kernel-report.a stuck time beyond what int64 nanoseconds hold is no duration, not an overflow") {
+  // The fuzzer's input (tests/fuzz/regressions/kernel_log/soft-lockup-stuck-for-2.2e15-seconds), in short.
+  const auto reports = parse("[  1.000000] watchdog: BUG: soft lockup - CPU#1 stuck for 2200000000000000s! [a:1]\n"
+                             "[  2.000000] INFO: task b:2 blocked for more than 9300000000 seconds.\n");
+  REQUIRE(reports.size() == 2);
+  CHECK(reports[0].kind == KernelReportKind::kSoftLockup);
+  CHECK(reports[0].stuck_ns < 0);
+  CHECK(reports[1].kind == KernelReportKind::kHungTask);
+  CHECK(reports[1].stuck_ns < 0);
+}
